@@ -1,0 +1,72 @@
+/// Rules for user-supplied file names: what registration accepts and what goes into ZIP entries and downloads.
+public enum FileName {
+    /// Longest name (in characters) `validateForRegistration` accepts.
+    public static let maximumRegistrationLength = 1024
+    /// Longest sanitized name in UTF-8 bytes (the usual file-system limit).
+    public static let maximumSanitizedBytes = 255
+    /// Replacement for names that sanitize to nothing.
+    public static let fallback = "file"
+
+    /// Whether a client may register a file under `name`: non-empty, at most 1024 characters, no NUL.
+    public static func validateForRegistration(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= maximumRegistrationLength && !name.unicodeScalars.contains("\u{0}")
+    }
+
+    /// A single safe path component for ZIP entries and downloads.
+    ///
+    /// Drops control and bidi-override characters, replaces `/` and `\` with `_` (so `../a/b`
+    /// becomes `.._a_b`, never a path), trims surrounding whitespace, maps empty and dots-only
+    /// names to `file`, and truncates to 255 UTF-8 bytes on a character boundary, keeping a
+    /// short extension.
+    public static func sanitizedForDisplay(_ name: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in name.unicodeScalars where !isInvisibleControl(scalar) {
+            scalars.append(scalar == "/" || scalar == "\\" ? "_" : scalar)
+        }
+        let cleaned = String(scalars).trimmingWhitespace()
+        if cleaned.isEmpty || cleaned.allSatisfy({ $0 == "." }) { return fallback }
+        return truncated(cleaned, toUTF8Bytes: maximumSanitizedBytes)
+    }
+
+    /// C0/C1 control characters and the invisible direction marks that can disguise an extension.
+    static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    /// `name` cut to at most `limit` UTF-8 bytes on a character boundary, keeping an extension of up to 32 bytes.
+    static func truncated(_ name: String, toUTF8Bytes limit: Int) -> String {
+        guard name.utf8.count > limit else { return name }
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
+            let ext = name[dot...]
+            if ext.utf8.count <= 32 {
+                return prefix(of: name[..<dot], utf8Bytes: limit - ext.utf8.count) + ext
+            }
+        }
+        return prefix(of: name[...], utf8Bytes: limit)
+    }
+
+    private static func prefix(of text: Substring, utf8Bytes limit: Int) -> String {
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            if used + size > limit { break }
+            result.append(character)
+            used += size
+        }
+        return result
+    }
+}
+
+extension String {
+    /// The string without leading and trailing whitespace (no Foundation needed).
+    fileprivate func trimmingWhitespace() -> String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }),
+              let last = lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return String(self[first...last])
+    }
+}

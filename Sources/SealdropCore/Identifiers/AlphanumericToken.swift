@@ -1,0 +1,30 @@
+/// Random and validated strings over `[A-Za-z0-9]`, the alphabet of every Cryptshare identifier.
+enum AlphanumericToken {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    /// `length` characters drawn uniformly from the alphabet.
+    static func random<R: RandomNumberGenerator>(length: Int, using rng: inout R) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(length)
+        for _ in 0..<length {
+            bytes.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether `string` is made only of ASCII letters and digits and its length lies in `lengths`.
+    static func isValid(_ string: some StringProtocol, lengths: ClosedRange<Int>) -> Bool {
+        let utf8 = string.utf8
+        return lengths.contains(utf8.count) && utf8.allSatisfy(isAlphanumeric)
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "a")...UInt8(ascii: "z"):
+            true
+        default:
+            false
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// The REST client installation id sent in `X-CS-ClientId`: 50–4000 alphanumerics (random ones have 64).
+public struct ClientID: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible {
+    /// Allowed lengths of the raw value.
+    public static let validLengths: ClosedRange<Int> = 50...4000
+    /// Length of ids made by `random()`.
+    public static let generatedLength = 64
+
+    public let rawValue: String
+
+    /// Accepts only `[A-Za-z0-9]` strings of a valid length.
+    public init?(rawValue: String) {
+        guard AlphanumericToken.isValid(rawValue, lengths: Self.validLengths) else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A new id drawn from `rng`.
+    public static func random<R: RandomNumberGenerator>(using rng: inout R) -> ClientID {
+        ClientID(unchecked: AlphanumericToken.random(length: generatedLength, using: &rng))
+    }
+
+    /// A new id drawn from the system CSPRNG.
+    public static func random() -> ClientID {
+        var rng = SystemRandomNumberGenerator()
+        return random(using: &rng)
+    }
+
+    public var description: String { rawValue }
+
+    private init(unchecked rawValue: String) {
+        self.rawValue = rawValue
+    }
+}

@@ -1,0 +1,120 @@
+@preconcurrency import Crypto
+import Foundation
+
+/// Streams plaintext into the sealed blob format with O(segment) memory.
+///
+/// Feed bytes with `append`, write what it returns, then write what `finish()` returns. A segment is
+/// sealed as non-final only once more bytes are known to follow, so the final segment always carries
+/// the last-flag (a file of k×segmentSize bytes ends with a full final segment; an empty file has one
+/// empty final segment).
+public struct BlobEncryptor: Sendable {
+    /// The parsed header of the blob being written.
+    public let blobHeader: BlobHeader
+    /// The 16 header bytes; write them before anything `append` returns.
+    public var header: [UInt8] { blobHeader.bytes }
+    /// Plaintext bytes accepted so far.
+    public private(set) var plaintextCount: Int64 = 0
+
+    private let key: SymmetricKey
+    private var buffer: [UInt8]
+    private var nextIndex = 0
+    private var finished = false
+    private var deferredError: BlobError?
+
+    /// Starts a blob under `key` (256-bit) with a fresh random nonce prefix.
+    public init(key: SymmetricKey, segmentSize: Int = BlobFormat.defaultSegmentSize) throws {
+        try self.init(key: key, header: BlobHeader(
+            segmentSize: segmentSize,
+            noncePrefix: SecureRandom.bytes(BlobFormat.noncePrefixSize)
+        ))
+    }
+
+    /// Starts a blob with an explicit header; the nonce prefix must never be reused under one key.
+    public init(key: SymmetricKey, header: BlobHeader) throws {
+        guard key.bitCount == 256 else { throw CryptoKitError.incorrectKeySize }
+        self.key = key
+        self.blobHeader = header
+        self.buffer = []
+        self.buffer.reserveCapacity(header.segmentSize)
+    }
+
+    /// Accepts plaintext and returns the sealed bytes that are now final (often empty).
+    ///
+    /// Zero-copy for whole segments: when nothing is buffered, full segments are sealed straight
+    /// from `bytes`. Errors (impossible with a valid key, or more than 2^32 segments) are deferred
+    /// and thrown by `finish()`, so a failed stream can never be completed.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        append(bytes, into: &out)
+        return out
+    }
+
+    /// Like `append(_:)`, but appends the sealed bytes to `out`, so a caller can reuse one buffer
+    /// (`removeAll(keepingCapacity: true)` between calls) and avoid an allocation per call.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        guard !finished, deferredError == nil, !bytes.isEmpty else {
+            if finished { deferredError = deferredError ?? .alreadyFinished }
+            return
+        }
+        let segmentSize = blobHeader.segmentSize
+        let total = buffer.count + bytes.count
+        // Segments that can be sealed now: all but the one holding the last known byte.
+        let sealable = (total - 1) / segmentSize
+        plaintextCount += Int64(bytes.count)
+        guard sealable > 0 else {
+            buffer.append(contentsOf: bytes.asBytes)
+            return
+        }
+        let rollback = out.count
+        out.reserveCapacity(out.count + sealable * (segmentSize + BlobFormat.tagSize))
+        var rest = bytes
+        do {
+            if !buffer.isEmpty {
+                let take = segmentSize - buffer.count
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]).asBytes)
+                rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+                try buffer.withUnsafeBytes { try seal($0, isLast: false, into: &out) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            while rest.count > segmentSize {
+                try seal(UnsafeRawBufferPointer(rebasing: rest[..<segmentSize]), isLast: false, into: &out)
+                rest = UnsafeRawBufferPointer(rebasing: rest[segmentSize...])
+            }
+        } catch {
+            deferredError = (error as? BlobError) ?? .tooLarge
+            out.removeSubrange(rollback...)
+            return
+        }
+        buffer.append(contentsOf: rest.asBytes)
+    }
+
+    /// Accepts plaintext from any byte collection (`[UInt8]`, `Data`, slices); see `append(_:)`.
+    public mutating func append<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        if let out = bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) {
+            return out
+        }
+        return Array(bytes).withUnsafeBytes { append($0) }
+    }
+
+    /// Seals the final segment and returns its bytes; the encryptor cannot be used afterwards.
+    public mutating func finish() throws -> [UInt8] {
+        if let deferredError { throw deferredError }
+        guard !finished else { throw BlobError.alreadyFinished }
+        finished = true
+        var out: [UInt8] = []
+        out.reserveCapacity(buffer.count + BlobFormat.tagSize)
+        try buffer.withUnsafeBytes { try seal($0, isLast: true, into: &out) }
+        buffer = []
+        return out
+    }
+
+    /// Seals one segment and appends ciphertext ‖ tag to `out`.
+    private mutating func seal(_ plaintext: UnsafeRawBufferPointer, isLast: Bool, into out: inout [UInt8]) throws {
+        guard nextIndex <= Int(UInt32.max) else { throw BlobError.tooLarge }
+        let nonce = BlobFormat.nonce(prefix: blobHeader.noncePrefix, index: nextIndex, isLast: isLast)
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: blobHeader.bytes)
+        box.ciphertext.withUnsafeBytes { out.append(contentsOf: $0.asBytes) }
+        box.tag.withUnsafeBytes { out.append(contentsOf: $0.asBytes) }
+        nextIndex += 1
+    }
+}

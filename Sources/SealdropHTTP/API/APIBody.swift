@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+
+/// The success envelope `{"data": …, "meta": {}}` of spec §2.5.
+struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator {
+    var data: Payload
+    var status: HTTPResponse.Status = .ok
+    var location: String?
+
+    private struct Body: Encodable {
+        var data: Payload
+        var meta: [String: String] = [:]
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        if let location { headers[.location] = location }
+        let bytes = try APICoding.encoder.encode(Body(data: data))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// JSON coding rules of the API: ISO 8601 dates with numeric offsets, tolerant request decoding.
+enum APICoding {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(APIDate.format(date, timeZone: TimeZone(identifier: "UTC")!))
+        }
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let text = try c.decode(String.self)
+            guard let date = APIDate.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 date")
+            }
+            return date
+        }
+        return d
+    }()
+
+    /// Decodes a JSON request body of at most 1 MiB; malformed input is 400/1004.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: SealdropRequestContext, allowEmpty: Bool = false) async throws -> T? {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw SealdropError.malformed("The request body is too large")
+        }
+        if buffer.readableBytes == 0 || String(buffer: buffer).allSatisfy(\.isWhitespace) {
+            if allowEmpty { return nil }
+            throw SealdropError.missing("request body")
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw SealdropError.malformed("The request body is not valid JSON of the expected shape")
+        }
+    }
+
+    /// A plain response with no body.
+    static func empty(_ status: HTTPResponse.Status, location: String? = nil) -> Response {
+        var headers = HTTPFields()
+        if let location { headers[.location] = location }
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init())
+    }
+}
+
+/// Typed path variables: each failure is 400/1005 (spec §2.3 step 7).
+enum PathVariable {
+    static func email(_ context: SealdropRequestContext) throws -> EmailAddress {
+        guard let raw = context.parameters.get("email") else { throw SealdropError.invalidPath("email-address") }
+        let decoded = raw.removingPercentEncoding ?? raw
+        guard let email = EmailAddress(decoded) else { throw SealdropError.invalidPath("email-address") }
+        return email
+    }
+
+    static func trackingId(_ context: SealdropRequestContext) throws -> TrackingID {
+        guard let raw = context.parameters.get("trackingId"), let id = TrackingID(rawValue: raw) else { throw SealdropError.invalidPath("tracking-id") }
+        return id
+    }
+
+    static func transferId(_ context: SealdropRequestContext) throws -> TransferID {
+        guard let raw = context.parameters.get("transferId"), let id = TransferID(rawValue: raw) else { throw SealdropError.invalidPath("transfer-id") }
+        return id
+    }
+
+    static func fileId(_ context: SealdropRequestContext) throws -> FileID {
+        guard let raw = context.parameters.get("fileId"), let id = FileID(rawValue: raw) else { throw SealdropError.invalidPath("file-id") }
+        return id
+    }
+
+    static func productKey(_ context: SealdropRequestContext, settings: SettingsStore) throws -> String {
+        guard let key = context.parameters.get("productKey"), settings.current.productKeys.contains(key) else {
+            throw SealdropError.invalidPath("product-key")
+        }
+        return key
+    }
+}

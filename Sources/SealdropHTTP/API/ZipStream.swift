@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+import SealdropServices
+
+/// Streams the files of a transfer as a stored ZIP with an exact, precomputed length (spec §8.4).
+struct ZipStream: Sendable {
+    /// One archive member: a file, or the checksum list.
+    struct Entry: Sendable {
+        var name: String
+        var size: UInt64
+        var reader: PlaintextReader?
+    }
+
+    let entries: [Entry]
+    let checksums: [UInt8]?
+    let modified: Date
+    let access: DownloadAccess
+    let fileIds: [FileID]
+    let downloads: DownloadService
+    let totalSize: UInt64
+
+    init(access: DownloadAccess, files: [FileRecord], includeChecksums: Bool, language: String, downloads: DownloadService) throws {
+        var used = Set<String>()
+        var entries: [Entry] = []
+        for file in files {
+            let base = FileName.sanitizedForDisplay(file.fileName)
+            var name = base
+            var n = 2
+            while used.contains(name.lowercased()) {
+                name = "\(n)_\(base)"
+                n += 1
+            }
+            used.insert(name.lowercased())
+            entries.append(Entry(name: name, size: UInt64(file.size), reader: try downloads.reader(access, fileId: file.fileId)))
+        }
+        var checksums: [UInt8]?
+        if includeChecksums {
+            let csv = Array(ChecksumsCSV.render(rows: files.map { ($0.fileName, $0.checksum ?? "") }, language: language).utf8)
+            entries.append(Entry(name: used.contains("checksums.csv") ? "sealdrop-checksums.csv" : "checksums.csv", size: UInt64(csv.count), reader: nil))
+            checksums = csv
+        }
+        self.entries = entries
+        self.checksums = checksums
+        self.modified = access.transfer.finalizedAt ?? Date()
+        self.access = access
+        self.fileIds = files.map(\.fileId)
+        self.downloads = downloads
+        self.totalSize = ZipStreamWriter.archiveSize(entries: entries.map { (name: $0.name, size: $0.size) })
+    }
+
+    func write(to writer: inout any ResponseBodyWriter) async throws {
+        var zip = ZipStreamWriter()
+        for entry in entries {
+            try await writer.write(ByteBuffer(bytes: zip.beginEntry(name: entry.name, size: entry.size, modified: modified)))
+            if let reader = entry.reader {
+                var chunks = try reader.chunks()
+                while let chunk = try chunks.next() {
+                    zip.entryData(chunk)
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+            } else if let checksums {
+                zip.entryData(checksums)
+                try await writer.write(ByteBuffer(bytes: checksums))
+            }
+            try await writer.write(ByteBuffer(bytes: try zip.endEntry()))
+        }
+        try await writer.write(ByteBuffer(bytes: zip.finish()))
+        try? await downloads.recordDownload(access, fileIds: fileIds)
+    }
+}

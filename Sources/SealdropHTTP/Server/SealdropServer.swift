@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import SealdropCore
+import SealdropCrypto
+import SealdropServices
+import SealdropStore
+import ServiceLifecycle
+
+/// The composition root: builds every service from the configuration and runs them in one `ServiceGroup`.
+public struct SealdropServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let database: SealdropDatabase
+    public let settings: SettingsStore
+    public let blobs: FileBlobStore
+    public let verification: VerificationService
+    public let transfers: TransferService
+    public let downloads: DownloadService
+    public let outbox: OutboxService
+    public let cleanup: CleanupService
+    public let notifications: Notifications
+    public let metrics: ServerMetrics
+    let logger: Logger
+
+    /// Opens the data dir, database (migrated) and server key, and wires the services.
+    public static func build(configuration: ServerConfiguration, logger: Logger) throws -> SealdropServer {
+        let data = configuration.dataDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "cannot create \(data)")
+        }
+        guard FileManager.default.isWritableFile(atPath: data) else {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "\(data) is not writable")
+        }
+        let serverKey: ServerKey
+        do {
+            serverKey = try ServerKey.loadOrCreate(at: data + "/server.key")
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "server key \(data)/server.key is unusable (\(error))")
+        }
+        let database = try SealdropDatabase.open(path: configuration.sqlitePath)
+        let blobs = try FileBlobStore(directory: data + "/store")
+        let settings = SettingsStore(configuration.settings)
+        let host = URL(string: configuration.baseURL)?.host ?? "localhost"
+        let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host), baseURL: configuration.baseURL)
+        let kdf = KeyDerivationRunner()
+        let transport = try CaptureMailTransport(directory: data + "/mail")
+        return SealdropServer(
+            configuration: configuration, database: database, settings: settings, blobs: blobs,
+            verification: VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger),
+            transfers: TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
+                                       kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger),
+            downloads: DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
+                                       kdf: kdf, logger: logger),
+            outbox: OutboxService(outbox: database, transport: transport, logger: logger),
+            cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
+                                    notifications: notifications, logger: logger),
+            notifications: notifications, metrics: ServerMetrics(), logger: logger
+        )
+    }
+
+    /// The router of the user listeners: `/api` only for now.
+    public func userRouter() -> Router<SealdropRequestContext> {
+        let router = Router(context: SealdropRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(metrics: metrics))
+        router.add(middleware: CORSPolicyMiddleware(settings: settings))
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: APIErrorMiddleware())
+        router.get("api/status") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            let body = #"{"apiVersions":{"uiApiVersions":[{"major":1,"minor":\#(settings.current.apiMinorVersion)}]}}"#
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("api/openapi.yaml") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
+                  let data = try? Data(contentsOf: url) else { throw SealdropError.notFound("The API description") }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        let api = router.group("api").add(middleware: APIConventionsMiddleware(settings: settings))
+        let sessions = SessionController(verification: verification, transfers: transfers, policy: PolicyService(settings: settings),
+                                         baseURL: configuration.baseURL)
+        ProductController(settings: settings, logger: logger).addRoutes(to: api)
+        PasswordController(settings: settings).addRoutes(to: api)
+        VerificationController(verification: verification).addRoutes(to: api)
+        sessions.addRoutes(to: api)
+        SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
+        RecipientController(downloads: downloads).addRoutes(to: api)
+        return router
+    }
+
+    /// The router of the admin listeners.
+    public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
+        AdminRoutes(database: database, metrics: metrics, startedAt: startedAt).router()
+    }
+
+    /// Recovers after a crash, then runs every listener and background service until SIGTERM/SIGINT.
+    public func run() async throws {
+        let recovered = try await cleanup.recoverAfterStart()
+        _ = recovered
+        let user = userRouter().buildResponder()
+        let admin = adminRouter().buildResponder()
+        let c = configuration
+        var tls: TLSConfiguration?
+        if c.userHTTPS != .off || c.adminHTTPS != .off {
+            tls = try TLSSetup.serverConfiguration(certificatePath: c.tlsCertificatePath, keyPath: c.tlsKeyPath, dataDirectory: c.dataDirectory)
+        }
+        var httpsPort: Int?
+        if case .on(_, let port) = c.userHTTPS { httpsPort = port }
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(120))
+        var services: [any Service] = []
+        if case .on(let host, let port) = c.userHTTP {
+            let responder = HTTPSRedirectResponder(base: user, settings: settings, httpsPort: httpsPort)
+            services.append(ListenerService(name: "user HTTP", variable: "SEALDROP_USER_HTTP", address: c.userHTTP, application: Application(
+                responder: responder, server: .http1(configuration: http1),
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+        }
+        if case .on(let host, let port) = c.userHTTPS, let tls {
+            services.append(ListenerService(name: "user HTTPS", variable: "SEALDROP_USER_HTTPS", address: c.userHTTPS, application: Application(
+                responder: user, server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+        }
+        if case .on(let host, let port) = c.adminHTTPS, let tls {
+            services.append(ListenerService(name: "admin HTTPS", variable: "SEALDROP_ADMIN_HTTPS", address: c.adminHTTPS, application: Application(
+                responder: admin, server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+        }
+        if case .on(let host, let port) = c.adminHTTP {
+            services.append(ListenerService(name: "admin HTTP", variable: "SEALDROP_ADMIN_HTTP", address: c.adminHTTP, application: Application(
+                responder: admin, server: .http1(configuration: http1),
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+        }
+        services.append(outbox)
+        services.append(cleanup)
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("server.starting", metadata: ["data.dir": "\(c.dataDirectory)", "base.url": "\(c.baseURL)"])
+        try await group.run()
+    }
+}
+
+/// One HTTP listener; a bind failure becomes one clear line naming the listener and what to do.
+struct ListenerService<Responder: HTTPResponder>: Service where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+    let name: String
+    let variable: String
+    let address: ServerConfiguration.Listener
+    let application: Application<Responder>
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch let error as IOError where [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) {
+            let reason = switch error.errnoCode {
+            case EADDRINUSE: "the address is already in use"
+            case EACCES: "binding this port is not permitted (ports below 1024 need privileges)"
+            default: "the address is not available on this host"
+            }
+            throw ConfigurationError(key: variable, problem: "\(name) listener \(address): \(reason); set \(variable) to a free host:port or off")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import Logging
+import SealdropCore
+
+/// Logs one line per request: method, path without the query (which may carry a password), status, duration.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = SealdropRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        metrics.requests.add(1, ordering: .relaxed)
+        do {
+            let response = try await next(request, context)
+            log(request, context, status: response.status.code, start: start)
+            return response
+        } catch {
+            log(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, start: start)
+            throw error
+        }
+    }
+
+    func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("http.request", metadata: [
+            "http.method": "\(request.method.rawValue)",
+            "http.path": "\(request.uri.path)",
+            "http.status": "\(status)",
+            "duration.ms": "\(Int(ms))",
+            "client.ip": "\(context.clientIP ?? "-")",
+        ])
+    }
+}
+
+/// Security headers on every user-listener response.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = SealdropRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        }
+        return response
+    }
+}
+
+/// CORS for browser clients from the configured origins (spec §2.9), including pre-flights.
+struct CORSPolicyMiddleware: RouterMiddleware {
+    typealias Context = SealdropRequestContext
+    let settings: SettingsStore
+
+    static let allowedHeaders = "X-CS-ClientId, X-CS-MajorApiVersion, X-CS-MinimumMinorApiVersion, X-CS-ProductKey, X-CS-VerificationToken, X-CS-Password, Content-Type, Accept-Language"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin], request.uri.path.hasPrefix("/api/") || request.uri.path == "/api" else {
+            return try await next(request, context)
+        }
+        let allowed = settings.current.cors.allows(origin: origin)
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            var headers = HTTPFields()
+            headers[.vary] = "Origin"
+            if allowed {
+                headers[.accessControlAllowOrigin] = origin
+                headers[.accessControlAllowMethods] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+                headers[.accessControlAllowHeaders] = Self.allowedHeaders
+                headers[.accessControlMaxAge] = "600"
+            }
+            return Response(status: allowed ? .noContent : .forbidden, headers: headers)
+        }
+        var response = try await next(request, context)
+        response.headers[.vary] = "Origin"
+        if allowed {
+            response.headers[.accessControlAllowOrigin] = origin
+            response.headers[.accessControlExposeHeaders] = "Location, Content-Disposition, Content-Range"
+        }
+        return response
+    }
+}
+
+/// Redirects plain-HTTP user requests to HTTPS when the setting asks for it.
+struct HTTPSRedirectResponder<Base: HTTPResponder>: HTTPResponder where Base.Context == SealdropRequestContext {
+    typealias Context = SealdropRequestContext
+    let base: Base
+    let settings: SettingsStore
+    let httpsPort: Int?
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        guard settings.current.redirectHTTPToHTTPS, let httpsPort else { return try await base.respond(to: request, context: context) }
+        let raw = request.head.authority ?? "localhost"
+        // Only host-name characters may reach the Location header.
+        let authority = raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) }) ? raw : "localhost"
+        var host = authority
+        if let bracket = authority.lastIndex(of: "]") {
+            host = String(authority[...bracket])
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = String(authority[..<colon])
+        }
+        let port = httpsPort == 443 ? "" : ":\(httpsPort)"
+        var headers = HTTPFields()
+        headers[.location] = "https://\(host)\(port)\(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "")"
+        return Response(status: .permanentRedirect, headers: headers)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import SealdropCore
+import ServiceLifecycle
+
+/// Periodic clean-up: expired transfers lose their blobs and keys, abandoned sessions and expired
+/// verifications are removed; at start-up, leftover temporary uploads and orphan blobs are deleted.
+public struct CleanupService: Service {
+    let transfers: any TransferRepository
+    let verifications: any VerificationRepository
+    let blobs: any BlobStore
+    let settings: SettingsStore
+    let notifications: Notifications
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(transfers: any TransferRepository, verifications: any VerificationRepository, blobs: any BlobStore, settings: SettingsStore,
+                notifications: Notifications, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.transfers = transfers
+        self.verifications = verifications
+        self.blobs = blobs
+        self.settings = settings
+        self.notifications = notifications
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await runOnce()
+                } catch {
+                    logger.error("cleanup.failed", metadata: ["error.type": "\(type(of: error))"])
+                }
+                try await Task.sleep(for: .seconds(max(1, settings.current.cleanup.intervalSeconds)))
+            }
+        }
+    }
+
+    /// Removes what a crash may have left: temporary uploads and blobs of transfers that no longer exist.
+    /// Call before any listener accepts traffic.
+    public func recoverAfterStart() async throws -> (temporaries: Int, orphans: Int) {
+        let temporaries = try blobs.removeTemporaries()
+        let live = try await transfers.liveTrackingIds()
+        var orphans = 0
+        for trackingId in try blobs.storedTrackingIds() where !live.contains(trackingId) {
+            try blobs.removeAll(trackingId: trackingId)
+            orphans += 1
+        }
+        logger.info("cleanup.recovered", metadata: ["temporaries": "\(temporaries)", "orphans": "\(orphans)"])
+        return (temporaries, orphans)
+    }
+
+    /// One clean-up pass.
+    public func runOnce() async throws {
+        let date = now()
+        for trackingId in try await transfers.expiredTransfers(asOf: date) {
+            guard let transfer = try await transfers.transfer(trackingId) else { continue }
+            var mails: [OutboxMessage] = []
+            if transfer.settings.sendDownloadSummary {
+                mails.append(notifications.downloadSummary(
+                    transfer: transfer, recipients: try await transfers.recipients(of: trackingId),
+                    downloads: try await transfers.downloads(of: trackingId), now: date))
+            }
+            if try await transfers.endTransfer(trackingId, state: .deletedByExpiration, mails: mails) {
+                try blobs.removeAll(trackingId: trackingId.rawValue)
+                logger.info("cleanup.expired", metadata: ["tracking.id": "\(trackingId)"])
+            }
+        }
+        let cutoff = date.addingTimeInterval(-TimeInterval(settings.current.cleanup.abandonedSessionHours) * 3600)
+        for trackingId in try await transfers.abandonedSessions(notUpdatedSince: cutoff) {
+            try await transfers.deleteTransfer(trackingId)
+            try blobs.removeAll(trackingId: trackingId.rawValue)
+            logger.info("cleanup.abandoned", metadata: ["tracking.id": "\(trackingId)"])
+        }
+        let v = settings.current.verification
+        try await verifications.deleteExpiredVerifications(
+            maxValidBefore: date,
+            idleSince: v.idleValidityDays > 0 ? date.addingTimeInterval(-TimeInterval(v.idleValidityDays) * 86400) : .distantPast,
+            now: date)
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+import Foundation
+import Logging
+import SealdropCore
+import SealdropCrypto
+import Synchronization
+
+/// A recipient's unlocked transfer: everything needed to stream its files.
+public struct DownloadAccess: Sendable {
+    public var transfer: TransferRecord
+    public var recipient: RecipientRecord
+    /// The transfer's files that can be downloaded, in registration order.
+    public var files: [FileRecord]
+    let transferKey: TransferKey
+}
+
+/// The recipient's side: password check with download protection, file streams, download records.
+///
+/// A request without a password changes nothing and counts nothing (mail scanners open links too);
+/// only a presented wrong password counts towards the lock or deletion.
+public struct DownloadService: Sendable {
+    let transfers: any TransferRepository
+    let outbox: any OutboxRepository
+    let blobs: any BlobStore
+    let settings: SettingsStore
+    let notifications: Notifications
+    let kdf: KeyDerivationRunner
+    let unlocked: UnlockCache
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        transfers: any TransferRepository, outbox: any OutboxRepository, blobs: any BlobStore, settings: SettingsStore,
+        notifications: Notifications, kdf: KeyDerivationRunner, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.transfers = transfers
+        self.outbox = outbox
+        self.blobs = blobs
+        self.settings = settings
+        self.notifications = notifications
+        self.kdf = kdf
+        self.unlocked = UnlockCache()
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Checks the password for a recipient's transfer id and returns the unlocked transfer.
+    public func open(_ transferId: TransferID, password: String?) async throws -> DownloadAccess {
+        guard let recipient = try await transfers.recipient(transferId),
+              let transfer = try await transfers.transfer(recipient.trackingId) else { throw SealdropError.notFound("The transfer") }
+        guard transfer.state == .active, transfer.settings.expirationDate > now(), let wrappedBytes = transfer.wrappedKey else {
+            throw SealdropError.notFound("The transfer")
+        }
+        if let until = recipient.lockedUntil, until > now() { throw SealdropError.locked }
+        guard let password, !password.isEmpty else { throw SealdropError.missing("X-CS-Password") }
+        guard password.utf8.count <= 1024 else { throw SealdropError.wrongPassword }
+        let wrapped = try WrappedKey(serialized: wrappedBytes)
+        let cacheKey = UnlockCache.key(transferId: transferId, password: password, salt: wrapped.salt)
+        let tk: TransferKey
+        if let cached = unlocked.get(cacheKey, now: now()) {
+            tk = cached
+        } else {
+            do {
+                tk = try await kdf.run { try PasswordKeyWrap.unwrap(wrapped, password: password) }
+            } catch PasswordKeyWrapError.wrongPassword {
+                try await failedAttempt(transfer: transfer, recipient: recipient)
+                throw SealdropError.wrongPassword
+            }
+            unlocked.put(cacheKey, tk, now: now())
+        }
+        if recipient.failedAttempts > 0 { try await transfers.resetFailedAttempts(transferId) }
+        let files = try await transfers.files(of: transfer.trackingId).filter { $0.state == .active }
+        return DownloadAccess(transfer: transfer, recipient: recipient, files: files, transferKey: tk)
+    }
+
+    /// Counts a wrong password; at the limit locks the recipient (403/2005) or deletes the transfer (410/2006).
+    func failedAttempt(transfer: TransferRecord, recipient: RecipientRecord) async throws {
+        let protection = settings.current.downloadProtection
+        let count = try await transfers.recordFailedAttempt(recipient.transferId)
+        logger.notice("download.password.wrong", metadata: ["transfer.id": "\(recipient.transferId)", "attempts": "\(count)"])
+        guard count >= protection.maxAttempts else { return }
+        let date = now()
+        let deleted = protection.action == .delete
+        let alerts = ([transfer.senderEmail.address] + protection.adminEmails).map {
+            notifications.downloadProtectionAlert(transfer: transfer, recipient: recipient, deleted: deleted, to: $0, now: date)
+        }
+        if deleted {
+            if try await transfers.endTransfer(transfer.trackingId, state: .deletedBySecurity, mails: alerts) {
+                try? blobs.removeAll(trackingId: transfer.trackingId.rawValue)
+                unlocked.removeAll()
+            }
+            logger.warning("download.protection.deleted", metadata: ["tracking.id": "\(transfer.trackingId)"])
+            throw SealdropError.deletedByThisRequest
+        }
+        try await transfers.lock(recipient.transferId, until: date.addingTimeInterval(TimeInterval(protection.lockMinutes * 60)))
+        try await outbox.enqueue(alerts)
+        logger.warning("download.protection.locked", metadata: ["transfer.id": "\(recipient.transferId)"])
+        throw SealdropError.locked
+    }
+
+    /// A reader for one file of an unlocked transfer.
+    public func reader(_ access: DownloadAccess, fileId: FileID) throws -> PlaintextReader {
+        guard access.files.contains(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
+        let handle = try blobs.open(trackingId: access.transfer.trackingId.rawValue, fileId: fileId.rawValue)
+        return try PlaintextReader(handle: handle, key: access.transferKey.fileKey(fileId: fileId.rawValue))
+    }
+
+    /// Records retrievals and, on a recipient's first retrieval of a file, tells the sender if asked to.
+    public func recordDownload(_ access: DownloadAccess, fileIds: [FileID], method: RetrievalMethod = .downloaded) async throws {
+        let earlier = try await transfers.downloads(of: access.transfer.trackingId).filter { $0.transferId == access.recipient.transferId }
+        let date = now()
+        var firstNames: [String] = []
+        for fileId in fileIds {
+            if !earlier.contains(where: { $0.fileId == fileId }) {
+                firstNames.append(access.files.first { $0.fileId == fileId }?.fileName ?? "")
+            }
+            try await transfers.recordDownload(DownloadEvent(transferId: access.recipient.transferId, fileId: fileId, date: date, method: method))
+        }
+        if access.transfer.settings.sendDownloadNotifications && !firstNames.isEmpty {
+            let name = firstNames.count == 1 ? firstNames[0] : nil
+            try await outbox.enqueue([notifications.downloadNotification(transfer: access.transfer, recipient: access.recipient, fileName: name, now: date)])
+        }
+    }
+}
+
+/// Recently unlocked transfer keys, so a client fetching several files pays for the password KDF once.
+///
+/// Keyed by a hash of (transfer id, password, salt); entries live five minutes; bounded in size.
+final class UnlockCache: Sendable {
+    private struct Entry {
+        var key: TransferKey
+        var expires: Date
+    }
+    private let entries = Mutex<[[UInt8]: Entry]>([:])
+    private let lifetime: TimeInterval = 300
+    private let capacity = 1024
+
+    static func key(transferId: TransferID, password: String, salt: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Array(transferId.rawValue.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: salt)
+        hasher.update(data: Array(password.utf8))
+        return Array(hasher.finalize())
+    }
+
+    func get(_ key: [UInt8], now: Date) -> TransferKey? {
+        entries.withLock { table in
+            guard let entry = table[key], entry.expires > now else { return nil }
+            return entry.key
+        }
+    }
+
+    func put(_ key: [UInt8], _ value: TransferKey, now: Date) {
+        entries.withLock { table in
+            if table.count >= capacity { table = table.filter { $0.value.expires > now } }
+            if table.count >= capacity { table.removeAll() }
+            table[key] = Entry(key: value, expires: now.addingTimeInterval(lifetime))
+        }
+    }
+
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import SealdropCore
+
+/// Builds complete RFC 5322 messages with a UTF-8 text body; header injection is impossible by construction.
+///
+/// Every header value from user input passes through `headerText`, which drops CR, LF and other control
+/// characters and RFC 2047-encodes non-ASCII text; bodies are base64 so no line can start a new header or
+/// end the SMTP DATA phase.
+public struct MailMessageBuilder: Sendable {
+    /// The address notifications come from.
+    public var from: String
+    /// The host name used in Message-IDs.
+    public var messageIdHost: String
+
+    public init(from: String, messageIdHost: String) {
+        self.from = from
+        self.messageIdHost = messageIdHost
+    }
+
+    /// A message to `to` with `subject` and a plain-text `body`.
+    public func build(to: [String], subject: String, body: String, fromName: String = "Sealdrop", date: Date = Date()) -> [UInt8] {
+        var lines: [String] = []
+        lines.append("From: \(Self.headerText(fromName)) <\(Self.addressOnly(from))>")
+        lines.append("To: " + to.map(Self.addressOnly).joined(separator: ", "))
+        lines.append("Subject: \(Self.headerText(subject))")
+        lines.append("Date: \(Self.rfc5322Date(date))")
+        lines.append("Message-ID: <\(FileID.random().rawValue)\(FileID.random().rawValue)@\(Self.addressOnly(messageIdHost))>")
+        lines.append("MIME-Version: 1.0")
+        lines.append("Content-Type: text/plain; charset=utf-8")
+        lines.append("Content-Transfer-Encoding: base64")
+        lines.append("Auto-Submitted: auto-generated")
+        var text = lines.joined(separator: "\r\n") + "\r\n\r\n"
+        let encoded = Data(body.utf8).base64EncodedString()
+        var index = encoded.startIndex
+        while index < encoded.endIndex {
+            let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
+            text += encoded[index..<end] + "\r\n"
+            index = end
+        }
+        return Array(text.utf8)
+    }
+
+    /// A header value safe to place after `Name: `: control characters dropped, non-ASCII RFC 2047-encoded.
+    public static func headerText(_ value: String) -> String {
+        let cleaned = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        if cleaned.unicodeScalars.allSatisfy({ $0.isASCII }) && cleaned.count <= 900 { return cleaned }
+        // Encoded words of at most 75 characters each, split on character boundaries.
+        var words: [String] = []
+        var chunk = ""
+        for character in cleaned {
+            let candidate = chunk + String(character)
+            if Data(candidate.utf8).base64EncodedString().count > 60 {
+                words.append(chunk)
+                chunk = String(character)
+            } else {
+                chunk = candidate
+            }
+        }
+        if !chunk.isEmpty { words.append(chunk) }
+        return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
+    }
+
+    /// An address with everything but the addr-spec characters removed.
+    static func addressOnly(_ address: String) -> String {
+        String(address.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && !"<>,;\"()".unicodeScalars.contains($0) }
+            .map(Character.init))
+    }
+
+    /// The RFC 5322 date form, e.g. `Mon, 30 Nov 2026 15:42:38 +0000`.
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: date)
+    }
+}

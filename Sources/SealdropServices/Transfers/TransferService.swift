@@ -1,0 +1,444 @@
+import Crypto
+import Foundation
+import Logging
+import SealdropCore
+import SealdropCrypto
+
+/// The sender's side: sessions, files, uploads, finalize, listing and revocation.
+///
+/// Before finalize the transfer key is sealed with the server key; at finalize it is wrapped with a key
+/// derived from the password and the server-sealed copy is dropped, in the same transaction that
+/// creates the recipients and queues their mail.
+public struct TransferService: Sendable {
+    let transfers: any TransferRepository
+    let blobs: any BlobStore
+    let serverKey: ServerKey
+    let settings: SettingsStore
+    let policy: PolicyService
+    let notifications: Notifications
+    let kdf: KeyDerivationRunner
+    let wrapParameters: PasswordKeyWrap.Parameters
+    let segmentSize: Int
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore,
+        notifications: Notifications, kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default,
+        segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.transfers = transfers
+        self.blobs = blobs
+        self.serverKey = serverKey
+        self.settings = settings
+        self.policy = PolicyService(settings: settings)
+        self.notifications = notifications
+        self.kdf = kdf
+        self.wrapParameters = wrapParameters
+        self.segmentSize = segmentSize
+        self.logger = logger
+        self.now = now
+    }
+
+    // MARK: - Sessions
+
+    /// Opens a session with the policy's defaults and returns its tracking id.
+    public func createSession(
+        by sender: VerifiedSender, contact: SenderContact, recipients: RecipientList, language: String, clientIP: String?
+    ) async throws -> TrackingID {
+        guard !recipients.isEmpty else { throw SealdropError.malformed("At least one recipient is required") }
+        let all = recipients.all.map(\.address)
+        guard Set(all).count == all.count else { throw SealdropError.malformed("A recipient is named more than once") }
+        guard all.count <= 500 else { throw SealdropError.malformed("Too many recipients") }
+        let evaluation = try policy.evaluate(sender: sender.email, recipients: all)
+        guard evaluation.allowed else { throw SealdropError.recipientRejected }
+        let p = evaluation.settings
+        let date = now()
+        let trackingId = TrackingID.random(at: date)
+        let mode = p.allowedPasswordModes.first ?? .generated
+        let settings = TransferSettings(
+            expirationDate: date.addingTimeInterval(TimeInterval(p.maxRetentionDays) * 86400),
+            passwordMode: mode, senderLanguage: language, recipientLanguage: language,
+            sendDownloadNotifications: p.sendDownloadNotificationsDefault, sendDownloadSummary: p.sendDownloadSummaryDefault,
+            sendRecipientNotification: true, sendUploadSummary: p.sendUploadSummaryDefault,
+            showFileNames: p.showFileNamesDefault, showZipFileContent: p.showZipFileContentDefault, fileChecksumAlgorithm: "SHA256"
+        )
+        let tk = TransferKey()
+        var sealedPassword: [UInt8]?
+        if mode != .manual {
+            sealedPassword = try sender.sealPassword(generatePassword(), trackingId: trackingId)
+        }
+        let record = TransferRecord(
+            trackingId: trackingId, senderEmail: sender.email, sender: Self.clean(contact), recipients: recipients,
+            settings: settings, state: .open, creatorTokenHash: sender.tokenHash, clientId: sender.clientId,
+            createdAt: date, updatedAt: date, serverSealedKey: try serverKey.seal(tk, context: trackingId.rawValue),
+            sealedPassword: sealedPassword, senderIP: clientIP
+        )
+        try await transfers.insertSession(record)
+        logger.info("transfer.session.created", metadata: ["tracking.id": "\(trackingId)"])
+        return trackingId
+    }
+
+    /// The open session, for its creator only (401/3002 for another token, 404/2003 when not open).
+    public func session(_ trackingId: TrackingID, by sender: VerifiedSender) async throws -> SessionView {
+        let record = try await openSession(trackingId, by: sender)
+        return SessionView(transfer: record, files: try await transfers.files(of: trackingId), password: visiblePassword(record, sender))
+    }
+
+    /// Applies a partial update; 409/2001 for values the policy does not allow.
+    public func patch(_ trackingId: TrackingID, by sender: VerifiedSender, with patch: SessionPatch) async throws -> SessionView {
+        var record = try await openSession(trackingId, by: sender)
+        let files = try await transfers.files(of: trackingId)
+        let p = settings.current.policy
+        var s = record.settings
+        if let contact = patch.sender { record.sender = Self.clean(contact) }
+        if let date = patch.expirationDate {
+            let limit = now().addingTimeInterval(TimeInterval(p.maxRetentionDays) * 86400 + 60)
+            guard date > now() else { throw SealdropError.conflict("The expiration date must be in the future") }
+            guard date <= limit else { throw SealdropError.conflict("The expiration date is beyond the maximum retention period of \(p.maxRetentionDays) days") }
+            s.expirationDate = date
+        }
+        if let message = patch.notificationMessage, message != s.notificationMessage {
+            guard p.recipientNotificationEditable else { throw SealdropError.conflict("The recipient notification may not be edited") }
+            guard message.subject.count <= 1000, message.body.count <= 100_000 else { throw SealdropError.malformed("The notification message is too long") }
+            s.notificationMessage = message
+        }
+        if let language = patch.senderLanguage { s.senderLanguage = try Self.language(language) }
+        if let language = patch.recipientLanguage { s.recipientLanguage = try Self.language(language) }
+        if let value = patch.sendDownloadNotifications, value != s.sendDownloadNotifications {
+            guard p.sendDownloadNotificationsChangeable else { throw SealdropError.conflict("Download notifications may not be changed") }
+            s.sendDownloadNotifications = value
+        }
+        if let value = patch.showFileNames, value != s.showFileNames {
+            guard p.showFileNamesChangeable else { throw SealdropError.conflict("Showing file names may not be changed") }
+            s.showFileNames = value
+        }
+        if let value = patch.sendDownloadSummary { s.sendDownloadSummary = value }
+        if let value = patch.sendRecipientNotification { s.sendRecipientNotification = value }
+        if let value = patch.sendUploadSummary { s.sendUploadSummary = value }
+        if let value = patch.showZipFileContent { s.showZipFileContent = value }
+        if let algorithm = patch.fileChecksumAlgorithm {
+            guard ["SHA256", "SHA-256"].contains(algorithm.uppercased()) else { throw SealdropError.conflict("Only SHA256 checksums are supported") }
+        }
+        if let classification = patch.classificationId { s.classificationId = classification }
+        if let confidential = patch.confidentialMessageFileId {
+            if let fileId = confidential {
+                guard p.confidentialMessageAllowed else { throw SealdropError.conflict("A confidential message is not allowed") }
+                guard files.contains(where: { $0.fileId == fileId }) else { throw SealdropError.conflict("The confidential message file is not registered") }
+            }
+            s.confidentialMessageFileId = confidential
+        }
+        if let mode = patch.passwordMode {
+            guard p.allowedPasswordModes.contains(mode) else { throw SealdropError.conflict("Password mode \(mode.rawValue) is not allowed") }
+            let policy = settings.current.password
+            switch mode {
+            case .manual:
+                guard let password = patch.password, !password.isEmpty else { throw SealdropError.conflict("Password mode MANUAL needs a password") }
+                guard policy.validate(password).isEmpty else { throw SealdropError.conflict("The password does not meet the password requirements") }
+                record.sealedPassword = try sender.sealPassword(password, trackingId: trackingId)
+            case .generated:
+                if let password = patch.password, !password.isEmpty {
+                    guard policy.validate(password).isEmpty else { throw SealdropError.conflict("The password does not meet the password requirements") }
+                    record.sealedPassword = try sender.sealPassword(password, trackingId: trackingId)
+                } else if s.passwordMode != .generated || record.sealedPassword == nil {
+                    record.sealedPassword = try sender.sealPassword(generatePassword(), trackingId: trackingId)
+                }
+            case .none:
+                if s.passwordMode != .none || record.sealedPassword == nil {
+                    record.sealedPassword = try sender.sealPassword(generatePassword(), trackingId: trackingId)
+                }
+            }
+            s.passwordMode = mode
+        }
+        record.settings = s
+        record.updatedAt = now()
+        guard try await transfers.updateSession(record) else { throw SealdropError.notFound("The transfer session") }
+        return SessionView(transfer: record, files: files, password: visiblePassword(record, sender))
+    }
+
+    /// Discards a session and its uploaded data.
+    public func deleteSession(_ trackingId: TrackingID, by sender: VerifiedSender) async throws {
+        _ = try await openSession(trackingId, by: sender)
+        try await transfers.deleteTransfer(trackingId)
+        try? blobs.removeAll(trackingId: trackingId.rawValue)
+        logger.info("transfer.session.deleted", metadata: ["tracking.id": "\(trackingId)"])
+    }
+
+    // MARK: - Files
+
+    /// Registers a file; 409/2001 for a duplicate name or when the size limit would be exceeded.
+    public func registerFile(_ trackingId: TrackingID, by sender: VerifiedSender, name: String, size: Int64, checksum: String?) async throws -> FileID {
+        let record = try await openSession(trackingId, by: sender)
+        guard FileName.validateForRegistration(name) else { throw SealdropError.malformed("The file name is empty, too long or contains NUL") }
+        guard size >= 0 else { throw SealdropError.malformed("The file size must not be negative") }
+        var declared: String?
+        if let checksum, !checksum.isEmpty {
+            let hex = checksum.lowercased()
+            guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit }) else { throw SealdropError.malformed("The checksum must be a SHA-256 in hex") }
+            declared = hex
+        }
+        let files = try await transfers.files(of: trackingId)
+        guard files.count < 1000 else { throw SealdropError.conflict("Too many files in one transfer") }
+        let total = files.reduce(Int64(0)) { $0 + $1.size } + size
+        guard total <= settings.current.policy.maxTotalSize else {
+            throw SealdropError.conflict("The files exceed the maximum transfer size of \(settings.current.policy.maxTotalSize) bytes")
+        }
+        let file = FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: name, size: size, declaredChecksum: declared, createdAt: now())
+        try await transfers.insertFile(file)
+        _ = record
+        return file.fileId
+    }
+
+    /// Starts receiving a file's content; the caller writes the bytes and then calls `finish` or `abort`.
+    public func beginUpload(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> FileUpload {
+        let record = try await openSession(trackingId, by: sender)
+        guard var file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
+            throw SealdropError.notFound("The file")
+        }
+        guard let sealed = record.serverSealedKey else { throw SealdropError.notFound("The transfer session") }
+        let tk = try serverKey.open(sealed, context: trackingId.rawValue)
+        if file.state != .initialized {
+            file.state = .initialized
+            file.checksum = nil
+            try await transfers.updateFile(file)
+        }
+        let encryptor = try BlobEncryptor(key: tk.fileKey(fileId: fileId.rawValue), segmentSize: segmentSize)
+        return try FileUpload(file: file, encryptor: encryptor, handle: blobs.beginWrite(), service: self)
+    }
+
+    /// Completes an upload whose bytes all arrived: verifies size and checksum, commits the blob, marks the file.
+    func complete(_ file: FileRecord, checksum: String, handle: any BlobWriteHandle) async throws {
+        if let declared = file.declaredChecksum, declared != checksum {
+            handle.discard()
+            throw SealdropError.malformed("The uploaded content does not match the registered checksum")
+        }
+        // The session may have been finalized or deleted while the bytes were arriving.
+        guard let record = try await transfers.transfer(file.trackingId), record.state == .open,
+              try await transfers.files(of: file.trackingId).contains(where: { $0.fileId == file.fileId }) else {
+            handle.discard()
+            throw SealdropError.notFound("The transfer session")
+        }
+        try handle.commit(trackingId: file.trackingId.rawValue, fileId: file.fileId.rawValue)
+        var done = file
+        done.checksum = checksum
+        done.state = .uploaded
+        done.uploadedAt = now()
+        try await transfers.updateFile(done)
+    }
+
+    /// Removes a registered file and its content.
+    public func deleteFile(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws {
+        var record = try await openSession(trackingId, by: sender)
+        guard try await transfers.files(of: trackingId).contains(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
+        try await transfers.deleteFile(trackingId, fileId)
+        try? blobs.remove(trackingId: trackingId.rawValue, fileId: fileId.rawValue)
+        if record.settings.confidentialMessageFileId == fileId {
+            record.settings.confidentialMessageFileId = nil
+            record.updatedAt = now()
+            _ = try await transfers.updateSession(record)
+        }
+    }
+
+    // MARK: - Finalize
+
+    /// Turns the session into a transfer: wraps the key with the password, creates recipients, queues mail.
+    public func finalize(_ trackingId: TrackingID, by sender: VerifiedSender) async throws {
+        var record = try await openSession(trackingId, by: sender)
+        let files = try await transfers.files(of: trackingId)
+        guard !files.isEmpty else { throw SealdropError.conflict("The transfer session has no files") }
+        if let pending = files.first(where: { $0.state != .uploaded }) {
+            throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
+        }
+        let policy = settings.current.policy
+        guard files.reduce(Int64(0), { $0 + $1.size }) <= policy.maxTotalSize else { throw SealdropError.conflict("The files exceed the maximum transfer size") }
+        guard policy.allowedPasswordModes.contains(record.settings.passwordMode) else {
+            throw SealdropError.conflict("Password mode \(record.settings.passwordMode.rawValue) is not allowed")
+        }
+        if policy.confidentialMessageRequired && record.settings.confidentialMessageFileId == nil {
+            throw SealdropError.conflict("A confidential message is required")
+        }
+        guard record.settings.expirationDate > now() else { throw SealdropError.conflict("The expiration date has passed") }
+        guard let sealedPassword = record.sealedPassword, let password = sender.openPassword(sealedPassword, trackingId: trackingId) else {
+            throw SealdropError.conflict("No transfer password has been set")
+        }
+        guard let serverSealed = record.serverSealedKey else { throw SealdropError.notFound("The transfer session") }
+        let tk = try serverKey.open(serverSealed, context: trackingId.rawValue)
+        let parameters = wrapParameters
+        let wrapped = try await kdf.run { try PasswordKeyWrap.wrap(tk, password: password, parameters: parameters) }
+        let date = now()
+        record.state = .active
+        record.finalizedAt = date
+        record.updatedAt = date
+        record.wrappedKey = wrapped.serialized()
+        record.serverSealedKey = nil
+        // Only mode NONE keeps the password (sealed for the creator's token) for the status link.
+        record.sealedPassword = record.settings.passwordMode == .none ? sealedPassword : nil
+        let recipients = record.recipients.all.map {
+            RecipientRecord(transferId: TransferID.random(), trackingId: trackingId, email: $0.address, kind: $0.kind)
+        }
+        let linkPassword = record.settings.passwordMode == .none ? password : nil
+        var mails: [OutboxMessage] = []
+        if record.settings.sendRecipientNotification {
+            mails += recipients.map { notifications.recipientNotification(transfer: record, recipient: $0, files: files, linkPassword: linkPassword, now: date) }
+        }
+        if record.settings.sendUploadSummary {
+            mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, now: date))
+        }
+        guard try await transfers.finalize(record, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
+        logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)"])
+    }
+
+    // MARK: - Sent transfers
+
+    /// One page of transfers sent by the verified sender, newest first.
+    public func sentTransfers(by sender: VerifiedSender, active: Bool?, page: Int, pageSize: Int) async throws -> [TransferDetails] {
+        let records = try await transfers.transfers(sentBy: sender.email, active: active, page: page, pageSize: pageSize)
+        var result: [TransferDetails] = []
+        for record in records { result.append(try await details(of: record, for: sender)) }
+        return result
+    }
+
+    /// One page of transfers the verified address received, newest first.
+    public func receivedTransfers(by sender: VerifiedSender, active: Bool?, page: Int, pageSize: Int) async throws -> [TransferDetails] {
+        let records = try await transfers.transfers(receivedBy: sender.email, active: active, page: page, pageSize: pageSize)
+        var result: [TransferDetails] = []
+        for record in records {
+            var d = try await details(of: record, for: sender)
+            d.recipients = d.recipients.filter { $0.email == sender.email }
+            d.linkPassword = nil
+            result.append(d)
+        }
+        return result
+    }
+
+    /// Status and details of one sent transfer (404/2003 unless the verified address sent it).
+    public func transferDetails(_ trackingId: TrackingID, by sender: VerifiedSender) async throws -> TransferDetails {
+        guard let record = try await transfers.transfer(trackingId), record.state != .open, record.senderEmail == sender.email else {
+            throw SealdropError.notFound("The transfer")
+        }
+        return try await details(of: record, for: sender)
+    }
+
+    func details(of record: TransferRecord, for sender: VerifiedSender) async throws -> TransferDetails {
+        let isCreator = record.creatorTokenHash == sender.tokenHash
+        var linkPassword: String?
+        if record.settings.passwordMode == .none, isCreator, let sealed = record.sealedPassword {
+            linkPassword = sender.openPassword(sealed, trackingId: record.trackingId)
+        }
+        return TransferDetails(
+            transfer: record, files: try await transfers.files(of: record.trackingId),
+            recipients: try await transfers.recipients(of: record.trackingId), downloads: try await transfers.downloads(of: record.trackingId),
+            linkPassword: linkPassword, isCreatorToken: isCreator
+        )
+    }
+
+    /// Revokes an active transfer: files deleted, metadata kept, mails queued as asked.
+    public func revoke(_ trackingId: TrackingID, by sender: VerifiedSender, options: RevocationOptions) async throws -> TransferDetails {
+        let current = try await transferDetails(trackingId, by: sender)
+        guard current.transfer.state == .active else { throw SealdropError.conflict("Only active transfers can be revoked") }
+        let date = now()
+        var mails: [OutboxMessage] = []
+        if options.notifyRecipients {
+            mails += current.recipients.map {
+                notifications.revocation(transfer: current.transfer, to: $0.email, language: current.transfer.settings.recipientLanguage, message: options.message, now: date)
+            }
+        }
+        if options.notifySender {
+            mails.append(notifications.revocation(transfer: current.transfer, to: current.transfer.senderEmail,
+                                                  language: current.transfer.settings.senderLanguage, message: options.message, now: date))
+        }
+        guard try await transfers.endTransfer(trackingId, state: .deletedByRevocation, mails: mails) else {
+            throw SealdropError.conflict("Only active transfers can be revoked")
+        }
+        try? blobs.removeAll(trackingId: trackingId.rawValue)
+        logger.info("transfer.revoked", metadata: ["tracking.id": "\(trackingId)"])
+        return try await transferDetails(trackingId, by: sender)
+    }
+
+    // MARK: - Helpers
+
+    /// The open session if this token created it.
+    func openSession(_ trackingId: TrackingID, by sender: VerifiedSender) async throws -> TransferRecord {
+        guard let record = try await transfers.transfer(trackingId), record.state == .open, record.senderEmail == sender.email else {
+            throw SealdropError.notFound("The transfer session")
+        }
+        guard record.creatorTokenHash == sender.tokenHash else { throw SealdropError.differentToken }
+        return record
+    }
+
+    func visiblePassword(_ record: TransferRecord, _ sender: VerifiedSender) -> String? {
+        guard record.settings.passwordMode != .manual, let sealed = record.sealedPassword else { return nil }
+        return sender.openPassword(sealed, trackingId: record.trackingId)
+    }
+
+    func generatePassword() -> String {
+        PasswordGenerator().generate(policy: settings.current.password)
+    }
+
+    static func clean(_ contact: SenderContact) -> SenderContact {
+        SenderContact(name: String(contact.name.prefix(200)), phone: String(contact.phone.prefix(100)))
+    }
+
+    static func language(_ tag: String) throws -> String {
+        let ok = !tag.isEmpty && tag.count <= 35 && tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        guard ok else { throw SealdropError.malformed("Invalid language tag") }
+        return tag
+    }
+}
+
+/// One upload in progress: hashes and encrypts the bytes into a temporary blob; nothing is visible until `finish`.
+public final class FileUpload {
+    private let file: FileRecord
+    private var encryptor: BlobEncryptor
+    private var hasher = SHA256()
+    private let handle: any BlobWriteHandle
+    private let service: TransferService
+    private var received: Int64 = 0
+    private var closed = false
+
+    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService) throws {
+        self.file = file
+        self.encryptor = encryptor
+        self.handle = handle
+        self.service = service
+        try encryptor.header.withUnsafeBytes { try handle.write($0) }
+    }
+
+    deinit { if !closed { handle.discard() } }
+
+    /// Bytes received so far.
+    public var receivedBytes: Int64 { received }
+
+    /// Consumes the next bytes; throws 400/1004 (and discards everything) once more than the registered size arrived.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        received += Int64(bytes.count)
+        guard received <= file.size else {
+            abort()
+            throw SealdropError.malformed("More bytes than the registered size of \(file.size) were sent; the upload was discarded")
+        }
+        hasher.update(bufferPointer: bytes)
+        let sealed = encryptor.append(bytes)
+        if !sealed.isEmpty { try sealed.withUnsafeBytes { try handle.write($0) } }
+    }
+
+    /// Ends the upload: fewer bytes than registered leave the file unfinished (400/1004); otherwise it is committed.
+    public func finish() async throws {
+        guard !closed else { throw SealdropError.malformed("The upload was discarded") }
+        guard received == file.size else {
+            abort()
+            throw SealdropError.malformed("Only \(received) of \(file.size) registered bytes were sent; the file stays incomplete")
+        }
+        let last = try encryptor.finish()
+        try last.withUnsafeBytes { try handle.write($0) }
+        closed = true
+        let checksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        try await service.complete(file, checksum: checksum, handle: handle)
+    }
+
+    /// Discards everything received.
+    public func abort() {
+        guard !closed else { return }
+        closed = true
+        handle.discard()
+    }
+}

@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import SealdropCore
+
+/// Blobs as files under the data dir: `blobs/<tracking id>/<file id>.blob`, uploads in `tmp/` until complete.
+///
+/// Names on disk are only ever server-generated ids (validated again here), never user file names.
+public struct FileBlobStore: BlobStore {
+    let root: String
+
+    /// Creates the store below `directory`, creating `blobs/` and `tmp/` with mode 0700.
+    public init(directory: String) throws {
+        self.root = directory
+        for sub in ["", "/blobs", "/tmp"] {
+            let path = directory + sub
+            if mkdir(path, 0o700) != 0 && errno != EEXIST { throw POSIXFileError(op: "mkdir", path: path, code: errno) }
+        }
+    }
+
+    var tmpDir: String { root + "/tmp" }
+    var blobDir: String { root + "/blobs" }
+
+    func transferDir(_ trackingId: String) throws -> String {
+        guard TrackingID(rawValue: trackingId) != nil else { throw POSIXFileError(op: "path", path: trackingId, code: EINVAL) }
+        return blobDir + "/" + trackingId
+    }
+
+    func blobPath(_ trackingId: String, _ fileId: String) throws -> String {
+        guard FileID(rawValue: fileId) != nil else { throw POSIXFileError(op: "path", path: fileId, code: EINVAL) }
+        return try transferDir(trackingId) + "/" + fileId + ".blob"
+    }
+
+    public func beginWrite() throws -> any BlobWriteHandle {
+        let name = tmpDir + "/" + FileID.random().rawValue + FileID.random().rawValue + ".part"
+        let fd = Glibc.open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXFileError.from(op: "create", path: name, code: errno) }
+        return FileBlobWriteHandle(fd: fd, tempPath: name, store: self)
+    }
+
+    public func open(trackingId: String, fileId: String) throws -> any BlobReadHandle {
+        let path = try blobPath(trackingId, fileId)
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIXFileError.from(op: "open", path: path, code: errno) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            close(fd)
+            throw POSIXFileError(op: "stat", path: path, code: code)
+        }
+        return FileBlobReadHandle(fd: fd, size: Int64(st.st_size))
+    }
+
+    public func remove(trackingId: String, fileId: String) throws {
+        let path = try blobPath(trackingId, fileId)
+        if unlink(path) != 0 && errno != ENOENT { throw POSIXFileError(op: "unlink", path: path, code: errno) }
+    }
+
+    public func removeAll(trackingId: String) throws {
+        let dir = try transferDir(trackingId)
+        guard FileManager.default.fileExists(atPath: dir) else { return }
+        try FileManager.default.removeItem(atPath: dir)
+    }
+
+    public func storedTrackingIds() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: blobDir).filter { TrackingID(rawValue: $0) != nil }
+    }
+
+    public func removeTemporaries() throws -> Int {
+        let names = try FileManager.default.contentsOfDirectory(atPath: tmpDir)
+        for name in names { unlink(tmpDir + "/" + name) }
+        return names.count
+    }
+
+    /// Makes a directory entry change durable.
+    func syncDirectory(_ path: String) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
+
+/// A temporary upload file; renamed into place by `commit`, unlinked by `discard` or on deinit.
+final class FileBlobWriteHandle: BlobWriteHandle {
+    private var fd: Int32
+    private let tempPath: String
+    private let store: FileBlobStore
+    private var finished = false
+
+    init(fd: Int32, tempPath: String, store: FileBlobStore) {
+        self.fd = fd
+        self.tempPath = tempPath
+        self.store = store
+    }
+
+    deinit { discard() }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFileError.from(op: "write", path: tempPath, code: errno)
+            }
+            offset += n
+        }
+    }
+
+    func commit(trackingId: String, fileId: String) throws {
+        let dir = try store.transferDir(trackingId)
+        let final = try store.blobPath(trackingId, fileId)
+        if mkdir(dir, 0o700) != 0 && errno != EEXIST { throw POSIXFileError.from(op: "mkdir", path: dir, code: errno) }
+        guard fsync(fd) == 0 else { throw POSIXFileError.from(op: "fsync", path: tempPath, code: errno) }
+        close(fd)
+        fd = -1
+        guard rename(tempPath, final) == 0 else { throw POSIXFileError.from(op: "rename", path: final, code: errno) }
+        finished = true
+        store.syncDirectory(dir)
+    }
+
+    func discard() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        if !finished {
+            unlink(tempPath)
+            finished = true
+        }
+    }
+}
+
+/// A read-only blob file accessed with `pread`, safe to share between tasks.
+final class FileBlobReadHandle: BlobReadHandle {
+    private let fd: Int32
+    let size: Int64
+
+    init(fd: Int32, size: Int64) {
+        self.fd = fd
+        self.size = size
+    }
+
+    deinit { close(fd) }
+
+    func read(at offset: Int64, count: Int) throws -> [UInt8] {
+        let wanted = max(0, min(Int64(count), size - offset))
+        return try [UInt8](unsafeUninitializedCapacity: Int(wanted)) { buffer, initialized in
+            var done = 0
+            while done < Int(wanted) {
+                let n = pread(fd, buffer.baseAddress! + done, Int(wanted) - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    initialized = done
+                    throw POSIXFileError(op: "pread", path: "blob", code: errno)
+                }
+                if n == 0 { break }
+                done += n
+            }
+            initialized = done
+        }
+    }
+}
+
+/// A failed file-system call; `ENOSPC` and `EDQUOT` surface as `SealdropError.storageFull`.
+public struct POSIXFileError: Error, CustomStringConvertible {
+    public let op: String
+    public let path: String
+    public let code: Int32
+
+    /// The error to throw for a failed call: storage-full codes become the user-facing error.
+    static func from(op: String, path: String, code: Int32) -> any Error {
+        if code == ENOSPC || code == EDQUOT { return SealdropError.storageFull }
+        return POSIXFileError(op: op, path: path, code: code)
+    }
+
+    public var description: String { "\(op) \(path): \(String(cString: strerror(code)))" }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import SealdropCore
+
+/// `OutboxRepository` on SQLite.
+extension SealdropDatabase: OutboxRepository {
+    public func enqueue(_ messages: [OutboxMessage]) async throws {
+        let args = try messages.map(Self.outboxArguments)
+        try await writer.write { db in
+            for a in args { try Self.insertOutbox(db, a) }
+        }
+    }
+
+    public func dueMessages(asOf now: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'QUEUED' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+                             arguments: [Column.time(now), limit]).map(Self.outbox(from:))
+        }
+    }
+
+    public func markSent(_ id: Int64, at date: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET state = 'SENT', attempts = attempts + 1, last_error = NULL, next_attempt_at = ? WHERE id = ?",
+                           arguments: [Column.time(date), id])
+        }
+    }
+
+    public func markRetry(_ id: Int64, attempts: Int, nextAttemptAt: Date, error: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                           arguments: [attempts, Column.time(nextAttemptAt), error, id])
+        }
+    }
+
+    public func markFailed(_ id: Int64, attempts: Int, error: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET state = 'FAILED', attempts = ?, last_error = ? WHERE id = ?", arguments: [attempts, error, id])
+        }
+    }
+
+    public func recentMessages(limit: Int) async throws -> [OutboxMessage] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.outbox(from:))
+        }
+    }
+
+    public func queuedCount() async throws -> Int {
+        try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'QUEUED'") ?? 0 }
+    }
+
+    // MARK: - Row mapping
+
+    static func outboxArguments(_ m: OutboxMessage) throws -> StatementArguments {
+        [
+            "kind": m.kind, "envelope_from": m.envelopeFrom, "envelope_to_json": try Column.json(m.envelopeTo),
+            "subject": m.subject, "message": Data(m.message), "state": m.state.rawValue, "attempts": m.attempts,
+            "created_at": Column.time(m.createdAt), "next_attempt_at": Column.time(m.nextAttemptAt),
+            "last_error": m.lastError, "tracking_id": m.trackingId,
+        ]
+    }
+
+    static func insertOutbox(_ db: Database, _ args: StatementArguments) throws {
+        try db.execute(sql: """
+            INSERT INTO outbox (kind, envelope_from, envelope_to_json, subject, message, state, attempts, created_at, next_attempt_at, last_error, tracking_id)
+            VALUES (:kind, :envelope_from, :envelope_to_json, :subject, :message, :state, :attempts, :created_at, :next_attempt_at, :last_error, :tracking_id)
+            """, arguments: args)
+    }
+
+    static func outbox(from row: Row) throws -> OutboxMessage {
+        guard let state = OutboxState(rawValue: row["state"]) else { throw CorruptRowError(table: "outbox", column: "state") }
+        let message: Data = row["message"]
+        return OutboxMessage(
+            id: row["id"], kind: row["kind"], envelopeFrom: row["envelope_from"],
+            envelopeTo: try Column.decode([String].self, row["envelope_to_json"]), subject: row["subject"],
+            message: [UInt8](message), state: state, attempts: row["attempts"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
+            lastError: row["last_error"], trackingId: row["tracking_id"]
+        )
+    }
+}

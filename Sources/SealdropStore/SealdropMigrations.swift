@@ -1,0 +1,111 @@
+import GRDB
+
+/// The numbered schema migrations; each runs once, in order, before any listener accepts traffic.
+enum SealdropMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-transfers") { db in
+            try db.execute(sql: """
+                CREATE TABLE transfers (
+                    tracking_id TEXT PRIMARY KEY NOT NULL,
+                    sender_email TEXT NOT NULL,
+                    sender_email_normalized TEXT NOT NULL,
+                    sender_json TEXT NOT NULL,
+                    recipients_json TEXT NOT NULL,
+                    settings_json TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    creator_token_hash BLOB NOT NULL,
+                    client_id TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    finalized_at REAL,
+                    expires_at REAL NOT NULL,
+                    server_sealed_key BLOB,
+                    wrapped_key BLOB,
+                    sealed_password BLOB,
+                    sender_ip TEXT
+                );
+                CREATE INDEX transfers_by_sender ON transfers(sender_email_normalized, created_at);
+                CREATE INDEX transfers_by_state ON transfers(state, expires_at);
+                CREATE TABLE files (
+                    tracking_id TEXT NOT NULL REFERENCES transfers(tracking_id) ON DELETE CASCADE,
+                    file_id TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    file_name TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    declared_checksum TEXT,
+                    checksum TEXT,
+                    state TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    uploaded_at REAL,
+                    PRIMARY KEY (tracking_id, file_id),
+                    UNIQUE (tracking_id, file_name)
+                );
+                CREATE TABLE recipients (
+                    transfer_id TEXT PRIMARY KEY NOT NULL,
+                    tracking_id TEXT NOT NULL REFERENCES transfers(tracking_id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    email TEXT NOT NULL,
+                    email_normalized TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    locked_until REAL,
+                    notification_failed INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX recipients_by_transfer ON recipients(tracking_id);
+                CREATE INDEX recipients_by_email ON recipients(email_normalized);
+                CREATE TABLE downloads (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    transfer_id TEXT NOT NULL REFERENCES recipients(transfer_id) ON DELETE CASCADE,
+                    file_id TEXT NOT NULL,
+                    date REAL NOT NULL,
+                    method TEXT NOT NULL
+                );
+                CREATE INDEX downloads_by_transfer ON downloads(transfer_id);
+                """)
+        }
+        migrator.registerMigration("0002-verification") { db in
+            try db.execute(sql: """
+                CREATE TABLE verification_codes (
+                    email_normalized TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    code_hash BLOB NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (email_normalized, client_id)
+                );
+                CREATE TABLE verifications (
+                    token_hash BLOB PRIMARY KEY NOT NULL,
+                    email TEXT NOT NULL,
+                    email_normalized TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    max_valid_until REAL,
+                    last_used_at REAL NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("0003-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    envelope_from TEXT NOT NULL,
+                    envelope_to_json TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    message BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    next_attempt_at REAL NOT NULL,
+                    last_error TEXT,
+                    tracking_id TEXT
+                );
+                CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+                """)
+        }
+        return migrator
+    }
+}

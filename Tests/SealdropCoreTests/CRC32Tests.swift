@@ -1,0 +1,27 @@
+import Testing
+
+import SealdropCore
+
+@Suite struct CRC32Tests {
+    @Test func knownVectors() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+        #expect(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)) == 0x414F_A339)
+        #expect(CRC32.checksum([UInt8](repeating: 0, count: 32)) == 0x190A_55AD)
+        #expect(CRC32.checksum([UInt8](repeating: 0xFF, count: 32)) == 0xFF6C_AB0B)
+    }
+
+    @Test func incrementalUpdatesMatchOneShotAtEveryAlignment() {
+        let data = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let expected = CRC32.checksum(data)
+        for split in [0, 1, 3, 7, 8, 9, 500, 999, 1_000] {
+            var crc = CRC32()
+            crc.update(Array(data[..<split]))
+            crc.update(Array(data[split...]))
+            #expect(crc.value == expected)
+        }
+        var bytewise = CRC32()
+        for byte in data { bytewise.update([byte]) }
+        #expect(bytewise.value == expected)
+    }
+}

@@ -1,0 +1,62 @@
+import Testing
+
+import SealdropCore
+
+@Suite struct FileNameTests {
+    @Test func registrationLimits() {
+        #expect(FileName.validateForRegistration("report.pdf"))
+        #expect(FileName.validateForRegistration(String(repeating: "x", count: 1_000)))
+        #expect(FileName.validateForRegistration(String(repeating: "ü", count: 1_024)))
+        #expect(!FileName.validateForRegistration(String(repeating: "x", count: 1_025)))
+        #expect(!FileName.validateForRegistration(""))
+        #expect(!FileName.validateForRegistration("a\u{0}b"))
+    }
+
+    @Test(arguments: [
+        ("report.pdf", "report.pdf"), ("../a/b", ".._a_b"), ("C:\\temp\\x.txt", "C:_temp_x.txt"),
+        ("..", "file"), (".", "file"), ("", "file"), ("   ", "file"), ("  spaced.txt  ", "spaced.txt"),
+        ("bad\r\nname\u{0}.txt", "badname.txt"), ("invoice\u{202E}fdp.exe", "invoicefdp.exe"),
+        (".profile", ".profile"), ("Grüße 📎.docx", "Grüße 📎.docx"),
+    ])
+    func sanitizesForDisplay(input: String, expected: String) {
+        #expect(FileName.sanitizedForDisplay(input) == expected)
+    }
+
+    @Test func truncatesOnCharacterBoundaryKeepingExtension() {
+        let long = String(repeating: "ä", count: 200) + ".pdf"
+        let cut = FileName.sanitizedForDisplay(long)
+        #expect(cut.utf8.count <= 255)
+        #expect(cut.utf8.count >= 254)
+        #expect(cut.hasSuffix(".pdf"))
+        #expect(cut.dropLast(4).allSatisfy { $0 == "ä" })
+
+        let emoji = String(repeating: "👨‍👩‍👧", count: 30)
+        let cutEmoji = FileName.sanitizedForDisplay(emoji)
+        #expect(cutEmoji.utf8.count <= 255)
+        #expect(cutEmoji.allSatisfy { $0 == "👨‍👩‍👧" })
+    }
+}
+
+@Suite struct ContentDispositionTests {
+    @Test func asciiNameHasBothForms() {
+        #expect(ContentDisposition.attachment(filename: "report 2024.pdf")
+            == "attachment; filename=\"report 2024.pdf\"; filename*=UTF-8''report%202024.pdf")
+    }
+
+    @Test func unicodeNameFallsBackAndPercentEncodes() {
+        #expect(ContentDisposition.attachment(filename: "Prüfbericht €.pdf")
+            == "attachment; filename=\"Pr_fbericht _.pdf\"; filename*=UTF-8''Pr%C3%BCfbericht%20%E2%82%AC.pdf")
+    }
+
+    @Test func escapesQuotesAndDropsControls() {
+        let value = ContentDisposition.attachment(filename: "a\"b\\c;d\r\nSet-Cookie: x\u{0}%.txt")
+        #expect(value == "attachment; filename=\"a\\\"b\\\\c;dSet-Cookie: x%.txt\"; "
+            + "filename*=UTF-8''a%22b%5Cc%3BdSet-Cookie%3A%20x%25.txt")
+        #expect(!value.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\u{0}" })
+    }
+
+    @Test func emptyNameGetsFallback() {
+        #expect(ContentDisposition.attachment(filename: "\r\n")
+            == "attachment; filename=\"file\"; filename*=UTF-8''file")
+    }
+}
