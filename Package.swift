@@ -100,6 +100,7 @@ let package = Package(
             dependencies: ["SealdropStore", "SealdropCore"],
             swiftSettings: strict
         ),
+        .testTarget(name: "SealdropServicesTests", dependencies: ["SealdropServices", "SealdropStore", "SealdropCore", "SealdropCrypto", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(
             name: "SealdropHTTPTests",
             dependencies: [

@@ -9,7 +9,7 @@ import SealdropCore
     @Test func trackingIDAcceptsClientExamples() throws {
         let id = try #require(TrackingID(rawValue: "20240522-065711-H8UoUSI6"))
         #expect(id.description == "20240522-065711-H8UoUSI6")
-        #expect(id.date == Date(timeIntervalSince1970: 1_716_360_631))
+        #expect(id.date == Date(timeIntervalSince1970: 1_716_361_031))
         #expect(TrackingID(rawValue: "20240524-192513-3n2yqVIW") != nil)
         #expect(TrackingID(rawValue: "20240229-235959-abcdefgh") != nil)
     }
@@ -58,9 +58,19 @@ import SealdropCore
     }
 
     @Test func randomIDsUseTheGivenGenerator() {
-        struct Zeros: RandomNumberGenerator { mutating func next() -> UInt64 { 0 } }
-        var rng = Zeros()
-        #expect(FileID.random(using: &rng).rawValue == "AAAAAAAAAA")
+        /// A counter-based generator: deterministic, never stuck in rejection sampling.
+        struct Counter: RandomNumberGenerator {
+            var state: UInt64
+            mutating func next() -> UInt64 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                return state
+            }
+        }
+        var first = Counter(state: 1)
+        var second = Counter(state: 1)
+        #expect(FileID.random(using: &first) == FileID.random(using: &second))
+        #expect(ClientID.random(using: &first) == ClientID.random(using: &second))
+        #expect(TransferID.random(using: &first) != TransferID.random(using: &first))
     }
 
     @Test func identifiersCodeAsValidatedStrings() throws {

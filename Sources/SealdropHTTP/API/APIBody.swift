@@ -86,8 +86,11 @@ enum PathVariable {
     }
 
     static func trackingId(_ context: SealdropRequestContext) throws -> TrackingID {
-        guard let raw = context.parameters.get("trackingId"), let id = TrackingID(rawValue: raw) else { throw SealdropError.invalidPath("tracking-id") }
-        return id
+        guard let raw = context.parameters.get("trackingId") else { throw SealdropError.invalidPath("tracking-id") }
+        if let id = TrackingID(rawValue: raw) { return id }
+        // Well-formed but an impossible date: no such transfer can exist.
+        if raw.wholeMatch(of: /[0-9]{8}-[0-9]{6}-[A-Za-z0-9]{8}/) != nil { throw SealdropError.notFound("The transfer") }
+        throw SealdropError.invalidPath("tracking-id")
     }
 
     static func transferId(_ context: SealdropRequestContext) throws -> TransferID {

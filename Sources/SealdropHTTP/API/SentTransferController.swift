@@ -114,7 +114,9 @@ struct SentTransferController {
 
     /// The top-level names of a `fields` projection; unknown names are 400/1004.
     static func topLevelFields(_ fields: String?) throws -> Set<String> {
-        guard let fields, !fields.isEmpty else { return ["trackingId", "status", "transfer"] }
+        guard let raw = fields, !raw.isEmpty else { return ["trackingId", "status", "transfer"] }
+        // Form encoding may carry spaces as `+`; names never contain one.
+        let fields = raw.replacingOccurrences(of: "+", with: " ")
         var names: [String] = []
         var depth = 0
         var current = ""

@@ -46,9 +46,14 @@ public struct TransferService: Sendable {
     public func createSession(
         by sender: VerifiedSender, contact: SenderContact, recipients: RecipientList, language: String, clientIP: String?
     ) async throws -> TrackingID {
+        // An address named more than once (compared case-insensitively) is one recipient, in its first field.
+        var seen = Set<EmailAddress>()
+        let recipients = RecipientList(
+            to: recipients.to.filter { seen.insert($0).inserted },
+            cc: recipients.cc.filter { seen.insert($0).inserted },
+            bcc: recipients.bcc.filter { seen.insert($0).inserted })
         guard !recipients.isEmpty else { throw SealdropError.malformed("At least one recipient is required") }
         let all = recipients.all.map(\.address)
-        guard Set(all).count == all.count else { throw SealdropError.malformed("A recipient is named more than once") }
         guard all.count <= 500 else { throw SealdropError.malformed("Too many recipients") }
         let evaluation = try policy.evaluate(sender: sender.email, recipients: all)
         guard evaluation.allowed else { throw SealdropError.recipientRejected }

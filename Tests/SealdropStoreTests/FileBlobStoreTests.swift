@@ -1,0 +1,175 @@
+import Foundation
+import SealdropCore
+import SealdropStore
+import Testing
+
+/// `FileBlobStore`: invisible temporaries, atomic commit, exact reads, crash clean-up, path safety, modes.
+@Suite struct FileBlobStoreTests {
+    let dir: TemporaryDirectory
+    let store: FileBlobStore
+    var root: String { dir.file("data") }
+
+    init() throws {
+        dir = try TemporaryDirectory()
+        store = try FileBlobStore(directory: dir.file("data"))
+    }
+
+    func entries(_ sub: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: root + "/" + sub).sorted()
+    }
+
+    func write(_ bytes: [UInt8], to handle: any BlobWriteHandle) throws {
+        try bytes.withUnsafeBytes { try handle.write($0) }
+    }
+
+    func commit(_ bytes: [UInt8], _ trackingId: TrackingID, _ fileId: FileID) throws {
+        let handle = try store.beginWrite()
+        try write(bytes, to: handle)
+        try handle.commit(trackingId: trackingId.rawValue, fileId: fileId.rawValue)
+    }
+
+    func readAll(_ trackingId: TrackingID, _ fileId: FileID) throws -> [UInt8] {
+        let handle = try store.open(trackingId: trackingId.rawValue, fileId: fileId.rawValue)
+        return try handle.read(at: 0, count: Int(handle.size))
+    }
+
+    @Test func temporaryBlobIsInvisibleUntilCommit() throws {
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        let handle = try store.beginWrite()
+        try write(Array("partial upload".utf8), to: handle)
+        #expect(try entries("blobs").isEmpty)
+        #expect(try store.storedTrackingIds().isEmpty)
+        #expect(throws: (any Error).self) { try store.open(trackingId: tid.rawValue, fileId: fid.rawValue) }
+        let temps = try entries("tmp")
+        #expect(temps.count == 1)
+        #expect(temps[0].hasSuffix(".part"))
+
+        try write(Array(" complete".utf8), to: handle)
+        try handle.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(try entries("tmp").isEmpty)
+        #expect(try entries("blobs") == [tid.rawValue])
+        #expect(try entries("blobs/\(tid.rawValue)") == ["\(fid.rawValue).blob"])
+        #expect(try readAll(tid, fid) == Array("partial upload complete".utf8))
+    }
+
+    @Test func discardAndDeinitRemoveTheTemporaryFile() throws {
+        let handle = try store.beginWrite()
+        try write([1, 2, 3], to: handle)
+        #expect(try entries("tmp").count == 1)
+        handle.discard()
+        #expect(try entries("tmp").isEmpty)
+        handle.discard()
+
+        do {
+            let abandoned = try store.beginWrite()
+            try write([4, 5, 6], to: abandoned)
+            #expect(try entries("tmp").count == 1)
+        }
+        #expect(try entries("tmp").isEmpty)
+        #expect(try entries("blobs").isEmpty)
+    }
+
+    @Test func commitReplacesAnEarlierBlob() throws {
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        try commit(Array(repeating: 0xAA, count: 5000), tid, fid)
+        let earlier = try store.open(trackingId: tid.rawValue, fileId: fid.rawValue)
+        try commit(Array("short".utf8), tid, fid)
+        #expect(try readAll(tid, fid) == Array("short".utf8))
+        #expect(try store.open(trackingId: tid.rawValue, fileId: fid.rawValue).size == 5)
+        // A reader opened before the replacement keeps reading the old, complete blob.
+        #expect(earlier.size == 5000)
+        #expect(try earlier.read(at: 4990, count: 100) == Array(repeating: 0xAA, count: 10))
+        #expect(try entries("blobs/\(tid.rawValue)") == ["\(fid.rawValue).blob"])
+    }
+
+    @Test func readHandleReadsExactRanges() throws {
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        let content = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        try commit(content, tid, fid)
+        let handle = try store.open(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(handle.size == 100_000)
+        #expect(try handle.read(at: 0, count: 16) == Array(content[0..<16]))
+        #expect(try handle.read(at: 65_530, count: 20) == Array(content[65_530..<65_550]))
+        #expect(try handle.read(at: 99_990, count: 50) == Array(content[99_990...]))
+        #expect(try handle.read(at: 100_000, count: 10).isEmpty)
+        #expect(try handle.read(at: 200_000, count: 10).isEmpty)
+        #expect(try handle.read(at: 5, count: 0).isEmpty)
+        #expect(try handle.read(at: 0, count: 100_000) == content)
+    }
+
+    @Test func removeTemporariesDeletesLeftoversOnly() throws {
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        try commit([7, 7, 7], tid, fid)
+        // What a crash leaves behind: partial uploads nobody will finish.
+        for name in ["AAAA.part", "BBBB.part"] {
+            #expect(FileManager.default.createFile(atPath: root + "/tmp/" + name, contents: Data([1, 2])))
+        }
+        #expect(try store.removeTemporaries() == 2)
+        #expect(try entries("tmp").isEmpty)
+        #expect(try readAll(tid, fid) == [7, 7, 7])
+        #expect(try store.removeTemporaries() == 0)
+    }
+
+    @Test func storedTrackingIdsAndRemoval() throws {
+        let (t1, t2) = (TrackingID.random(), TrackingID.random(at: Date(timeIntervalSince1970: 1_600_000_000)))
+        let (f1, f2) = (FileID.random(), FileID.random())
+        try commit([1], t1, f1)
+        try commit([2], t1, f2)
+        try commit([3], t2, f1)
+        try FileManager.default.createDirectory(atPath: root + "/blobs/not-a-tracking-id", withIntermediateDirectories: false)
+        #expect(Set(try store.storedTrackingIds()) == [t1.rawValue, t2.rawValue])
+
+        try store.remove(trackingId: t1.rawValue, fileId: f1.rawValue)
+        #expect(throws: (any Error).self) { try store.open(trackingId: t1.rawValue, fileId: f1.rawValue) }
+        #expect(try readAll(t1, f2) == [2])
+        try store.remove(trackingId: t1.rawValue, fileId: f1.rawValue)
+
+        try store.removeAll(trackingId: t1.rawValue)
+        #expect(try store.storedTrackingIds() == [t2.rawValue])
+        try store.removeAll(trackingId: t1.rawValue)
+        #expect(try readAll(t2, f1) == [3])
+    }
+
+    @Test(arguments: [("../x", "Abcdef1234"), ("a/b", "Abcdef1234"), ("..", "Abcdef1234"),
+                      ("20240522-065711-H8UoUSI6", "../x"), ("20240522-065711-H8UoUSI6", "a/b"), ("20240522-065711-H8UoUSI6", "../../../../escaped")])
+    func invalidIdsAreRefused(trackingId: String, fileId: String) throws {
+        let handle = try store.beginWrite()
+        try write(Array("payload".utf8), to: handle)
+        #expect(throws: (any Error).self) { try handle.commit(trackingId: trackingId, fileId: fileId) }
+        #expect(throws: (any Error).self) { try store.open(trackingId: trackingId, fileId: fileId) }
+        #expect(throws: (any Error).self) { try store.remove(trackingId: trackingId, fileId: fileId) }
+        if TrackingID(rawValue: trackingId) == nil {
+            #expect(throws: (any Error).self) { try store.removeAll(trackingId: trackingId) }
+        }
+        handle.discard()
+        // Nothing appeared anywhere: not beside the store, not inside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["data"])
+        #expect(try entries("").sorted() == ["blobs", "tmp"])
+        #expect(try entries("blobs").isEmpty)
+        #expect(try entries("tmp").isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root + "/x"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("x")))
+    }
+
+    @Test func filesAndDirectoriesArePrivate() throws {
+        #expect(permissions(root) == 0o700)
+        #expect(permissions(root + "/blobs") == 0o700)
+        #expect(permissions(root + "/tmp") == 0o700)
+        let handle = try store.beginWrite()
+        try write([1, 2, 3], to: handle)
+        let temp = try #require(try entries("tmp").first)
+        #expect(permissions(root + "/tmp/" + temp) == 0o600)
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        try handle.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(permissions(root + "/blobs/" + tid.rawValue) == 0o700)
+        #expect(permissions(root + "/blobs/\(tid.rawValue)/\(fid.rawValue).blob") == 0o600)
+    }
+
+    @Test func reopeningAnExistingDirectoryKeepsBlobs() throws {
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        try commit([9, 8, 7], tid, fid)
+        let again = try FileBlobStore(directory: root)
+        let handle = try again.open(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(try handle.read(at: 0, count: 3) == [9, 8, 7])
+    }
+}
