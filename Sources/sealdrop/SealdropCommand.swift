@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import SealdropHTTP
 
@@ -29,6 +32,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
+        MemorySetup.tune()
         let logger = Logger(label: "sealdrop")
         do {
             let server = try SealdropServer.build(configuration: configuration, logger: logger)

@@ -17,6 +17,7 @@ import Darwin
 
     @Test func largeStreamRoundTripsWithMatchingSHA256() throws {
         let total = Self.streamBytes
+        let residentBefore = Self.residentBytes()
         let key = TransferKey().fileKey(fileId: "stream-file")
         let dir = try TemporaryDirectory()
         let path = dir.file("stream.blob")
@@ -64,6 +65,19 @@ import Darwin
         }
         #expect(readBack == total)
         #expect(inputHash.finalize() == outputHash.finalize())
+        // Streaming holds O(segment) whatever the size: resident memory must not grow with the stream.
+        // 128 MiB of slack covers allocator caches and tests running in parallel.
+        if let before = residentBefore, let after = Self.residentBytes() {
+            #expect(after - before < 128 << 20, "resident memory grew by \((after - before) >> 20) MiB for a \(total >> 20) MiB stream")
+        }
+    }
+
+    /// The process's resident set size from `/proc/self/status` (nil where there is no procfs).
+    static func residentBytes() -> Int64? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = Int64(line.split(separator: " ", omittingEmptySubsequences: true)[1]) else { return nil }
+        return kib * 1024
     }
 
     /// Writes all of `bytes` to `fd`, retrying short writes.

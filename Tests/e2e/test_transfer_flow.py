@@ -149,6 +149,11 @@ def test_full_flow_with_big_streamed_file(server):
     assert any(d["downloads"] for d in downloads)
     server.wait_for_mail("download-notification")
 
+    # Streams stay streams: the server's peak resident memory stays far below the file size.
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        peak_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib // 1024} MiB"
+
 
 def test_wrong_password_locks_after_configured_attempts(server):
     sender = Client(server.base)

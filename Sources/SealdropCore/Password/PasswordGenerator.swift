@@ -44,6 +44,7 @@ public struct PasswordGenerator: Sendable {
         guard !classes.isEmpty else { return "" }
         let all = classes.flatMap { $0 }
         let length = length(for: policy)
+        let validator = PasswordValidator(policy: policy)
 
         var candidate = ""
         for _ in 0..<Self.maximumAttempts {
@@ -53,7 +54,7 @@ public struct PasswordGenerator: Sendable {
             }
             characters.shuffle(using: &rng)
             candidate = String(characters)
-            if policy.validate(candidate).isEmpty { return candidate }
+            if validator.validate(candidate).isEmpty { return candidate }
         }
         return candidate
     }

@@ -4,6 +4,7 @@
 /// `blacklistedCharacters` is non-empty. An empty `dictionaryWords` means "use the built-in
 /// English and German list" (``PasswordDictionary/defaultWords``).
 public struct PasswordPolicy: Codable, Sendable, Equatable {
+    // Rule switches, named like the REST rules (`PasswordRuleName`).
     public var whitespacesDeclined = true
     public var alphabeticalSequenceDeclined = true
     public var numericSequenceDeclined = true
@@ -87,9 +88,10 @@ public struct PasswordPolicy: Codable, Sendable, Equatable {
     }
 
     /// The enabled rules `password` breaks; empty means the password is valid.
+    ///
+    /// Prepares a ``PasswordValidator`` per call; keep one when checking many passwords.
     public func validate(_ password: String) -> [PasswordRequirement] {
-        let check = PasswordRuleCheck(password: password)
-        return requirements.filter { !check.fulfils($0.name, policy: self) }
+        PasswordValidator(policy: self).validate(password)
     }
 
     /// Whether the administrator switched the rule on.
@@ -110,12 +112,6 @@ public struct PasswordPolicy: Codable, Sendable, Equatable {
         case .lowerCaseRequired: lowerCaseRequired
         case .digitsRequired: digitsRequired
         }
-    }
-
-    /// The words the dictionary rule checks, lower-cased, 4 characters or longer.
-    var effectiveDictionaryWords: [String] {
-        if dictionaryWords.isEmpty { return PasswordDictionary.defaultWords }
-        return dictionaryWords.map { $0.lowercased() }.filter { $0.count >= PasswordDictionary.minimumWordLength }
     }
 
     private func details(for rule: PasswordRuleName) -> [String: PasswordRequirement.DetailValue] {
