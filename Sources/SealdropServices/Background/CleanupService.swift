@@ -30,6 +30,8 @@ public struct CleanupService: Service {
             while !Task.isCancelled {
                 do {
                     try await runOnce()
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.error("cleanup.failed", metadata: ["error.type": "\(type(of: error))"])
                 }

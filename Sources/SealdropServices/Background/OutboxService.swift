@@ -40,6 +40,8 @@ public struct OutboxService: Service {
             while !Task.isCancelled {
                 do {
                     _ = try await deliverDue()
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.error("outbox.poll.failed", metadata: ["error.type": "\(type(of: error))"])
                 }
