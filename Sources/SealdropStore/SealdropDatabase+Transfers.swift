@@ -60,6 +60,7 @@ extension SealdropDatabase: TransferRepository {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [f.trackingId.rawValue, f.fileId.rawValue, position, f.fileName, f.size, f.declaredChecksum,
                                      f.checksum, f.state.rawValue, Column.time(f.createdAt), Column.time(f.uploadedAt)])
+                try Self.touchSession(db, f.trackingId, at: f.createdAt)
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw SealdropError.conflict("A file with this name is already part of the transfer session")
@@ -71,7 +72,14 @@ extension SealdropDatabase: TransferRepository {
             try db.execute(sql: """
                 UPDATE files SET size = ?, checksum = ?, state = ?, uploaded_at = ? WHERE tracking_id = ? AND file_id = ?
                 """, arguments: [f.size, f.checksum, f.state.rawValue, Column.time(f.uploadedAt), f.trackingId.rawValue, f.fileId.rawValue])
+            if let uploadedAt = f.uploadedAt { try Self.touchSession(db, f.trackingId, at: uploadedAt) }
         }
+    }
+
+    /// Work on a session's files counts as activity, so clean-up does not take it for abandoned.
+    static func touchSession(_ db: Database, _ trackingId: TrackingID, at date: Date) throws {
+        try db.execute(sql: "UPDATE transfers SET updated_at = MAX(updated_at, ?) WHERE tracking_id = ? AND state = 'OPEN'",
+                       arguments: [Column.time(date), trackingId.rawValue])
     }
 
     public func deleteFile(_ trackingId: TrackingID, _ fileId: FileID) async throws {

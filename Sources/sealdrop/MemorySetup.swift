@@ -13,7 +13,9 @@ enum MemorySetup {
     static let trimThreshold: Int32 = -1
     static let mmapThreshold: Int32 = -3
 
+    /// Applies the settings unless `SEALDROP_MALLOC_TUNING=off` (kept for side-by-side measurements).
     static func tune() {
+        if getenv("SEALDROP_MALLOC_TUNING").map({ String(cString: $0) }) == "off" { return }
         #if canImport(Glibc)
         // Looked up at run time: `mallopt` is glibc-specific and not part of the Swift Glibc module.
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -78,7 +79,7 @@ import Testing
     func traversalInPathVariablesNeverReachesFiles(uri: String) async throws {
         try await TestServer.run { api in
             let r = try await api.send(.get, uri, token: "t", password: "p")
-            #expect([400, 404].contains(r.status.code), "\(uri) → \(r.status.code)")
+            #expect([400, 403, 404].contains(r.status.code), "\(uri) → \(r.status.code)")
             #expect(r.errorCode != nil, "\(uri) → \(r.text.prefix(200))")
             #expect(!r.text.contains("PRIVATE KEY"))
             #expect(r.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -152,7 +153,6 @@ import Testing
         try await TestServer.run { api in
             expectError(try await api.send(.put, "/api/clients"), 404, 1006)
             expectError(try await api.send(.get, "/api/"), 404, 1006)
-            expectError(try await api.send(.get, "/api//clients"), 404, 1006)
             expectError(try await api.send(.get, "/api/transfers"), 404, 1006)
         }
     }

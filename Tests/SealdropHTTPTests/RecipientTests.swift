@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -51,6 +52,26 @@ import Testing
             let viaHref = try await api.send(.get, href, rawHeaders: [:])
             #expect(viaHref.status == .ok)
             #expect(viaHref.bytes == Self.content)
+        }
+    }
+
+    @Test func hrefWorksForPasswordsWithReservedAndNonASCIICharacters() async throws {
+        try await TestServer.run { api in
+            let sender = "alice@example.com"
+            let password = "Vt7#kRm2!pQz+ü&x=1%"
+            let token = try await api.verify(sender)
+            let id = try await api.createSession(sender, token: token)
+            _ = try await api.addFile(sender, token: token, trackingId: id, name: "a.txt", bytes: Array("abc".utf8))
+            let check = try await api.send(.post, "/api/password", json: #"{"password":\#(JSONText.quote(password))}"#)
+            try #require(check.data["valid"] as? Bool == true, "\(check.text)")
+            try await api.setPassword(sender, token: token, trackingId: id, password: password)
+            let transferId = try #require(try await api.finalize(sender, token: token, trackingId: id).first)
+            let list = try await api.send(.get, "/api/transfers/\(transferId)/files", password: password)
+            let href = try #require(list.list.first?["href"] as? String)
+            #expect(href.allSatisfy { $0.isASCII }, "\(href)")
+            let r = try await api.send(.get, href, rawHeaders: [:])
+            #expect(r.status == .ok, "\(r.text)")
+            #expect(r.text == "abc")
         }
     }
 

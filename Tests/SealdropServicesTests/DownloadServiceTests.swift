@@ -127,7 +127,7 @@ import Testing
         #expect(try await count() == 4)
 
         let downloads = try await h.database.downloads(of: t.trackingId)
-        #expect(downloads.count == 7)
+        #expect(downloads.count == 8)
         #expect(downloads.filter { $0.transferId == t.bob }.map(\.method) == [.downloaded, .downloaded, .viewed])
         let mail = try #require(try await h.mails("download-notification").first)
         #expect(mail.envelopeTo == [Sample.alice.address])

@@ -85,7 +85,7 @@ import Testing
     @Test func encodedWordsStayWithinTheLimitForLongGraphemeClusters() throws {
         let zalgo = "e" + String(repeating: "\u{0301}", count: 40) + " ok"
         let raw = MailMessageBuilder.headerText(zalgo)
-        let words = raw.split(whereSeparator: { $0 == " " || $0 == "\r" || $0 == "\n" })
+        let words = raw.split(whereSeparator: \.isWhitespace)
         #expect(words.allSatisfy { $0.count <= 75 })
         #expect(!words.contains("=?UTF-8?B??="))
         #expect(ParsedMail.decodeWords(raw) == zalgo)

@@ -200,7 +200,7 @@ struct ParsedMail {
 
     /// Decodes a header value made of RFC 2047 `B` encoded words (or plain text).
     static func decodeWords(_ value: String) -> String {
-        let words = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+        let words = value.split(whereSeparator: \.isWhitespace)
         guard !words.isEmpty, words.allSatisfy({ $0.hasPrefix("=?UTF-8?B?") && $0.hasSuffix("?=") }) else { return value }
         var data = Data()
         for word in words {

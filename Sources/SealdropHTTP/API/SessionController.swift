@@ -111,6 +111,10 @@ struct SessionController {
     /// The verified sender of a request under `/api/users/{email}`.
     func sender(_ request: Request, _ context: SealdropRequestContext) async throws -> VerifiedSender {
         let email = try PathVariable.email(context)
+        // Malformed path variables are reported before verification (spec §2.3, step 7 before 8).
+        if context.parameters.get("trackingId") != nil { _ = try PathVariable.trackingId(context) }
+        if context.parameters.get("fileId") != nil { _ = try PathVariable.fileId(context) }
+        if context.parameters.get("transferId") != nil { _ = try PathVariable.transferId(context) }
         let clientId = try context.apiInfo().requireClientId()
         return try await verification.authenticate(email: email, clientId: clientId, token: APIParameter.value(request, APIParameter.token))
     }

@@ -44,19 +44,22 @@ public struct MailMessageBuilder: Sendable {
     public static func headerText(_ value: String) -> String {
         let cleaned = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
         if cleaned.unicodeScalars.allSatisfy({ $0.isASCII }) && cleaned.count <= 900 { return cleaned }
-        // Encoded words of at most 75 characters each, split on character boundaries.
+        // Encoded words of at most 75 characters (45 base64 characters of payload), split on Unicode
+        // scalar boundaries so even one very long grapheme cluster never makes an over-long word; the
+        // first line also carries the header name.
         var words: [String] = []
-        var chunk = ""
-        for character in cleaned {
-            let candidate = chunk + String(character)
-            if Data(candidate.utf8).base64EncodedString().count > 60 {
-                words.append(chunk)
-                chunk = String(character)
+        var chunk = String.UnicodeScalarView()
+        for scalar in cleaned.unicodeScalars {
+            var candidate = chunk
+            candidate.append(scalar)
+            if Data(String(candidate).utf8).base64EncodedString().count > 44, !chunk.isEmpty {
+                words.append(String(chunk))
+                chunk = String.UnicodeScalarView([scalar])
             } else {
                 chunk = candidate
             }
         }
-        if !chunk.isEmpty { words.append(chunk) }
+        if !chunk.isEmpty { words.append(String(chunk)) }
         return words.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
     }
 

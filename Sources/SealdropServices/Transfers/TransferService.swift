@@ -184,8 +184,9 @@ public struct TransferService: Sendable {
         }
         let files = try await transfers.files(of: trackingId)
         guard files.count < 1000 else { throw SealdropError.conflict("Too many files in one transfer") }
-        let total = files.reduce(Int64(0)) { $0 + $1.size } + size
-        guard total <= settings.current.policy.maxTotalSize else {
+        let current = files.reduce(Int64(0)) { $0 + $1.size }
+        // Compared by subtraction: a hostile size must not overflow the sum.
+        guard size <= settings.current.policy.maxTotalSize - current else {
             throw SealdropError.conflict("The files exceed the maximum transfer size of \(settings.current.policy.maxTotalSize) bytes")
         }
         let file = FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: name, size: size, declaredChecksum: declared, createdAt: now())
