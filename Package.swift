@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealdropCryptoTests",
-            dependencies: ["SealdropCrypto"],
+            dependencies: ["SealdropCrypto", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -100,12 +100,25 @@ let package = Package(
             dependencies: ["SealdropStore", "SealdropCore"],
             swiftSettings: strict
         ),
-        .testTarget(name: "SealdropServicesTests", dependencies: ["SealdropServices", "SealdropStore", "SealdropCore", "SealdropCrypto", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "SealdropServicesTests",
+            dependencies: [
+                "SealdropServices", "SealdropStore", "SealdropCore", "SealdropCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SealdropHTTPTests",
             dependencies: [
                 "SealdropHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
