@@ -316,7 +316,10 @@ import Testing
             #expect(((supplied.data["securityMode"] as? [String: Any])?["config"] as? [String: Any])?["password"] as? String == TestData.password)
             let none = try await api.send(.patch, sessionPath(id), token: token, json: mode(#"{"passwordMode":"NONE"}"#))
             #expect(none.status == .ok)
-            expectError(try await api.send(.patch, sessionPath(id), token: token, json: #"{"securityMode":{"name":"QUICK","config":{"passwordMode":"NONE"}}}"#), 409, 2001)
+            // QUICK and eID are not offered: the documented 501 codes.
+            expectError(try await api.send(.patch, sessionPath(id), token: token, json: #"{"securityMode":{"name":"QUICK","config":{"passwordMode":"NONE"}}}"#), 501, 5001)
+            expectError(try await api.send(.patch, sessionPath(id), token: token, json: #"{"securityMode":{"name":"EID"}}"#), 501, 5002)
+            expectError(try await api.send(.patch, sessionPath(id), token: token, json: #"{"securityMode":{"name":"BOGUS"}}"#), 400, 1004)
         }
     }
 

@@ -35,7 +35,9 @@ struct TestServer {
     static func run<T: Sendable>(settings: String = "{}", _ body: @Sendable (API) async throws -> T) async throws -> T {
         let test = try make(settings: settings)
         defer { try? FileManager.default.removeItem(atPath: test.directory) }
-        let app = Application(router: test.server.userRouter())
+        var quiet = Logger(label: "sealdrop-http-tests.app")
+        quiet.logLevel = .critical
+        let app = Application(router: test.server.userRouter(), logger: quiet)
         return try await app.test(.router) { client in
             try await body(API(client: client, server: test.server, dataDirectory: test.directory + "/data"))
         }

@@ -58,7 +58,11 @@ def timed(cmd):
 
 def start_nginx(work, port):
     conf = os.path.join(work, "nginx.conf")
-    os.makedirs(os.path.join(work, "www", "up"), exist_ok=True)
+    # nginx workers drop to an unprivileged user when started as root: let them read and write here.
+    os.chmod(work, 0o755)
+    for sub in ("www", "www/up", "body"):
+        os.makedirs(os.path.join(work, sub), exist_ok=True)
+        os.chmod(os.path.join(work, sub), 0o777)
     with open(conf, "w") as f:
         f.write(f"""worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;
 events {{ worker_connections 64; }}
@@ -90,6 +94,7 @@ def main():
         block = os.urandom(1024 * 1024)
         for _ in range(args.size_mib):
             f.write(block)
+    os.chmod(src, 0o644)
     results = {}
 
     # --- nginx reference
@@ -111,7 +116,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, SEALDROP_DATA_DIR=os.path.join(work, "data"), SEALDROP_USER_HTTP=f"127.0.0.1:{port}",
                SEALDROP_USER_HTTPS="off", SEALDROP_ADMIN_HTTPS="off", SEALDROP_ADMIN_HTTP=f"127.0.0.1:{admin}",
-               SEALDROP_BASE_URL=base, SEALDROP_LOG_LEVEL="warning")
+               SEALDROP_BASE_URL=base, SEALDROP_LOG_LEVEL="warning", **({"SEALDROP_MALLOC_TUNING": os.environ["BENCH_MALLOC_TUNING"]} if "BENCH_MALLOC_TUNING" in os.environ else {}))
     config = os.path.join(work, "config.json")
     with open(config, "w") as f:
         json.dump({"settings": {"policy": {"maxTotalSize": 64 * 1024 ** 3}}}, f)

@@ -46,7 +46,8 @@ enum APIParameter {
     /// The first language tag of `Accept-Language`, defaulting to English.
     static func language(_ request: Request) -> String {
         guard let header = request.headers[.acceptLanguage] else { return "en" }
-        let first = header.split(separator: ",").first.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) } ?? ""
+        let first = header.split(separator: ",").first.flatMap { $0.split(separator: ";").first }
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         let ok = !first.isEmpty && first.count <= 35 && first.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         return ok ? first : "en"
     }

@@ -286,7 +286,12 @@ struct SessionPatchDTO: Decodable {
             p.expirationDate = date
         }
         if let mode = securityMode {
-            guard mode.name == "ONE_TIME_PASSWORD" else { throw SealdropError.conflict("Only the ONE_TIME_PASSWORD security mode is supported") }
+            switch mode.name {
+            case "ONE_TIME_PASSWORD": break
+            case "QUICK": throw SealdropError(.quickNotSupported, status: 501, "The QUICK security mode is not supported")
+            case "EID": throw SealdropError(.eIDNotSupported, status: 501, "The eID security mode is not supported")
+            default: throw SealdropError.malformed("Unknown security mode")
+            }
             if let raw = mode.config?.passwordMode {
                 guard let parsed = PasswordMode(rawValue: raw) else { throw SealdropError.malformed("Unknown password mode") }
                 p.passwordMode = parsed

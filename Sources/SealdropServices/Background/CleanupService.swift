@@ -26,18 +26,9 @@ public struct CleanupService: Service {
     }
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await runOnce()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.error("cleanup.failed", metadata: ["error.type": "\(type(of: error))"])
-                }
-                try await Task.sleep(for: .seconds(max(1, settings.current.cleanup.intervalSeconds)))
-            }
-        }
+        let settings = self.settings
+        await PeriodicLoop.run(interval: { .seconds(max(1, settings.current.cleanup.intervalSeconds)) }, logger: logger,
+                               failureEvent: "cleanup.failed") { try await runOnce() }
     }
 
     /// Removes what a crash may have left: temporary uploads and blobs of transfers that no longer exist.

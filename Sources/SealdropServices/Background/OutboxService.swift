@@ -35,19 +35,8 @@ public struct OutboxService: Service {
     }
 
     public func run() async throws {
-        // Shutdown cancels the loop between messages; a message being delivered finishes first.
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await deliverDue()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    logger.error("outbox.poll.failed", metadata: ["error.type": "\(type(of: error))"])
-                }
-                try await Task.sleep(for: configuration.pollInterval)
-            }
-        }
+        let interval = configuration.pollInterval
+        await PeriodicLoop.run(interval: { interval }, logger: logger, failureEvent: "outbox.poll.failed") { try await deliverDue() }
     }
 
     /// Attempts every due message once; returns how many were delivered.
