@@ -1,0 +1,24 @@
+import Synchronization
+
+/// Signals through the pipeline that a deadline passed; the façade reports it as a timeout.
+struct SMTPDeadlineExceeded: Error {}
+
+/// Whether the current deadline is armed and whether it fired, shared with the event loop.
+final class DeadlineState: Sendable {
+    private let state = Mutex<(armed: Bool, fired: Bool)>((false, false))
+
+    /// Starts a new deadline.
+    func arm() { self.state.withLock { $0 = (true, false) } }
+    /// Ends the current deadline; a later firing is ignored.
+    func disarm() { self.state.withLock { $0.armed = false } }
+    /// Marks the deadline as fired; returns `false` if it was already disarmed.
+    func fire() -> Bool {
+        self.state.withLock { state in
+            guard state.armed else { return false }
+            state.fired = true
+            return true
+        }
+    }
+    /// Whether the current deadline fired.
+    var hasFired: Bool { self.state.withLock { $0.fired } }
+}
