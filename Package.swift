@@ -75,6 +75,7 @@ let package = Package(
                 "SealdropCrypto",
                 "SealdropStore",
                 "SealdropServices",
+                "SMTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -135,6 +136,7 @@ let package = Package(
             name: "SealdropHTTPTests",
             dependencies: [
                 "SealdropHTTP",
+                "SMTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -49,7 +49,13 @@ public struct SealdropServer: Sendable {
         let host = URL(string: configuration.baseURL)?.host ?? "localhost"
         let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host), baseURL: configuration.baseURL)
         let kdf = KeyDerivationRunner()
-        let transport = try CaptureMailTransport(directory: data + "/mail")
+        let transport: any MailTransport
+        if configuration.smtpURL.hasPrefix("capture:") {
+            transport = try CaptureMailTransport(directory: data + "/mail")
+        } else {
+            let smtp = try SMTPMailTransport.configuration(url: configuration.smtpURL, trustCA: configuration.trustCAPath, ehloName: host)
+            transport = SMTPMailTransport(configuration: smtp, logger: logger)
+        }
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger),

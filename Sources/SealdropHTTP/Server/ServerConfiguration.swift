@@ -108,10 +108,14 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError(key: "SEALDROP_DATABASE_URL", problem: "only sqlite:PATH is supported in this release")
         }
         let smtpURL = value("SEALDROP_SMTP_URL", file.smtpURL) ?? "capture:"
-        guard smtpURL == "capture:" || smtpURL.hasPrefix("capture:") else {
-            throw ConfigurationError(key: "SEALDROP_SMTP_URL", problem: "only capture: is supported in this release")
-        }
         let host = URL(string: baseURL)?.host ?? "localhost"
+        let trustCA = value("SEALDROP_TRUST_CA", file.trustCA)
+        if let trustCA, !FileManager.default.isReadableFile(atPath: trustCA) {
+            throw ConfigurationError(key: "SEALDROP_TRUST_CA", problem: "cannot read \(trustCA)")
+        }
+        if !smtpURL.hasPrefix("capture:") {
+            _ = try SMTPMailTransport.configuration(url: smtpURL, trustCA: trustCA, ehloName: host)
+        }
         let mailFrom = value("SEALDROP_MAIL_FROM", file.mailFrom) ?? "sealdrop@\(host)"
         guard EmailAddress(mailFrom) != nil else { throw ConfigurationError(key: "SEALDROP_MAIL_FROM", problem: "is not an email address") }
         let cert = value("SEALDROP_TLS_CERT", file.tlsCert)
@@ -134,7 +138,7 @@ public struct ServerConfiguration: Sendable {
         return ServerConfiguration(
             dataDirectory: absoluteData, userHTTP: userHTTP, userHTTPS: userHTTPS, adminHTTPS: adminHTTPS, adminHTTP: adminHTTP,
             baseURL: baseURL, databaseURL: databaseURL, smtpURL: smtpURL, mailFrom: mailFrom, tlsCertificatePath: cert, tlsKeyPath: key,
-            trustCAPath: value("SEALDROP_TRUST_CA", file.trustCA), adminPassword: environment["SEALDROP_ADMIN_PASSWORD"],
+            trustCAPath: trustCA, adminPassword: environment["SEALDROP_ADMIN_PASSWORD"],
             logLevel: level, logFormat: format, settings: settings, passwordWrap: wrap
         )
     }

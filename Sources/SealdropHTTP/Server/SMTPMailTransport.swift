@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import SMTPClient
+import SealdropCore
+import SealdropServices
+
+/// The outbox's transport to a real SMTP relay; SMTP errors become retryable or permanent failures.
+struct SMTPMailTransport: MailTransport {
+    let client: SMTPClient
+
+    init(configuration: SMTPConfiguration, logger: Logger) {
+        self.client = SMTPClient(configuration: configuration, logger: logger)
+    }
+
+    func deliver(_ message: OutboxMessage) async throws {
+        do {
+            _ = try await client.send(SMTPEnvelope(from: message.envelopeFrom, to: message.envelopeTo), message: message.message)
+        } catch {
+            throw MailDeliveryError(permanent: Self.isAboutTheMessage(error) && error.isPermanent, reason: error.description)
+        }
+    }
+
+    /// Only a refusal of this message or its recipients is final; TLS, AUTH and connection problems are the
+    /// relay's or the configuration's and are retried (until the outbox's maximum age), so fixing them later
+    /// still delivers the queued mail.
+    static func isAboutTheMessage(_ error: SMTPError) -> Bool {
+        [.rejected, .allRecipientsRejected, .messageTooLarge, .invalidMessage, .extensionUnavailable].contains(error.kind)
+    }
+
+    /// Parses `SEALDROP_SMTP_URL`: `smtp://` (opportunistic STARTTLS, port 25), `smtp+starttls://` (required
+    /// STARTTLS, port 587), `smtps://` (implicit TLS, port 465), each with optional `user:password@`.
+    static func configuration(url text: String, trustCA: String?, ehloName: String) throws -> SMTPConfiguration {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw ConfigurationError(key: "SEALDROP_SMTP_URL", problem: "must be smtp://, smtp+starttls://, smtps://[user:pass@]host[:port] or capture:")
+        }
+        let security: SMTPConfiguration.Security
+        let defaultPort: Int
+        switch scheme {
+        case "smtp": (security, defaultPort) = (.startTLSIfAvailable, 25)
+        case "smtp+starttls": (security, defaultPort) = (.startTLSRequired, 587)
+        case "smtps": (security, defaultPort) = (.implicitTLS, 465)
+        default: throw ConfigurationError(key: "SEALDROP_SMTP_URL", problem: "unknown scheme \(scheme); use smtp, smtp+starttls, smtps or capture")
+        }
+        var credentials: SMTPConfiguration.Credentials?
+        if let user = url.user, !user.isEmpty {
+            credentials = .init(username: user.removingPercentEncoding ?? user, password: (url.password ?? "").removingPercentEncoding ?? "")
+        }
+        let configuration = SMTPConfiguration(
+            host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: url.port ?? defaultPort, security: security,
+            credentials: credentials, trustRoots: trustCA.map { .system(plus: $0) } ?? .system, ehloName: ehloName)
+        do {
+            try configuration.validate()
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_SMTP_URL", problem: error.message)
+        }
+        return configuration
+    }
+}
