@@ -49,6 +49,8 @@ public struct SealdropServer: Sendable {
         let host = URL(string: configuration.baseURL)?.host ?? "localhost"
         let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host), baseURL: configuration.baseURL)
         let kdf = KeyDerivationRunner()
+        var outboxConfiguration = OutboxService.Configuration()
+        outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
         let transport: any MailTransport
         if configuration.smtpURL.hasPrefix("capture:") {
             transport = try CaptureMailTransport(directory: data + "/mail")
@@ -63,7 +65,7 @@ public struct SealdropServer: Sendable {
                                        kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger),
             downloads: DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                        kdf: kdf, logger: logger),
-            outbox: OutboxService(outbox: database, transport: transport, logger: logger),
+            outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
             notifications: notifications, metrics: ServerMetrics(), logger: logger

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var settings: SealdropSettings
     /// scrypt cost for wrapping transfer keys; tests lower it through the config file.
     public var passwordWrap: PasswordKeyWrap.Parameters
+    /// Seconds before the first retry of a mail the relay did not take (doubling up to an hour).
+    public var outboxFirstRetrySeconds: Double
 
     /// The file shape: every member optional.
     struct File: Decodable {
@@ -61,6 +63,7 @@ public struct ServerConfiguration: Sendable {
         var logFormat: String?
         var settings: SealdropSettings?
         var passwordWrap: PasswordKeyWrap.Parameters?
+        var outboxFirstRetrySeconds: Double?
     }
 
     /// Loads and validates; the error names the key and the problem in one line.
@@ -135,11 +138,15 @@ public struct ServerConfiguration: Sendable {
         }
         let wrap = file.passwordWrap ?? .default
         guard wrap.isValid else { throw ConfigurationError(key: "passwordWrap", problem: "scrypt parameters out of range") }
+        let firstRetry = file.outboxFirstRetrySeconds ?? 30
+        guard firstRetry >= 0.1, firstRetry <= 3600 else {
+            throw ConfigurationError(key: "outboxFirstRetrySeconds", problem: "must be between 0.1 and 3600")
+        }
         return ServerConfiguration(
             dataDirectory: absoluteData, userHTTP: userHTTP, userHTTPS: userHTTPS, adminHTTPS: adminHTTPS, adminHTTP: adminHTTP,
             baseURL: baseURL, databaseURL: databaseURL, smtpURL: smtpURL, mailFrom: mailFrom, tlsCertificatePath: cert, tlsKeyPath: key,
             trustCAPath: trustCA, adminPassword: environment["SEALDROP_ADMIN_PASSWORD"],
-            logLevel: level, logFormat: format, settings: settings, passwordWrap: wrap
+            logLevel: level, logFormat: format, settings: settings, passwordWrap: wrap, outboxFirstRetrySeconds: firstRetry
         )
     }
 
