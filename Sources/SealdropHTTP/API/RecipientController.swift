@@ -66,7 +66,7 @@ struct RecipientController {
         let info = try context.apiInfo()
         var query = "client-id=\(info.clientId ?? "")&major-api-version=1&minimum-minor-api-version=\(info.minimumMinorVersion)&product-key=\(info.productKey)"
         if let password = APIParameter.value(request, APIParameter.password) {
-            query = "password=" + (password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") + "&" + query
+            query = "password=" + (password.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "") + "&" + query
         }
         return Envelope(data: access.files.map {
             File(id: $0.fileId.rawValue, fileName: $0.fileName, size: $0.size, checksum: $0.checksum,

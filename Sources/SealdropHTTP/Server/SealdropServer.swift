@@ -111,8 +111,7 @@ public struct SealdropServer: Sendable {
 
     /// Recovers after a crash, then runs every listener and background service until SIGTERM/SIGINT.
     public func run() async throws {
-        let recovered = try await cleanup.recoverAfterStart()
-        _ = recovered
+        _ = try await cleanup.recoverAfterStart()
         let user = userRouter().buildResponder()
         let admin = adminRouter().buildResponder()
         let c = configuration

@@ -130,8 +130,8 @@ public struct Notifications: Sendable {
 }
 
 extension CharacterSet {
-    /// Characters allowed unescaped in a URL query value.
-    static let urlQueryValueAllowed: CharacterSet = {
+    /// Characters allowed unescaped in a URL query value (ASCII unreserved only).
+    public static let urlQueryValueAllowed: CharacterSet = {
         CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
     }()
 }

@@ -173,7 +173,7 @@ public struct TransferService: Sendable {
 
     /// Registers a file; 409/2001 for a duplicate name or when the size limit would be exceeded.
     public func registerFile(_ trackingId: TrackingID, by sender: VerifiedSender, name: String, size: Int64, checksum: String?) async throws -> FileID {
-        let record = try await openSession(trackingId, by: sender)
+        _ = try await openSession(trackingId, by: sender)
         guard FileName.validateForRegistration(name) else { throw SealdropError.malformed("The file name is empty, too long or contains NUL") }
         guard size >= 0 else { throw SealdropError.malformed("The file size must not be negative") }
         var declared: String?
@@ -191,7 +191,6 @@ public struct TransferService: Sendable {
         }
         let file = FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: name, size: size, declaredChecksum: declared, createdAt: now())
         try await transfers.insertFile(file)
-        _ = record
         return file.fileId
     }
 
