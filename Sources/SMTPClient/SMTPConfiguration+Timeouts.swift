@@ -22,6 +22,8 @@ extension SMTPConfiguration {
         public var dataBlock: Duration
         /// The reply to the final `.`. Default: 10 min.
         public var dataTermination: Duration
+        /// Waiting for the reply to QUIT, after the message was accepted (a silent server does not undo delivery).
+        public var quit: Duration
 
         /// Creates timeouts; every parameter defaults to its RFC 5321 value.
         public init(
@@ -33,7 +35,8 @@ extension SMTPConfiguration {
             rcpt: Duration = .seconds(5 * 60),
             dataInitiation: Duration = .seconds(2 * 60),
             dataBlock: Duration = .seconds(3 * 60),
-            dataTermination: Duration = .seconds(10 * 60)
+            dataTermination: Duration = .seconds(10 * 60),
+            quit: Duration = .seconds(10)
         ) {
             self.connect = connect
             self.tlsHandshake = tlsHandshake
@@ -44,13 +47,14 @@ extension SMTPConfiguration {
             self.dataInitiation = dataInitiation
             self.dataBlock = dataBlock
             self.dataTermination = dataTermination
+            self.quit = quit
         }
 
         /// The same limit for every step (handy in tests).
         public static func uniform(_ limit: Duration) -> Timeouts {
             Timeouts(
                 connect: limit, tlsHandshake: limit, greeting: limit, command: limit, mail: limit,
-                rcpt: limit, dataInitiation: limit, dataBlock: limit, dataTermination: limit
+                rcpt: limit, dataInitiation: limit, dataBlock: limit, dataTermination: limit, quit: limit
             )
         }
 
@@ -60,7 +64,8 @@ extension SMTPConfiguration {
             case .connect: self.connect
             case .tlsHandshake: self.tlsHandshake
             case .greeting: self.greeting
-            case .ehlo, .helo, .startTLS, .auth, .quit: self.command
+            case .ehlo, .helo, .startTLS, .auth: self.command
+            case .quit: self.quit
             case .mail: self.mail
             case .rcpt: self.rcpt
             case .data: self.dataInitiation

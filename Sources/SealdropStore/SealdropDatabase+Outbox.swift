@@ -20,7 +20,8 @@ extension SealdropDatabase: OutboxRepository {
 
     public func markSent(_ id: Int64, at date: Date) async throws {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE outbox SET state = 'SENT', attempts = attempts + 1, last_error = NULL, next_attempt_at = ? WHERE id = ?",
+            // The body is dropped once the relay has it: it may carry a mode-NONE link or a password.
+            try db.execute(sql: "UPDATE outbox SET state = 'SENT', attempts = attempts + 1, last_error = NULL, next_attempt_at = ?, message = X'' WHERE id = ?",
                            arguments: [Column.time(date), id])
         }
     }
@@ -35,6 +36,16 @@ extension SealdropDatabase: OutboxRepository {
     public func markFailed(_ id: Int64, attempts: Int, error: String) async throws {
         try await writer.write { db in
             try db.execute(sql: "UPDATE outbox SET state = 'FAILED', attempts = ?, last_error = ? WHERE id = ?", arguments: [attempts, error, id])
+            // The transfer status shows which notifications never arrived (`notificationFailed`).
+            try db.execute(sql: """
+                UPDATE recipients SET notification_failed = 1
+                WHERE tracking_id = (SELECT tracking_id FROM outbox WHERE id = :id AND kind = 'recipient-notification')
+                  AND email IN (SELECT value FROM json_each((SELECT envelope_to_json FROM outbox WHERE id = :id)))
+                """, arguments: ["id": id])
+            try db.execute(sql: """
+                UPDATE transfers SET sender_notification_failed = 1
+                WHERE tracking_id = (SELECT tracking_id FROM outbox WHERE id = :id AND kind = 'upload-summary')
+                """, arguments: ["id": id])
         }
     }
 

@@ -262,7 +262,7 @@ extension SealdropDatabase: TransferRepository {
         guard let email = EmailAddress(row["sender_email"]) else { throw CorruptRowError(table: "transfers", column: "sender_email") }
         guard let state = TransferState(rawValue: row["state"]) else { throw CorruptRowError(table: "transfers", column: "state") }
         let tokenHash: Data = row["creator_token_hash"]
-        return TransferRecord(
+        var record = TransferRecord(
             trackingId: trackingId,
             senderEmail: email,
             sender: try Column.decode(SenderContact.self, row["sender_json"]),
@@ -279,6 +279,8 @@ extension SealdropDatabase: TransferRepository {
             sealedPassword: Column.bytes(row["sealed_password"]),
             senderIP: row["sender_ip"]
         )
+        record.senderNotificationFailed = row["sender_notification_failed"]
+        return record
     }
 
     static func file(from row: Row) throws -> FileRecord {

@@ -106,6 +106,12 @@ enum SealdropMigrations {
                 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("0004-sender-notification-failed") { db in
+            try db.execute(sql: """
+                ALTER TABLE transfers ADD COLUMN sender_notification_failed INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX outbox_tracking ON outbox(tracking_id);
+                """)
+        }
         return migrator
     }
 }

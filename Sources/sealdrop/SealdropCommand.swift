@@ -58,6 +58,7 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             do {
                 let c = try ServerConfiguration.load(environment: ProcessInfo.processInfo.environment, configFile: config, dev: dev)
+                let templates = try c.loadMailTemplates()
                 print("configuration ok")
                 print("data dir:     \(c.dataDirectory)")
                 print("user HTTP:    \(c.userHTTP)")
@@ -66,7 +67,8 @@ struct Config: AsyncParsableCommand {
                 print("admin HTTP:   \(c.adminHTTP)")
                 print("base URL:     \(c.baseURL)")
                 print("database:     \(c.databaseURL)")
-                print("mail:         \(c.smtpURL)")
+                print("mail:         \(c.smtpURLForDisplay)")
+                print("mail templates: built-in + overrides from \(c.mailTemplatesDirectory) (languages: \(templates.languages.sorted().joined(separator: ", ")))")
             } catch let error as ConfigurationError {
                 FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
                 throw ExitCode(2)

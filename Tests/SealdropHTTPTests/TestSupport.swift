@@ -216,15 +216,33 @@ enum TestData {
     }
 }
 
-/// Decoding of captured RFC 5322 mails (base64 text/plain bodies).
+/// Decoding of captured RFC 5322 mails (base64 parts, single or `multipart/alternative`).
 enum MailText {
-    /// The decoded body text of a captured mail.
-    static func body(of message: OutboxMessage) -> String? {
+    /// The decoded text/plain body of a captured mail.
+    static func body(of message: OutboxMessage) -> String? { part(of: message, type: "text/plain") }
+
+    /// The decoded text/html body of a captured mail.
+    static func html(of message: OutboxMessage) -> String? { part(of: message, type: "text/html") }
+
+    static func part(of message: OutboxMessage, type: String) -> String? {
         let raw = String(decoding: message.message, as: UTF8.self)
         guard let split = raw.range(of: "\r\n\r\n") else { return nil }
-        let encoded = raw[split.upperBound...].filter { !$0.isWhitespace }
-        guard let data = Data(base64Encoded: String(encoded)) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        let head = raw[..<split.lowerBound]
+        var sections = [String(raw[split.upperBound...])]
+        if let b = head.range(of: "boundary=\"") {
+            let boundary = String(head[b.upperBound...].prefix { $0 != "\"" })
+            sections = Array(String(raw[split.upperBound...]).components(separatedBy: "--" + boundary).dropFirst())
+        } else if !head.contains("Content-Type: " + type) {
+            return nil
+        }
+        for section in sections {
+            guard let s = section.range(of: "\r\n\r\n") else { continue }
+            if sections.count > 1 && !section[..<s.lowerBound].contains("Content-Type: " + type) { continue }
+            let encoded = section[s.upperBound...].filter { !$0.isWhitespace }
+            guard let data = Data(base64Encoded: String(encoded)) else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        }
+        return nil
     }
 }
 

@@ -66,8 +66,8 @@ import Testing
         let summaries = try await h.mails("download-summary")
         #expect(summaries.map(\.envelopeTo) == [[Sample.alice.address]])
         let body = try ParsedMail(summaries[0].message).body
-        #expect(body.contains("bob@example.net: 1 downloads"))
-        #expect(body.contains("carol@example.com: 0 downloads"))
+        #expect(body.contains("bob@example.net: 1 download(s)"))
+        #expect(body.contains("carol@example.com: not retrieved"))
 
         try await h.cleanup().runOnce()
         #expect(try await h.mails("download-summary").count == 1)

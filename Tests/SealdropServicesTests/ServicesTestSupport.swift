@@ -64,7 +64,7 @@ struct ServiceHarness {
         configure(&s)
         settings = SettingsStore(s)
         serverKey = try ServerKey(key: SymmetricKey(size: .bits256))
-        notifications = Notifications(builder: MailMessageBuilder(from: "sealdrop@example.org", messageIdHost: "example.org"),
+        notifications = Notifications(builder: MailMessageBuilder(from: "sealdrop@example.org", messageIdHost: "example.org"), templates: try MailTemplates(),
                                       baseURL: "https://sealdrop.test")
         kdf = KeyDerivationRunner()
         clock = TestClock()
@@ -159,7 +159,8 @@ func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
     return false
 }
 
-/// A parsed RFC 5322 message: unfolded headers and the decoded base64 text body.
+/// A parsed RFC 5322 message: unfolded headers and the decoded base64 text (and HTML) bodies of a
+/// `text/plain` or `multipart/alternative` message.
 struct ParsedMail {
     /// Header lines exactly as they appear (folded continuation lines separate).
     let rawHeaderLines: [String]
@@ -167,30 +168,62 @@ struct ParsedMail {
     let headers: [(name: String, value: String)]
     /// The body lines as they appear on the wire.
     let bodyLines: [String]
-    /// The decoded body text.
+    /// The decoded text body.
     let body: String
+    /// The decoded HTML body, if the message has one.
+    let html: String?
+    /// The content types of the parts, in order (one entry for a single-part message).
+    let partTypes: [String]
 
     init(_ bytes: [UInt8]) throws {
         let text = String(decoding: bytes, as: UTF8.self)
-        let parts = text.components(separatedBy: "\r\n\r\n")
-        try #require(parts.count >= 2)
-        rawHeaderLines = parts[0].components(separatedBy: "\r\n")
+        let (headerLines, rest) = try Self.split(text)
+        rawHeaderLines = headerLines
+        headers = Self.unfold(headerLines)
+        bodyLines = rest.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value ?? ""
+        guard let range = contentType.range(of: "boundary=\"") else {
+            partTypes = [contentType]
+            body = try Self.decodeBase64(rest)
+            html = nil
+            return
+        }
+        let boundary = String(contentType[range.upperBound...].prefix { $0 != "\"" })
+        var parts: [(type: String, body: String)] = []
+        for chunk in rest.components(separatedBy: "--" + boundary).dropFirst() where !chunk.hasPrefix("--") {
+            let (lines, partBody) = try Self.split(String(chunk.hasPrefix("\r\n") ? chunk.dropFirst() : Substring(chunk)))
+            let type = Self.unfold(lines).first { $0.name.lowercased() == "content-type" }?.value ?? ""
+            parts.append((type, try Self.decodeBase64(partBody)))
+        }
+        partTypes = parts.map(\.type)
+        body = try #require(parts.first { $0.type.hasPrefix("text/plain") }).body
+        html = parts.first { $0.type.hasPrefix("text/html") }?.body
+    }
+
+    static func split(_ text: String) throws -> ([String], String) {
+        let range = try #require(text.range(of: "\r\n\r\n"))
+        return (text[..<range.lowerBound].components(separatedBy: "\r\n"), String(text[range.upperBound...]))
+    }
+
+    static func unfold(_ lines: [String]) -> [(name: String, value: String)] {
         var unfolded: [String] = []
-        for line in rawHeaderLines {
+        for line in lines {
             if line.hasPrefix(" ") || line.hasPrefix("\t"), !unfolded.isEmpty {
                 unfolded[unfolded.count - 1] += line
             } else {
                 unfolded.append(line)
             }
         }
-        headers = unfolded.compactMap { line in
+        return unfolded.compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }
-        let rest = parts.dropFirst().joined(separator: "\r\n\r\n")
-        bodyLines = rest.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        let decoded = try #require(Data(base64Encoded: bodyLines.joined()))
-        body = String(decoding: decoded, as: UTF8.self)
+    }
+
+    static func decodeBase64(_ text: String) throws -> String {
+        let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        let decoded = try #require(Data(base64Encoded: lines.joined()))
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     /// The first header with this name (case-insensitive).

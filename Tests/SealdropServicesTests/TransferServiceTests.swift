@@ -217,6 +217,25 @@ import Testing
         #expect(!manual.contains(Sample.manualPassword))
     }
 
+    @Test(arguments: [false, true])
+    func generatedPasswordReachesTheUploadSummaryOnlyWhenConfigured(_ configured: Bool) async throws {
+        let h = try ServiceHarness { $0.policy.generatedPasswordInUploadSummary = configured }
+        let service = h.transfers()
+        let (generatedId, generated, _) = try await service.provide(by: Sample.sender(), mode: .generated)
+        let (manualId, _, _) = try await service.provide(by: Sample.sender(), mode: .manual)
+        let summaries = try await h.mails("upload-summary")
+        let generatedSummary = try ParsedMail(try #require(summaries.first { $0.trackingId == generatedId.rawValue }).message)
+        let manualSummary = try ParsedMail(try #require(summaries.first { $0.trackingId == manualId.rawValue }).message)
+        #expect(generatedSummary.body.contains("Password: \(generated)") == configured)
+        #expect(try #require(generatedSummary.html).contains(generated) == configured)
+        // A password the sender chose is never mailed back.
+        #expect(!manualSummary.body.contains(Sample.manualPassword) && !manualSummary.body.contains("Password:"))
+        // Recipients never get it, in either mode.
+        for mail in try await h.mails("recipient-notification") {
+            #expect(!(try ParsedMail(mail.message).body.contains(generated)))
+        }
+    }
+
     @Test func revokeRemovesBlobsAndQueuesRevocationMail() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()

@@ -13,7 +13,7 @@ import Testing
     /// The code from the body of a verification mail.
     func code(in mail: OutboxMessage) throws -> String {
         let body = try ParsedMail(mail.message).body
-        let match = try #require(body.firstMatch(of: /is:\n\n    ([A-Z0-9]{10})\n/))
+        let match = try #require(body.firstMatch(of: /\ {4}([A-Z0-9]{10})\b/))
         return String(match.1)
     }
 

@@ -414,4 +414,36 @@ enum RepositoryContract {
         #expect(try await repo.recentMessages(limit: 1).map(\.kind) == ["c"])
         #expect(try await repo.dueMessages(asOf: Fixture.t0.addingTimeInterval(10_000), limit: 10).map(\.kind) == ["c"])
     }
+
+    /// A finally failed recipient notification flags that recipient only; a failed upload summary flags
+    /// the sender; other kinds and sent mail flag nothing.
+    static func failedNotificationsAreFlagged(_ repo: Repositories) async throws {
+        let t = try await activeTransfer(repo, sender: Fixture.alice, recipients: RecipientList(to: [Fixture.bob], cc: [Fixture.carol]), at: Fixture.t0)
+        let other = try await activeTransfer(repo, sender: Fixture.alice, recipients: RecipientList(to: [Fixture.bob]), at: Fixture.t0)
+        var toBob = Fixture.mail("recipient-notification", to: Fixture.bob.address, trackingId: t.trackingId)
+        toBob.envelopeTo = [Fixture.bob.address]
+        var toCarol = Fixture.mail("recipient-notification", to: Fixture.carol.address, trackingId: t.trackingId)
+        toCarol.envelopeTo = [Fixture.carol.address]
+        var summary = Fixture.mail("upload-summary", to: Fixture.alice.address, trackingId: t.trackingId)
+        summary.envelopeTo = [Fixture.alice.address]
+        var download = Fixture.mail("download-notification", to: Fixture.alice.address, trackingId: other.trackingId)
+        download.envelopeTo = [Fixture.alice.address]
+        try await repo.enqueue([toBob, toCarol, summary, download])
+        let queued = try await repo.dueMessages(asOf: Fixture.t0.addingTimeInterval(1), limit: 10)
+        let ids = Dictionary(uniqueKeysWithValues: queued.map { ("\($0.kind) \($0.envelopeTo[0])", try! #require($0.id)) })
+
+        try await repo.markFailed(try #require(ids["recipient-notification \(Fixture.carol.address)"]), attempts: 1, error: "550 no such user")
+        try await repo.markSent(try #require(ids["recipient-notification \(Fixture.bob.address)"]), at: Fixture.t0)
+        try await repo.markFailed(try #require(ids["download-notification \(Fixture.alice.address)"]), attempts: 1, error: "550")
+        var recipients = try await repo.recipients(of: t.trackingId)
+        #expect(recipients.map(\.notificationFailed) == [false, true])
+        #expect(try await repo.recipients(of: other.trackingId).map(\.notificationFailed) == [false])
+        #expect(try await repo.transfer(t.trackingId)?.senderNotificationFailed == false)
+        #expect(try await repo.transfer(other.trackingId)?.senderNotificationFailed == false)
+
+        try await repo.markFailed(try #require(ids["upload-summary \(Fixture.alice.address)"]), attempts: 3, error: "554 rejected")
+        #expect(try await repo.transfer(t.trackingId)?.senderNotificationFailed == true)
+        recipients = try await repo.recipients(of: t.trackingId)
+        #expect(recipients.map(\.notificationFailed) == [false, true])
+    }
 }

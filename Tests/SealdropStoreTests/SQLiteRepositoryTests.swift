@@ -37,6 +37,10 @@ import Testing
         try await run(backend, RepositoryContract.endTransferOnlyFromActive)
     }
 
+    @Test(arguments: Backend.allCases) func failedNotificationsAreFlagged(_ backend: Backend) async throws {
+        try await run(backend, RepositoryContract.failedNotificationsAreFlagged)
+    }
+
     @Test(arguments: Backend.allCases) func sentTransfersPaging(_ backend: Backend) async throws {
         try await run(backend, RepositoryContract.sentTransfersPaging)
     }

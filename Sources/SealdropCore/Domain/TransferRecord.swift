@@ -22,6 +22,8 @@ public struct TransferRecord: Sendable, Equatable {
     public var sealedPassword: [UInt8]?
     /// IP address of the sender's client at creation.
     public var senderIP: String?
+    /// Whether the relay finally refused the sender's upload summary (set by the outbox).
+    public var senderNotificationFailed: Bool = false
 
     public init(
         trackingId: TrackingID, senderEmail: EmailAddress, sender: SenderContact, recipients: RecipientList,

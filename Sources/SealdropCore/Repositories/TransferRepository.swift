@@ -83,11 +83,12 @@ public protocol OutboxRepository: Sendable {
     func enqueue(_ messages: [OutboxMessage]) async throws
     /// Queued messages whose next attempt is due, oldest first.
     func dueMessages(asOf now: Date, limit: Int) async throws -> [OutboxMessage]
-    /// Marks a message delivered.
+    /// Marks a message delivered and drops its body (subject and envelope stay for the log).
     func markSent(_ id: Int64, at date: Date) async throws
     /// Schedules another attempt after a temporary failure.
     func markRetry(_ id: Int64, attempts: Int, nextAttemptAt: Date, error: String) async throws
-    /// Gives up on a message.
+    /// Gives up on a message; a failed recipient notification or upload summary is flagged on its
+    /// recipient or transfer (`notificationFailed`).
     func markFailed(_ id: Int64, attempts: Int, error: String) async throws
     /// The most recent messages, newest first.
     func recentMessages(limit: Int) async throws -> [OutboxMessage]

@@ -71,6 +71,8 @@ public struct PolicySettings: Codable, Sendable, Equatable {
     public var confidentialMessageRequired: Bool = false
     /// Allowed password modes by priority; the first is the default.
     public var allowedPasswordModes: [PasswordMode] = [.generated, .manual, .none]
+    /// Whether the sender's upload summary shows a GENERATED password (off: it is shown once, at upload).
+    public var generatedPasswordInUploadSummary: Bool = false
 
     public init() {}
 
@@ -92,6 +94,7 @@ public struct PolicySettings: Codable, Sendable, Equatable {
         confidentialMessageAllowed = try c.decodeIfPresent(Bool.self, forKey: .confidentialMessageAllowed) ?? d.confidentialMessageAllowed
         confidentialMessageRequired = try c.decodeIfPresent(Bool.self, forKey: .confidentialMessageRequired) ?? d.confidentialMessageRequired
         allowedPasswordModes = try c.decodeIfPresent([PasswordMode].self, forKey: .allowedPasswordModes) ?? d.allowedPasswordModes
+        generatedPasswordInUploadSummary = try c.decodeIfPresent(Bool.self, forKey: .generatedPasswordInUploadSummary) ?? d.generatedPasswordInUploadSummary
     }
 }
 

@@ -161,39 +161,32 @@ struct SentTransferController {
     }
 
     /// Which rendered mail to return.
-    enum MailKind { case sender, sent, recipient }
+    enum MailEndpoint { case sender, sent, recipient }
 
     /// The optional body of the mail endpoints.
     struct MailRequest: Decodable {
         var password: String?
     }
 
-    @Sendable func mail(_ request: Request, _ context: SealdropRequestContext, kind: MailKind) async throws -> Response {
+    @Sendable func mail(_ request: Request, _ context: SealdropRequestContext, kind: MailEndpoint) async throws -> Response {
         let sender = try await sessions.sender(request, context)
         let trackingId = try PathVariable.trackingId(context)
         let body = try await APICoding.decode(MailRequest.self, from: request, context: context, allowEmpty: true)
         let d = try await transfers.transferDetails(trackingId, by: sender)
-        let now = Date()
-        let text: String
+        let mail: RenderedMail
         switch kind {
         case .sender:
-            var message = notifications.uploadSummary(transfer: d.transfer, recipients: d.recipients, files: d.files, now: now).subject + "\n\n"
-            message += d.recipients.map(\.email.address).joined(separator: "\n")
-            if let password = body?.password, !password.isEmpty { message += "\n\nPassword: \(password)" }
-            text = message
+            let password = body?.password.flatMap { $0.isEmpty ? nil : $0 }
+            mail = notifications.uploadSummaryMail(transfer: d.transfer, recipients: d.recipients, files: d.files, password: password)
         case .sent:
-            text = "To: " + d.recipients.filter { $0.kind != .bcc }.map(\.email.address).joined(separator: ", ")
-                + "\n\n" + d.transfer.settings.notificationMessage.subject + "\n\n" + d.transfer.settings.notificationMessage.body
+            mail = notifications.sentCopyMail(transfer: d.transfer, recipients: d.recipients, files: d.files)
         case .recipient:
             let transferId = try PathVariable.transferId(context)
             guard let recipient = d.recipients.first(where: { $0.transferId == transferId }) else { throw SealdropError.notFound("The recipient") }
             let link = d.transfer.settings.passwordMode == .none ? d.linkPassword : nil
-            let mail = notifications.recipientNotification(transfer: d.transfer, recipient: recipient, files: d.files, linkPassword: link, now: now)
-            text = mail.subject + "\n\n" + (d.transfer.settings.notificationMessage.body)
-                + "\n\n" + notifications.downloadURL(transferId: recipient.transferId, password: link)
+            mail = notifications.recipientNotificationMail(transfer: d.transfer, recipient: recipient, files: d.files, linkPassword: link)
         }
-        let html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sealdrop</title></head><body><pre>"
-            + HTML.escape(text) + "</pre></body></html>"
+        let html = mail.html
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -201,21 +194,3 @@ struct SentTransferController {
     }
 }
 
-/// HTML text escaping.
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-}

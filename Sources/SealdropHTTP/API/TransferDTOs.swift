@@ -201,7 +201,7 @@ enum TransferDTO {
         let removalCause: String? = d.transfer.state.isDeleted ? d.transfer.state.rawValue : nil
         let status = Status(
             state: d.transfer.state.rawValue, warnings: false, emlCreationFailed: false,
-            sender: SenderStatus(email: d.transfer.senderEmail.address, notificationFailed: false),
+            sender: SenderStatus(email: d.transfer.senderEmail.address, notificationFailed: d.transfer.senderNotificationFailed),
             files: d.files.map { FileStatus(id: $0.fileId.rawValue, removed: $0.state == .removed, removalCause: $0.state == .removed ? removalCause : nil) },
             recipients: d.recipients.map { r in
                 let url: String?

@@ -47,7 +47,8 @@ public struct SealdropServer: Sendable {
         let blobs = try FileBlobStore(directory: data + "/store")
         let settings = SettingsStore(configuration.settings)
         let host = URL(string: configuration.baseURL)?.host ?? "localhost"
-        let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host), baseURL: configuration.baseURL)
+        let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host),
+                                          templates: try configuration.loadMailTemplates(), baseURL: configuration.baseURL)
         let kdf = KeyDerivationRunner()
         var outboxConfiguration = OutboxService.Configuration()
         outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds

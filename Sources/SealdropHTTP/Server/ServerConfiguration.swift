@@ -1,4 +1,5 @@
 import Foundation
+import SealdropServices
 import Logging
 import SealdropCore
 import SealdropCrypto
@@ -184,6 +185,23 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// A configuration problem; printed as one line naming the key.
+extension ServerConfiguration {
+    /// `smtpURL` with any password replaced by `***`, for printing.
+    public var smtpURLForDisplay: String { SMTPMailTransport.redacted(smtpURL) }
+
+    /// Where an operator puts mail templates that replace the built-in ones, file by file.
+    public var mailTemplatesDirectory: String { dataDirectory + "/templates/mail" }
+
+    /// The mail templates: built-in, overridden by the files in `mailTemplatesDirectory`.
+    public func loadMailTemplates() throws(ConfigurationError) -> MailTemplates {
+        do {
+            return try MailTemplates(overrideDirectory: mailTemplatesDirectory)
+        } catch {
+            throw ConfigurationError(key: "mail templates", problem: error.description)
+        }
+    }
+}
+
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var key: String
     public var problem: String

@@ -81,9 +81,11 @@ public struct DownloadService: Sendable {
         guard count >= protection.maxAttempts else { return }
         let date = now()
         let deleted = protection.action == .delete
-        let alerts = ([transfer.senderEmail.address] + protection.adminEmails).map {
-            notifications.downloadProtectionAlert(transfer: transfer, recipient: recipient, deleted: deleted, to: $0, now: date)
+        let alert = { (address: String, admin: Bool) in
+            notifications.downloadProtectionAlert(transfer: transfer, recipient: recipient, deleted: deleted, lockMinutes: protection.lockMinutes,
+                                                  to: address, toAdministrator: admin, now: date)
         }
+        let alerts = [alert(transfer.senderEmail.address, false)] + protection.adminEmails.map { alert($0, true) }
         if deleted {
             if try await transfers.endTransfer(transfer.trackingId, state: .deletedBySecurity, mails: alerts) {
                 try? blobs.removeAll(trackingId: transfer.trackingId.rawValue)

@@ -1,7 +1,7 @@
 import Foundation
 import SealdropCore
 
-/// Builds complete RFC 5322 messages with a UTF-8 text body; header injection is impossible by construction.
+/// Builds complete RFC 5322 / MIME messages (text, or text and HTML alternatives); header injection is impossible by construction.
 ///
 /// Every header value from user input passes through `headerText`, which drops CR, LF and other control
 /// characters and RFC 2047-encodes non-ASCII text; bodies are base64 so no line can start a new header or
@@ -17,8 +17,15 @@ public struct MailMessageBuilder: Sendable {
         self.messageIdHost = messageIdHost
     }
 
-    /// A message to `to` with `subject` and a plain-text `body`.
+    /// A message to `to` with `subject` and a plain-text `body` only.
     public func build(to: [String], subject: String, body: String, fromName: String = "Sealdrop", date: Date = Date()) -> [UInt8] {
+        build(to: to, subject: subject, text: body, html: nil, fromName: fromName, date: date)
+    }
+
+    /// A message to `to` with `subject`: `multipart/alternative` with the `text` and `html` parts, or
+    /// `text/plain` alone when `html` is nil. Bodies are UTF-8, line breaks made CRLF, base64 in
+    /// 76-character lines.
+    public func build(to: [String], subject: String, text: String, html: String?, fromName: String = "Sealdrop", date: Date = Date()) -> [UInt8] {
         var lines: [String] = []
         lines.append("From: \(Self.headerText(fromName)) <\(Self.addressOnly(from))>")
         lines.append("To: " + to.map(Self.addressOnly).joined(separator: ", "))
@@ -26,18 +33,35 @@ public struct MailMessageBuilder: Sendable {
         lines.append("Date: \(Self.rfc5322Date(date))")
         lines.append("Message-ID: <\(FileID.random().rawValue)\(FileID.random().rawValue)@\(Self.addressOnly(messageIdHost))>")
         lines.append("MIME-Version: 1.0")
-        lines.append("Content-Type: text/plain; charset=utf-8")
-        lines.append("Content-Transfer-Encoding: base64")
         lines.append("Auto-Submitted: auto-generated")
-        var text = lines.joined(separator: "\r\n") + "\r\n\r\n"
-        let encoded = Data(body.utf8).base64EncodedString()
+        var out = lines.joined(separator: "\r\n") + "\r\n"
+        guard let html else {
+            out += Self.part(contentType: "text/plain; charset=utf-8", body: text)
+            return Array(out.utf8)
+        }
+        // The boundary cannot occur in base64 lines: `=` followed by `_` is not base64.
+        let boundary = "=_sealdrop_" + FileID.random().rawValue + FileID.random().rawValue
+        out += "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
+        out += "This is a multi-part message in MIME format.\r\n"
+        out += "--\(boundary)\r\n" + Self.part(contentType: "text/plain; charset=utf-8", body: text)
+        out += "--\(boundary)\r\n" + Self.part(contentType: "text/html; charset=utf-8", body: html)
+        out += "--\(boundary)--\r\n"
+        return Array(out.utf8)
+    }
+
+    /// `Content-Type` and `Content-Transfer-Encoding` headers, a blank line and the base64 body.
+    static func part(contentType: String, body: String) -> String {
+        var text = "Content-Type: \(contentType)\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        let canonical = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        let encoded = Data(canonical.utf8).base64EncodedString()
         var index = encoded.startIndex
         while index < encoded.endIndex {
             let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
             text += encoded[index..<end] + "\r\n"
             index = end
         }
-        return Array(text.utf8)
+        return text
     }
 
     /// A header value safe to place after `Name: `: control characters dropped, non-ASCII RFC 2047-encoded.

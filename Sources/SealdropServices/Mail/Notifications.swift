@@ -1,36 +1,22 @@
 import Foundation
 import SealdropCore
 
-/// Composes every notification Sealdrop sends, in English or German, as outbox messages.
+/// Composes every notification Sealdrop sends as outbox messages, rendered from `MailTemplates` in the
+/// transfer's languages (the sender's for mail to the sender, the recipients' for mail to recipients).
 ///
-/// Texts are plain and short for now; the mail issue replaces them with operator-editable templates.
+/// Each method gathers the values a template may show into a context; `docs/mail-templates.md` lists
+/// them. User text (names, subject, message, file names) reaches templates as data only: HTML parts
+/// escape it and the MIME builder encodes headers, so it can neither inject markup nor headers.
 public struct Notifications: Sendable {
     let builder: MailMessageBuilder
+    let templates: MailTemplates
     /// Public base URL used in links, without trailing slash.
     let baseURL: String
 
-    public init(builder: MailMessageBuilder, baseURL: String) {
+    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String) {
         self.builder = builder
+        self.templates = templates
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-    }
-
-    static func isGerman(_ language: String) -> Bool { language.lowercased().hasPrefix("de") }
-
-    func message(kind: String, to: [String], subject: String, body: String, trackingId: TrackingID?, now: Date) -> OutboxMessage {
-        OutboxMessage(
-            kind: kind, envelopeFrom: builder.from, envelopeTo: to, subject: subject,
-            message: builder.build(to: to, subject: subject, body: body, date: now), createdAt: now, trackingId: trackingId?.rawValue
-        )
-    }
-
-    /// The mail carrying a verification code.
-    public func verificationCode(to email: EmailAddress, code: String, validMinutes: Int, language: String, now: Date) -> OutboxMessage {
-        let de = Self.isGerman(language)
-        let subject = de ? "Ihr Verifizierungscode" : "Your verification code"
-        let body = de
-            ? "Ihr Verifizierungscode lautet:\n\n    \(code)\n\nEr ist \(validMinutes) Minuten gültig. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht."
-            : "Your verification code is:\n\n    \(code)\n\nIt is valid for \(validMinutes) minutes. If you did not ask for it, ignore this message."
-        return message(kind: "verification-code", to: [email.address], subject: subject, body: body, trackingId: nil, now: now)
     }
 
     /// The link a recipient opens; carries the password only in mode NONE.
@@ -42,90 +28,182 @@ public struct Notifications: Sendable {
         return url
     }
 
+    /// The sender's status page for a transfer, with revocation.
+    public func statusURL(trackingId: TrackingID) -> String {
+        "\(baseURL)/status?trackingId=\(trackingId.rawValue)"
+    }
+
+    // MARK: - Messages
+
+    /// The mail carrying a verification code.
+    public func verificationCode(to email: EmailAddress, code: String, validMinutes: Int, language: String, now: Date) -> OutboxMessage {
+        var context = base(language: language)
+        context["code"] = code
+        context["validMinutes"] = validMinutes
+        context["email"] = email.address
+        return message(.verificationCode, language: language, context: context, to: [email.address], trackingId: nil, now: now)
+    }
+
     /// The notification to one recipient that files are ready.
     public func recipientNotification(
         transfer: TransferRecord, recipient: RecipientRecord, files: [FileRecord], linkPassword: String?, now: Date
     ) -> OutboxMessage {
-        let de = Self.isGerman(transfer.settings.recipientLanguage)
-        let senderLine = transfer.sender.name.isEmpty ? transfer.senderEmail.address : "\(transfer.sender.name) <\(transfer.senderEmail.address)>"
-        let hasConfidential = transfer.settings.confidentialMessageFileId != nil
-        var subject = transfer.settings.notificationMessage.subject
-        if hasConfidential || subject.isEmpty {
-            subject = hasConfidential ? (de ? "Vertrauliche Nachricht" : "Confidential message")
-                : (de ? "Dateien von \(senderLine)" : "Files from \(senderLine)")
-        }
-        var body = de ? "\(senderLine) hat Ihnen Dateien bereitgestellt.\n" : "\(senderLine) has provided files for you.\n"
-        if !transfer.sender.phone.isEmpty { body += (de ? "Telefon: " : "Phone: ") + transfer.sender.phone + "\n" }
-        let message = transfer.settings.notificationMessage.body
-        if !message.isEmpty && !hasConfidential { body += "\n" + message + "\n" }
-        if transfer.settings.showFileNames {
-            body += "\n" + (de ? "Dateien:" : "Files:") + "\n"
-            for file in files where file.fileId != transfer.settings.confidentialMessageFileId { body += "  - \(file.fileName)\n" }
-        }
-        body += "\n" + (de ? "Abrufen: " : "Retrieve: ") + downloadURL(transferId: recipient.transferId, password: linkPassword) + "\n"
-        body += (de ? "Transfer-ID: " : "Transfer ID: ") + recipient.transferId.rawValue + "\n"
-        body += (de ? "Verfügbar bis: " : "Available until: ") + APIDate.format(transfer.settings.expirationDate, timeZone: TimeZone(identifier: "UTC")!) + "\n"
-        if linkPassword == nil {
-            body += de ? "\nDas Passwort erhalten Sie vom Absender auf anderem Weg.\n" : "\nThe sender will give you the password separately.\n"
-        }
-        return self.message(kind: "recipient-notification", to: [recipient.email.address], subject: subject, body: body,
-                            trackingId: transfer.trackingId, now: now)
+        let mail = recipientNotificationMail(transfer: transfer, recipient: recipient, files: files, linkPassword: linkPassword)
+        return message(.recipientNotification, mail: mail, to: [recipient.email.address], trackingId: transfer.trackingId, now: now)
     }
 
-    /// The confirmation to the sender after provision.
-    public func uploadSummary(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], now: Date) -> OutboxMessage {
-        let de = Self.isGerman(transfer.settings.senderLanguage)
-        let subject = de ? "Ihre Dateien wurden bereitgestellt (\(transfer.trackingId.rawValue))" : "Your files were provided (\(transfer.trackingId.rawValue))"
-        var body = de ? "Tracking-ID: \(transfer.trackingId.rawValue)\n\nEmpfänger:\n" : "Tracking ID: \(transfer.trackingId.rawValue)\n\nRecipients:\n"
-        for r in recipients { body += "  - \(r.email.address)\n" }
-        body += "\n" + (de ? "Dateien:" : "Files:") + "\n"
-        for f in files { body += "  - \(f.fileName) (\(f.size) bytes)\n" }
-        body += "\n" + (de ? "Status und Widerruf: " : "Status and revocation: ") + "\(baseURL)/status?trackingId=\(transfer.trackingId.rawValue)\n"
-        return message(kind: "upload-summary", to: [transfer.senderEmail.address], subject: subject, body: body, trackingId: transfer.trackingId, now: now)
+    /// The rendered recipient notification (also served as HTML by the REST mail endpoints).
+    public func recipientNotificationMail(transfer: TransferRecord, recipient: RecipientRecord, files: [FileRecord], linkPassword: String?) -> RenderedMail {
+        let language = transfer.settings.recipientLanguage
+        var context = transferContext(transfer, files: files, language: language)
+        context["recipientEmail"] = recipient.email.address
+        context["transferId"] = recipient.transferId.rawValue
+        context["downloadURL"] = downloadURL(transferId: recipient.transferId, password: linkPassword)
+        context["passwordInLink"] = linkPassword != nil
+        return templates.render(.recipientNotification, language: language, context: context)
+    }
+
+    /// The confirmation to the sender after provision; shows the password when one is given (a
+    /// generated password, when the policy says so).
+    public func uploadSummary(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String? = nil, now: Date) -> OutboxMessage {
+        let mail = uploadSummaryMail(transfer: transfer, recipients: recipients, files: files, password: password)
+        return message(.uploadSummary, mail: mail, to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
+    }
+
+    /// The rendered upload summary (also served as HTML by the REST mail endpoints).
+    public func uploadSummaryMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String?) -> RenderedMail {
+        let language = transfer.settings.senderLanguage
+        var context = transferContext(transfer, files: files, language: language)
+        context["recipients"] = recipients.map { ["email": $0.email.address, "kind": kindLabel($0.kind, language: language)] as [String: Any] }
+        context["recipientCount"] = recipients.count
+        context["statusURL"] = statusURL(trackingId: transfer.trackingId)
+        context["recipientsNotified"] = transfer.settings.sendRecipientNotification
+        context["hasPassword"] = password != nil
+        context["password"] = password ?? ""
+        context["passwordMode"] = transfer.settings.passwordMode.rawValue
+        return templates.render(.uploadSummary, language: language, context: context)
+    }
+
+    /// The copy of the recipient notification for the sender's "Sent" folder: no link, no Bcc.
+    public func sentCopyMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord]) -> RenderedMail {
+        let language = transfer.settings.recipientLanguage
+        var context = transferContext(transfer, files: files, language: language)
+        context["recipients"] = recipients.filter { $0.kind != .bcc }.map { ["email": $0.email.address, "kind": kindLabel($0.kind, language: language)] as [String: Any] }
+        return templates.render(.sentCopy, language: language, context: context)
     }
 
     /// Tells the sender that a recipient downloaded a file.
     public func downloadNotification(transfer: TransferRecord, recipient: RecipientRecord, fileName: String?, now: Date) -> OutboxMessage {
-        let de = Self.isGerman(transfer.settings.senderLanguage)
-        let subject = de ? "Ihre Dateien wurden abgerufen (\(transfer.trackingId.rawValue))" : "Your files were retrieved (\(transfer.trackingId.rawValue))"
-        var body = de ? "\(recipient.email.address) hat Dateien abgerufen.\n" : "\(recipient.email.address) retrieved files.\n"
-        if let fileName, transfer.settings.showFileNames { body += (de ? "Datei: " : "File: ") + fileName + "\n" }
-        return message(kind: "download-notification", to: [transfer.senderEmail.address], subject: subject, body: body, trackingId: transfer.trackingId, now: now)
+        let language = transfer.settings.senderLanguage
+        var context = transferContext(transfer, files: [], language: language)
+        context["recipientEmail"] = recipient.email.address
+        context["hasFileName"] = fileName != nil && transfer.settings.showFileNames
+        context["fileName"] = transfer.settings.showFileNames ? (fileName ?? "") : ""
+        context["downloadedAt"] = MailFormat.date(now, language: templates.language(for: language))
+        context["statusURL"] = statusURL(trackingId: transfer.trackingId)
+        return message(.downloadNotification, language: language, context: context, to: [transfer.senderEmail.address],
+                       trackingId: transfer.trackingId, now: now)
     }
 
-    /// The summary to the sender when the transfer expires.
+    /// The summary to the sender when the transfer expires: each recipient and how often they downloaded.
     public func downloadSummary(transfer: TransferRecord, recipients: [RecipientRecord], downloads: [DownloadEvent], now: Date) -> OutboxMessage {
-        let de = Self.isGerman(transfer.settings.senderLanguage)
-        let subject = de ? "Transfer abgelaufen (\(transfer.trackingId.rawValue))" : "Transfer expired (\(transfer.trackingId.rawValue))"
-        var body = de ? "Der Transfer \(transfer.trackingId.rawValue) ist abgelaufen.\n\n" : "Transfer \(transfer.trackingId.rawValue) has expired.\n\n"
-        for r in recipients {
+        let language = transfer.settings.senderLanguage
+        var context = transferContext(transfer, files: [], language: language)
+        context["recipients"] = recipients.map { r -> [String: Any] in
             let count = downloads.filter { $0.transferId == r.transferId }.count
-            body += "  - \(r.email.address): " + (de ? "\(count) Abrufe\n" : "\(count) downloads\n")
+            return ["email": r.email.address, "downloads": count, "downloaded": count > 0]
         }
-        return message(kind: "download-summary", to: [transfer.senderEmail.address], subject: subject, body: body, trackingId: transfer.trackingId, now: now)
+        context["expiredAt"] = MailFormat.date(now, language: templates.language(for: language))
+        return message(.downloadSummary, language: language, context: context, to: [transfer.senderEmail.address],
+                       trackingId: transfer.trackingId, now: now)
     }
 
-    /// Tells recipients (and the sender) that a transfer was revoked.
-    public func revocation(transfer: TransferRecord, to address: EmailAddress, language: String, message: String?, now: Date) -> OutboxMessage {
-        let de = Self.isGerman(language)
-        let subject = de ? "Transfer widerrufen" : "Transfer revoked"
-        var body = de
-            ? "Der Transfer von \(transfer.senderEmail.address) (\(transfer.trackingId.rawValue)) wurde widerrufen. Die Dateien sind nicht mehr abrufbar.\n"
-            : "The transfer from \(transfer.senderEmail.address) (\(transfer.trackingId.rawValue)) was revoked. Its files can no longer be retrieved.\n"
-        if let message, !message.isEmpty { body += "\n" + message + "\n" }
-        return self.message(kind: "revocation", to: [address.address], subject: subject, body: body, trackingId: transfer.trackingId, now: now)
+    /// Tells a recipient, or the sender (`toSender`), that a transfer was revoked, with the sender's optional message.
+    public func revocation(transfer: TransferRecord, to address: EmailAddress, toSender: Bool, language: String, message text: String?, now: Date) -> OutboxMessage {
+        var context = transferContext(transfer, files: [], language: language)
+        context["toSender"] = toSender
+        context["hasRevocationMessage"] = !(text ?? "").isEmpty
+        context["revocationMessage"] = text ?? ""
+        context["revocationMessageHTML"] = MailFormat.htmlParagraphs(text ?? "")
+        return message(.revocation, language: language, context: context, to: [address.address], trackingId: transfer.trackingId, now: now)
     }
 
-    /// Alerts the sender or an administrator about download protection kicking in.
-    public func downloadProtectionAlert(transfer: TransferRecord, recipient: RecipientRecord, deleted: Bool, to address: String, now: Date) -> OutboxMessage {
-        let de = Self.isGerman(transfer.settings.senderLanguage)
-        let subject = de ? "Zu viele falsche Passwörter (\(transfer.trackingId.rawValue))" : "Too many wrong passwords (\(transfer.trackingId.rawValue))"
-        let action = deleted
-            ? (de ? "Der Transfer wurde gelöscht." : "The transfer was deleted.")
-            : (de ? "Der Abruf für \(recipient.email.address) wurde vorübergehend gesperrt." : "Retrieval for \(recipient.email.address) was locked for a while.")
-        let body = (de ? "Für den Empfänger \(recipient.email.address) wurde zu oft ein falsches Passwort eingegeben.\n"
-                       : "A wrong password was entered too often for recipient \(recipient.email.address).\n") + action + "\n"
-        return message(kind: "download-protection", to: [address], subject: subject, body: body, trackingId: transfer.trackingId, now: now)
+    /// Alerts the sender or an administrator (`toAdministrator`) that download protection locked a
+    /// recipient for `lockMinutes` or deleted the transfer.
+    public func downloadProtectionAlert(
+        transfer: TransferRecord, recipient: RecipientRecord, deleted: Bool, lockMinutes: Int, to address: String, toAdministrator: Bool, now: Date
+    ) -> OutboxMessage {
+        let language = transfer.settings.senderLanguage
+        var context = transferContext(transfer, files: [], language: language)
+        context["recipientEmail"] = recipient.email.address
+        context["transferId"] = recipient.transferId.rawValue
+        context["deleted"] = deleted
+        context["lockMinutes"] = lockMinutes
+        context["toAdministrator"] = toAdministrator
+        context["occurredAt"] = MailFormat.date(now, language: templates.language(for: language))
+        return message(.downloadProtection, language: language, context: context, to: [address], trackingId: transfer.trackingId, now: now)
+    }
+
+    // MARK: - Contexts
+
+    /// The address field a recipient was named in, as a mail client in that language labels it.
+    func kindLabel(_ kind: RecipientKind, language: String) -> String {
+        switch (kind, templates.language(for: language)) {
+        case (.to, "de"): "An"
+        case (.to, _): "To"
+        case (.cc, _): "Cc"
+        case (.bcc, _): "Bcc"
+        }
+    }
+
+    /// Values every template may use.
+    func base(language: String) -> [String: Any] {
+        ["productName": "Sealdrop", "baseURL": baseURL, "language": templates.language(for: language)]
+    }
+
+    /// Values about a transfer: sender, subject, message, files, expiry.
+    func transferContext(_ transfer: TransferRecord, files: [FileRecord], language: String) -> [String: Any] {
+        let lang = templates.language(for: language)
+        var context = base(language: language)
+        let s = transfer.settings
+        let sender = transfer.sender
+        let confidential = s.confidentialMessageFileId != nil
+        context["trackingId"] = transfer.trackingId.rawValue
+        context["senderEmail"] = transfer.senderEmail.address
+        context["senderName"] = sender.name
+        context["hasSenderName"] = !sender.name.isEmpty
+        context["senderPhone"] = sender.phone
+        context["hasSenderPhone"] = !sender.phone.isEmpty
+        context["senderDisplay"] = sender.name.isEmpty ? transfer.senderEmail.address : "\(sender.name) <\(transfer.senderEmail.address)>"
+        context["confidential"] = confidential
+        context["customSubject"] = s.notificationMessage.subject
+        context["hasCustomSubject"] = !s.notificationMessage.subject.isEmpty
+        let message = confidential ? "" : s.notificationMessage.body
+        context["hasMessage"] = !message.isEmpty
+        context["message"] = message
+        context["messageHTML"] = MailFormat.htmlParagraphs(message)
+        let shown = files.filter { $0.fileId != s.confidentialMessageFileId }
+        context["showFileNames"] = s.showFileNames && !shown.isEmpty
+        context["files"] = shown.map { ["name": $0.fileName, "size": MailFormat.size($0.size, language: lang)] as [String: Any] }
+        context["hasFiles"] = !shown.isEmpty
+        context["fileCount"] = shown.count
+        context["totalSize"] = MailFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang)
+        context["expires"] = MailFormat.date(s.expirationDate, language: lang)
+        return context
+    }
+
+    // MARK: - Building
+
+    func message(_ kind: MailKind, language: String, context: [String: Any], to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
+        message(kind, mail: templates.render(kind, language: language, context: context), to: to, trackingId: trackingId, now: now)
+    }
+
+    func message(_ kind: MailKind, mail: RenderedMail, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
+        OutboxMessage(
+            kind: kind.rawValue, envelopeFrom: builder.from, envelopeTo: to, subject: mail.subject,
+            message: builder.build(to: to, subject: mail.subject, text: mail.text, html: mail.html, date: now),
+            createdAt: now, trackingId: trackingId?.rawValue
+        )
     }
 }
 

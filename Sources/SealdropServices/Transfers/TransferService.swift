@@ -287,7 +287,8 @@ public struct TransferService: Sendable {
             mails += recipients.map { notifications.recipientNotification(transfer: record, recipient: $0, files: files, linkPassword: linkPassword, now: date) }
         }
         if record.settings.sendUploadSummary {
-            mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, now: date))
+            let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
+            mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, password: shown, now: date))
         }
         guard try await transfers.finalize(record, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
         logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)"])
@@ -345,11 +346,12 @@ public struct TransferService: Sendable {
         var mails: [OutboxMessage] = []
         if options.notifyRecipients {
             mails += current.recipients.map {
-                notifications.revocation(transfer: current.transfer, to: $0.email, language: current.transfer.settings.recipientLanguage, message: options.message, now: date)
+                notifications.revocation(transfer: current.transfer, to: $0.email, toSender: false,
+                                         language: current.transfer.settings.recipientLanguage, message: options.message, now: date)
             }
         }
         if options.notifySender {
-            mails.append(notifications.revocation(transfer: current.transfer, to: current.transfer.senderEmail,
+            mails.append(notifications.revocation(transfer: current.transfer, to: current.transfer.senderEmail, toSender: true,
                                                   language: current.transfer.settings.senderLanguage, message: options.message, now: date))
         }
         guard try await transfers.endTransfer(trackingId, state: .deletedByRevocation, mails: mails) else {
