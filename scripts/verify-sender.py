@@ -24,7 +24,7 @@ for _ in range(200):
     names = sorted(n for n in os.listdir(mail_dir) if n.endswith("-verification-code.eml")) if os.path.isdir(mail_dir) else []
     if names:
         with open(os.path.join(mail_dir, names[-1]), "rb") as f:
-            body = email.message_from_binary_file(f, policy=email.policy.default).get_content()
+            body = email.message_from_binary_file(f, policy=email.policy.default).get_body(preferencelist=("plain",)).get_content()
         code = re.search(r"\b([A-Z0-9]{10})\b", body).group(1)
         break
     time.sleep(0.1)

@@ -21,6 +21,8 @@ public struct SMTPClient: Sendable {
     public let configuration: SMTPConfiguration
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
+    /// The TLS context, built once: loading the trust roots costs far more than a whole delivery.
+    private let tlsContext: Result<NIOSSLContext, any Error>?
 
     /// Creates a client; `logger` is used when a call passes none.
     public init(
@@ -31,6 +33,7 @@ public struct SMTPClient: Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.tlsContext = configuration.security == .plain ? nil : Result { try SMTPTLS.makeContext(trustRoots: configuration.trustRoots) }
     }
 
     /// Delivers `message` (RFC 5322 bytes, LF or CRLF line endings) to the envelope's recipients.
@@ -55,7 +58,7 @@ public struct SMTPClient: Sendable {
 
         let tlsContext: NIOSSLContext?
         do {
-            tlsContext = self.configuration.security == .plain ? nil : try SMTPTLS.makeContext(trustRoots: self.configuration.trustRoots)
+            tlsContext = try self.tlsContext?.get()
         } catch {
             throw self.error(.tlsFailed, phase: .tlsHandshake, SMTPTLS.explain(error, trustRoots: self.configuration.trustRoots), underlying: error)
         }

@@ -79,6 +79,14 @@ import Testing
         }
     }
 
+    @Test func longASCIISubjectsAreFoldedToo() throws {
+        let subject = "Files from Eve Bcc: evil-b4c45e3f68@example.net fake body <sender-b4c45e3f68@example.org>"
+        let mail = try ParsedMail(builder.build(to: ["bob@example.net"], subject: subject, body: "x", date: date))
+        #expect(ParsedMail.decodeWords(try #require(mail.header("Subject"))) == subject)
+        #expect(mail.rawHeaderLines.allSatisfy { $0.utf8.count <= 78 })
+        #expect(MailMessageBuilder.headerText("Files for you") == "Files for you")
+    }
+
     /// RFC 2047 §2: an encoded-word is at most 75 characters, and never empty, whatever the grapheme clusters.
     @Test func encodedWordsStayWithinTheLimitForLongGraphemeClusters() throws {
         let zalgo = "e" + String(repeating: "\u{0301}", count: 40) + " ok"

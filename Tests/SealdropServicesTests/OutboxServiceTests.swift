@@ -23,13 +23,28 @@ import Testing
         let outbox = h.outbox(transport)
         try await enqueue(h, 3)
         #expect(try await outbox.deliverDue() == 3)
-        #expect(transport.delivered.map(\.subject) == ["Mail 0", "Mail 1", "Mail 2"])
+        #expect(transport.delivered.map(\.subject).sorted() == ["Mail 0", "Mail 1", "Mail 2"])
         let mails = try await h.mails()
         #expect(mails.allSatisfy { $0.state == .sent && $0.attempts == 1 && $0.lastError == nil })
         #expect(try await h.database.queuedCount() == 0)
         h.clock.advance(3600)
         #expect(try await outbox.deliverDue() == 0)
         #expect(transport.attempts.count == 3)
+    }
+
+    @Test func manyMessagesGoOutInOneCallAFewAtATime() async throws {
+        let h = try ServiceHarness()
+        let transport = FakeMailTransport(latency: .milliseconds(5))
+        var configuration = OutboxService.Configuration()
+        configuration.batchSize = 10
+        configuration.parallelism = 3
+        let outbox = h.outbox(transport, configuration: configuration)
+        try await enqueue(h, 25)
+        #expect(try await outbox.deliverDue() == 25)
+        #expect(Set(transport.delivered.map(\.subject)).count == 25)
+        #expect(transport.attempts.count == 25)
+        #expect(transport.maxInFlight <= 3)
+        #expect(try await h.database.queuedCount() == 0)
     }
 
     @Test func temporaryFailureRetriesWithDoublingBackOff() async throws {

@@ -298,8 +298,19 @@ final class FakeMailTransport: MailTransport {
         var mode: Mode = .succeed
         var attempts: [Int64] = []
         var delivered: [OutboxMessage] = []
+        var inFlight = 0
+        var maxInFlight = 0
     }
     private let state = Mutex(State())
+    /// How long each delivery takes, so concurrent deliveries overlap.
+    let latency: Duration
+
+    init(latency: Duration = .zero) {
+        self.latency = latency
+    }
+
+    /// The most deliveries that were in progress at the same time.
+    var maxInFlight: Int { state.withLock { $0.maxInFlight } }
 
     /// How the next deliveries end.
     var mode: Mode {
@@ -312,6 +323,12 @@ final class FakeMailTransport: MailTransport {
     var delivered: [OutboxMessage] { state.withLock { $0.delivered } }
 
     func deliver(_ message: OutboxMessage) async throws {
+        state.withLock { s in
+            s.inFlight += 1
+            s.maxInFlight = max(s.maxInFlight, s.inFlight)
+        }
+        defer { state.withLock { $0.inFlight -= 1 } }
+        if latency > .zero { try await Task.sleep(for: latency) }
         try state.withLock { s in
             s.attempts.append(message.id ?? -1)
             switch s.mode {

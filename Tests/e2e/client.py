@@ -46,7 +46,7 @@ def mail_text(path):
     """The decoded plain-text body and the subject of a captured mail."""
     with open(path, "rb") as f:
         msg = email.message_from_binary_file(f, policy=email.policy.default)
-    return str(msg["Subject"]), msg.get_content()
+    return str(msg["Subject"]), msg.get_body(preferencelist=("plain",)).get_content()
 
 
 def verify_sender(client, server, address):

@@ -159,7 +159,7 @@ def _notifications_for(server, tracking):
     for path in found:
         with open(path, "rb") as f:
             import email, email.policy
-            body = email.message_from_binary_file(f, policy=email.policy.default).get_content()
+            body = email.message_from_binary_file(f, policy=email.policy.default).get_body(preferencelist=("plain",)).get_content()
         m = re.search(r"download\?id=(\w+)", body)
         if m:
             ids.add((path, m.group(1)))

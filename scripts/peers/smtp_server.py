@@ -12,7 +12,8 @@ Modes:
   tls              implicit TLS from the first byte (SMTPS)
   legacy           rejects EHLO with 502 (a HELO-only server, no ESMTP extensions)
 
-Recipients whose address starts with ``reject`` get ``550 5.1.1``.
+Recipients whose address starts with ``reject`` get ``550 5.1.1``; those starting with ``tempfail``
+get ``451 4.3.0`` the first time this peer sees them and are accepted afterwards (a greylisting relay).
 """
 import argparse
 import asyncio
@@ -32,10 +33,14 @@ class MaildirHandler:
         for sub in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(maildir, sub), exist_ok=True)
         self.mailbox = mailbox.Maildir(maildir, create=False)
+        self.tempfailed = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("reject"):
             return "550 5.1.1 <%s>: Recipient address rejected: no such user" % address
+        if address.lower().startswith("tempfail") and address.lower() not in self.tempfailed:
+            self.tempfailed.add(address.lower())
+            return "451 4.3.0 <%s>: Greylisted, try again later" % address
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 

@@ -15,6 +15,8 @@ public struct OutboxService: Service {
         /// Messages older than this are marked failed instead of retried.
         public var maxAge: TimeInterval = 2 * 86400
         public var batchSize: Int = 50
+        /// Messages delivered at the same time (one relay connection each).
+        public var parallelism: Int = 4
 
         public init() {}
     }
@@ -39,32 +41,52 @@ public struct OutboxService: Service {
         await PeriodicLoop.run(interval: { interval }, logger: logger, failureEvent: "outbox.poll.failed") { try await deliverDue() }
     }
 
-    /// Attempts every due message once; returns how many were delivered.
+    /// Attempts every due message once, `parallelism` at a time, batch after batch until no full batch is
+    /// left; returns how many were delivered.
     @discardableResult
     public func deliverDue() async throws -> Int {
         var delivered = 0
-        for message in try await outbox.dueMessages(asOf: now(), limit: configuration.batchSize) {
-            guard let id = message.id else { continue }
-            let attempts = message.attempts + 1
-            do {
-                try await transport.deliver(message)
-                try await outbox.markSent(id, at: now())
-                delivered += 1
-                logger.info("outbox.sent", metadata: ["mail.id": "\(id)", "mail.kind": "\(message.kind)"])
-            } catch {
-                let delivery = error as? MailDeliveryError
-                let reason = delivery?.reason ?? "\(type(of: error))"
-                let age = now().timeIntervalSince(message.createdAt)
-                if delivery?.permanent == true || age > configuration.maxAge {
-                    try await outbox.markFailed(id, attempts: attempts, error: reason)
-                    logger.warning("outbox.failed", metadata: ["mail.id": "\(id)", "mail.kind": "\(message.kind)", "reason": "\(reason)"])
-                } else {
-                    let delay = min(configuration.maxRetryDelay, configuration.firstRetryDelay * pow(2, Double(attempts - 1)))
-                    try await outbox.markRetry(id, attempts: attempts, nextAttemptAt: now().addingTimeInterval(delay), error: reason)
-                    logger.notice("outbox.retry", metadata: ["mail.id": "\(id)", "delay.s": "\(Int(delay))", "reason": "\(reason)"])
+        var batch: [OutboxMessage]
+        var rounds = 0
+        repeat {
+            rounds += 1
+            batch = try await outbox.dueMessages(asOf: now(), limit: configuration.batchSize)
+            delivered += try await withThrowingTaskGroup(of: Bool.self) { group in
+                var count = 0
+                for (index, message) in batch.enumerated() {
+                    if index >= configuration.parallelism, let sent = try await group.next() { count += sent ? 1 : 0 }
+                    group.addTask { try await attempt(message) }
                 }
+                for try await sent in group { count += sent ? 1 : 0 }
+                return count
             }
-        }
+        // Bounded, so a zero retry delay cannot keep one call busy with the same failing batch.
+        } while batch.count == configuration.batchSize && rounds < 20
         return delivered
+    }
+
+    /// One delivery attempt; records the outcome and says whether the message went out.
+    func attempt(_ message: OutboxMessage) async throws -> Bool {
+        guard let id = message.id else { return false }
+        let attempts = message.attempts + 1
+        do {
+            try await transport.deliver(message)
+            try await outbox.markSent(id, at: now())
+            logger.info("outbox.sent", metadata: ["mail.id": "\(id)", "mail.kind": "\(message.kind)"])
+            return true
+        } catch {
+            let delivery = error as? MailDeliveryError
+            let reason = delivery?.reason ?? "\(type(of: error))"
+            let age = now().timeIntervalSince(message.createdAt)
+            if delivery?.permanent == true || age > configuration.maxAge {
+                try await outbox.markFailed(id, attempts: attempts, error: reason)
+                logger.warning("outbox.failed", metadata: ["mail.id": "\(id)", "mail.kind": "\(message.kind)", "reason": "\(reason)"])
+            } else {
+                let delay = min(configuration.maxRetryDelay, configuration.firstRetryDelay * pow(2, Double(attempts - 1)))
+                try await outbox.markRetry(id, attempts: attempts, nextAttemptAt: now().addingTimeInterval(delay), error: reason)
+                logger.notice("outbox.retry", metadata: ["mail.id": "\(id)", "delay.s": "\(Int(delay))", "reason": "\(reason)"])
+            }
+            return false
+        }
     }
 }

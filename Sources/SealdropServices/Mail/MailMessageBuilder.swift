@@ -41,7 +41,7 @@ public struct MailMessageBuilder: Sendable {
         }
         // The boundary cannot occur in base64 lines: `=` followed by `_` is not base64.
         let boundary = "=_sealdrop_" + FileID.random().rawValue + FileID.random().rawValue
-        out += "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
+        out += "Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"\r\n\r\n"
         out += "This is a multi-part message in MIME format.\r\n"
         out += "--\(boundary)\r\n" + Self.part(contentType: "text/plain; charset=utf-8", body: text)
         out += "--\(boundary)\r\n" + Self.part(contentType: "text/html; charset=utf-8", body: html)
@@ -64,10 +64,12 @@ public struct MailMessageBuilder: Sendable {
         return text
     }
 
-    /// A header value safe to place after `Name: `: control characters dropped, non-ASCII RFC 2047-encoded.
+    /// A header value safe to place after `Name: `: control characters dropped, non-ASCII or long text RFC 2047-encoded.
     public static func headerText(_ value: String) -> String {
         let cleaned = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
-        if cleaned.unicodeScalars.allSatisfy({ $0.isASCII }) && cleaned.count <= 900 { return cleaned }
+        // Short ASCII stays readable; anything longer becomes encoded words, which fold into lines of at
+        // most 76 characters (RFC 5322 §2.1.1 asks for 78) whatever the text, even without spaces.
+        if cleaned.unicodeScalars.allSatisfy({ $0.isASCII }) && cleaned.count <= 62 { return cleaned }
         // Encoded words of at most 75 characters (45 base64 characters of payload), split on Unicode
         // scalar boundaries so even one very long grapheme cluster never makes an over-long word; the
         // first line also carries the header name.
