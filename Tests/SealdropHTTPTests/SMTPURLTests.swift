@@ -1,3 +1,4 @@
+import Foundation
 import SMTPClient
 import Testing
 @testable import SealdropHTTP
@@ -40,5 +41,48 @@ import Testing
         #expect(!SMTPMailTransport.isAboutTheMessage(error(.connectFailed)))
         #expect(SMTPMailTransport.isAboutTheMessage(error(.allRecipientsRejected)))
         #expect(SMTPMailTransport.isAboutTheMessage(error(.messageTooLarge)))
+    }
+}
+
+/// Mail settings of the process configuration: the relay URL is printed without its password; the
+/// outbox's give-up age and the mail templates come from the config file and data dir.
+@Suite struct MailConfigurationTests {
+    func load(_ json: String, dataDir: String = "/tmp/sealdrop-mail-config-test") throws -> ServerConfiguration {
+        let path = "/tmp/sealdrop-mail-config-\(UInt32.random(in: 0...UInt32.max)).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try ServerConfiguration.load(environment: ["SEALDROP_DATA_DIR": dataDir, "SEALDROP_SMTP_URL": "smtps://user:s3cret@relay.example.org"],
+                                            configFile: path, dev: false)
+    }
+
+    @Test func relayPasswordIsNeverPrinted() throws {
+        let c = try load("{}")
+        #expect(c.smtpURLForDisplay == "smtps://user:***@relay.example.org")
+        #expect(!c.smtpURLForDisplay.contains("s3cret"))
+    }
+
+    @Test func outboxMaxAgeDefaultsAndIsValidated() throws {
+        #expect(try load("{}").outboxMaxAgeHours == 48)
+        #expect(try load(#"{"outboxMaxAgeHours": 2.5}"#).outboxMaxAgeHours == 2.5)
+        for bad in ["0", "-1", "1000"] {
+            #expect {
+                _ = try load(#"{"outboxMaxAgeHours": \#(bad)}"#)
+            } throws: { ($0 as? ConfigurationError)?.key == "outboxMaxAgeHours" }
+        }
+    }
+
+    @Test func brokenTemplateOverrideNamesTheFile() throws {
+        let dataDir = "/tmp/sealdrop-mail-templates-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let c = try load("{}", dataDir: dataDir)
+        #expect(try c.loadMailTemplates().languages == ["en", "de"])
+        try FileManager.default.createDirectory(atPath: c.mailTemplatesDirectory, withIntermediateDirectories: true)
+        try "{{/unopened}}".write(toFile: c.mailTemplatesDirectory + "/revocation.de.html.mustache", atomically: true, encoding: .utf8)
+        #expect {
+            _ = try c.loadMailTemplates()
+        } throws: { error in
+            guard let e = error as? ConfigurationError else { return false }
+            return e.key == "mail templates" && e.problem.contains("revocation.de.html.mustache")
+        }
     }
 }

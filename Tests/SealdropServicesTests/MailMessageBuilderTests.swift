@@ -79,6 +79,23 @@ import Testing
         }
     }
 
+    @Test func datesMatchAFormatterAcrossYearsLeapDaysAndWeekdays() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        var samples: [TimeInterval] = [0, -1, 951_782_400, 951_868_799, 1_709_164_800, 4_107_542_399, 1_750_000_000.75, -86_400 * 365.25 * 30]
+        var seed: UInt64 = 42
+        for _ in 0..<2000 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            samples.append(TimeInterval(Int64(seed >> 33) % 8_000_000_000 - 2_000_000_000))
+        }
+        for t in samples {
+            let date = Date(timeIntervalSince1970: t)
+            #expect(MailMessageBuilder.rfc5322Date(date) == formatter.string(from: date), "\(t)")
+        }
+    }
+
     @Test func longASCIISubjectsAreFoldedToo() throws {
         let subject = "Files from Eve Bcc: evil-b4c45e3f68@example.net fake body <sender-b4c45e3f68@example.org>"
         let mail = try ParsedMail(builder.build(to: ["bob@example.net"], subject: subject, body: "x", date: date))

@@ -52,6 +52,7 @@ public struct SealdropServer: Sendable {
         let kdf = KeyDerivationRunner()
         var outboxConfiguration = OutboxService.Configuration()
         outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
+        outboxConfiguration.maxAge = configuration.outboxMaxAgeHours * 3600
         let transport: any MailTransport
         if configuration.smtpURL.hasPrefix("capture:") {
             transport = try CaptureMailTransport(directory: data + "/mail")

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var passwordWrap: PasswordKeyWrap.Parameters
     /// Seconds before the first retry of a mail the relay did not take (doubling up to an hour).
     public var outboxFirstRetrySeconds: Double
+    /// Hours a mail is retried before it is marked failed with the relay's last answer.
+    public var outboxMaxAgeHours: Double = 48
 
     /// The file shape: every member optional.
     struct File: Decodable {
@@ -65,6 +67,7 @@ public struct ServerConfiguration: Sendable {
         var settings: SealdropSettings?
         var passwordWrap: PasswordKeyWrap.Parameters?
         var outboxFirstRetrySeconds: Double?
+        var outboxMaxAgeHours: Double?
     }
 
     /// Loads and validates; the error names the key and the problem in one line.
@@ -143,12 +146,18 @@ public struct ServerConfiguration: Sendable {
         guard firstRetry >= 0.1, firstRetry <= 3600 else {
             throw ConfigurationError(key: "outboxFirstRetrySeconds", problem: "must be between 0.1 and 3600")
         }
-        return ServerConfiguration(
+        let maxAge = file.outboxMaxAgeHours ?? 48
+        guard maxAge >= 0.01, maxAge <= 24 * 30 else {
+            throw ConfigurationError(key: "outboxMaxAgeHours", problem: "must be between 0.01 and 720")
+        }
+        var configuration = ServerConfiguration(
             dataDirectory: absoluteData, userHTTP: userHTTP, userHTTPS: userHTTPS, adminHTTPS: adminHTTPS, adminHTTP: adminHTTP,
             baseURL: baseURL, databaseURL: databaseURL, smtpURL: smtpURL, mailFrom: mailFrom, tlsCertificatePath: cert, tlsKeyPath: key,
             trustCAPath: trustCA, adminPassword: environment["SEALDROP_ADMIN_PASSWORD"],
             logLevel: level, logFormat: format, settings: settings, passwordWrap: wrap, outboxFirstRetrySeconds: firstRetry
         )
+        configuration.outboxMaxAgeHours = maxAge
+        return configuration
     }
 
     /// Parses `host:port`, `[v6]:port` or `off`.

@@ -48,19 +48,33 @@ public struct Notifications: Sendable {
     public func recipientNotification(
         transfer: TransferRecord, recipient: RecipientRecord, files: [FileRecord], linkPassword: String?, now: Date
     ) -> OutboxMessage {
-        let mail = recipientNotificationMail(transfer: transfer, recipient: recipient, files: files, linkPassword: linkPassword)
-        return message(.recipientNotification, mail: mail, to: [recipient.email.address], trackingId: transfer.trackingId, now: now)
+        recipientNotifications(transfer: transfer, recipients: [recipient], files: files, linkPassword: linkPassword, now: now)[0]
+    }
+
+    /// The notifications to every recipient; the transfer's part of the context is built once.
+    public func recipientNotifications(
+        transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], linkPassword: String?, now: Date
+    ) -> [OutboxMessage] {
+        let shared = transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
+        return recipients.map { recipient in
+            let mail = recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, linkPassword: linkPassword)
+            return message(.recipientNotification, mail: mail, to: [recipient.email.address], trackingId: transfer.trackingId, now: now)
+        }
     }
 
     /// The rendered recipient notification (also served as HTML by the REST mail endpoints).
     public func recipientNotificationMail(transfer: TransferRecord, recipient: RecipientRecord, files: [FileRecord], linkPassword: String?) -> RenderedMail {
-        let language = transfer.settings.recipientLanguage
-        var context = transferContext(transfer, files: files, language: language)
+        let shared = transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
+        return recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, linkPassword: linkPassword)
+    }
+
+    func recipientNotificationMail(shared: [String: Any], transfer: TransferRecord, recipient: RecipientRecord, linkPassword: String?) -> RenderedMail {
+        var context = shared
         context["recipientEmail"] = recipient.email.address
         context["transferId"] = recipient.transferId.rawValue
         context["downloadURL"] = downloadURL(transferId: recipient.transferId, password: linkPassword)
         context["passwordInLink"] = linkPassword != nil
-        return templates.render(.recipientNotification, language: language, context: context)
+        return templates.render(.recipientNotification, language: transfer.settings.recipientLanguage, context: context)
     }
 
     /// The confirmation to the sender after provision; shows the password when one is given (a

@@ -284,7 +284,7 @@ public struct TransferService: Sendable {
         let linkPassword = record.settings.passwordMode == .none ? password : nil
         var mails: [OutboxMessage] = []
         if record.settings.sendRecipientNotification {
-            mails += recipients.map { notifications.recipientNotification(transfer: record, recipient: $0, files: files, linkPassword: linkPassword, now: date) }
+            mails += notifications.recipientNotifications(transfer: record, recipients: recipients, files: files, linkPassword: linkPassword, now: date)
         }
         if record.settings.sendUploadSummary {
             let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
