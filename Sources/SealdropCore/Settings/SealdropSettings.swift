@@ -19,6 +19,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var apiMinorVersion: Int = 15
     /// Whether plain-HTTP user requests are redirected to HTTPS.
     public var redirectHTTPToHTTPS: Bool = false
+    /// Origins allowed to frame the web pages (CSP `frame-ancestors`); empty: none may.
+    public var frameAncestors: [String] = []
 
     public init() {}
 
@@ -36,6 +38,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         productKeys = try c.decodeIfPresent([String].self, forKey: .productKeys) ?? d.productKeys
         apiMinorVersion = try c.decodeIfPresent(Int.self, forKey: .apiMinorVersion) ?? d.apiMinorVersion
         redirectHTTPToHTTPS = try c.decodeIfPresent(Bool.self, forKey: .redirectHTTPToHTTPS) ?? d.redirectHTTPToHTTPS
+        frameAncestors = try c.decodeIfPresent([String].self, forKey: .frameAncestors) ?? d.frameAncestors
     }
 
     /// Problems that must stop the server from starting, each naming its key.
@@ -47,6 +50,10 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
         if downloadProtection.maxAttempts < 1 { errors.append("downloadProtection.maxAttempts must be at least 1") }
         if !(13...15).contains(apiMinorVersion) { errors.append("apiMinorVersion must be between 13 and 15") }
+        // An origin goes into a CSP header: only scheme, host and port characters may pass.
+        if frameAncestors.contains(where: { $0.isEmpty || $0.contains(where: { !($0.isLetter || $0.isNumber || ":/.-*".contains($0)) }) || !$0.allSatisfy(\.isASCII) }) {
+            errors.append("frameAncestors must be origins like https://portal.example.com")
+        }
         return errors
     }
 }

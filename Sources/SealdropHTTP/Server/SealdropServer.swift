@@ -24,6 +24,7 @@ public struct SealdropServer: Sendable {
     public let cleanup: CleanupService
     public let notifications: Notifications
     public let metrics: ServerMetrics
+    let web: WebSurface
     let logger: Logger
 
     /// Opens the data dir, database (migrated) and server key, and wires the services.
@@ -70,11 +71,11 @@ public struct SealdropServer: Sendable {
             outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
-            notifications: notifications, metrics: ServerMetrics(), logger: logger
+            notifications: notifications, metrics: ServerMetrics(), web: try WebSurface(settings: settings), logger: logger
         )
     }
 
-    /// The router of the user listeners: `/api` only for now.
+    /// The router of the user listeners: `/api` and the web pages.
     public func userRouter() -> Router<SealdropRequestContext> {
         let router = Router(context: SealdropRequestContext.self)
         router.add(middleware: RequestLogMiddleware(metrics: metrics))
@@ -103,6 +104,8 @@ public struct SealdropServer: Sendable {
         sessions.addRoutes(to: api)
         SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
         RecipientController(downloads: downloads).addRoutes(to: api)
+        RetrieveController(downloads: downloads, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
+        web.staticFiles.addRoutes(to: router)
         return router
     }
 

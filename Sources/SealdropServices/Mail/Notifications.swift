@@ -113,7 +113,7 @@ public struct Notifications: Sendable {
         context["recipientEmail"] = recipient.email.address
         context["hasFileName"] = fileName != nil && transfer.settings.showFileNames
         context["fileName"] = transfer.settings.showFileNames ? (fileName ?? "") : ""
-        context["downloadedAt"] = MailFormat.date(now, language: templates.language(for: language))
+        context["downloadedAt"] = DisplayFormat.date(now, language: templates.language(for: language))
         context["statusURL"] = statusURL(trackingId: transfer.trackingId)
         return message(.downloadNotification, language: language, context: context, to: [transfer.senderEmail.address],
                        trackingId: transfer.trackingId, now: now)
@@ -127,7 +127,7 @@ public struct Notifications: Sendable {
             let count = downloads.filter { $0.transferId == r.transferId }.count
             return ["email": r.email.address, "downloads": count, "downloaded": count > 0]
         }
-        context["expiredAt"] = MailFormat.date(now, language: templates.language(for: language))
+        context["expiredAt"] = DisplayFormat.date(now, language: templates.language(for: language))
         return message(.downloadSummary, language: language, context: context, to: [transfer.senderEmail.address],
                        trackingId: transfer.trackingId, now: now)
     }
@@ -138,7 +138,7 @@ public struct Notifications: Sendable {
         context["toSender"] = toSender
         context["hasRevocationMessage"] = !(text ?? "").isEmpty
         context["revocationMessage"] = text ?? ""
-        context["revocationMessageHTML"] = MailFormat.htmlParagraphs(text ?? "")
+        context["revocationMessageHTML"] = DisplayFormat.htmlParagraphs(text ?? "")
         return message(.revocation, language: language, context: context, to: [address.address], trackingId: transfer.trackingId, now: now)
     }
 
@@ -154,7 +154,7 @@ public struct Notifications: Sendable {
         context["deleted"] = deleted
         context["lockMinutes"] = lockMinutes
         context["toAdministrator"] = toAdministrator
-        context["occurredAt"] = MailFormat.date(now, language: templates.language(for: language))
+        context["occurredAt"] = DisplayFormat.date(now, language: templates.language(for: language))
         return message(.downloadProtection, language: language, context: context, to: [address], trackingId: transfer.trackingId, now: now)
     }
 
@@ -195,14 +195,14 @@ public struct Notifications: Sendable {
         let message = confidential ? "" : s.notificationMessage.body
         context["hasMessage"] = !message.isEmpty
         context["message"] = message
-        context["messageHTML"] = MailFormat.htmlParagraphs(message)
+        context["messageHTML"] = DisplayFormat.htmlParagraphs(message)
         let shown = files.filter { $0.fileId != s.confidentialMessageFileId }
         context["showFileNames"] = s.showFileNames && !shown.isEmpty
-        context["files"] = shown.map { ["name": $0.fileName, "size": MailFormat.size($0.size, language: lang)] as [String: Any] }
+        context["files"] = shown.map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: lang)] as [String: Any] }
         context["hasFiles"] = !shown.isEmpty
         context["fileCount"] = shown.count
-        context["totalSize"] = MailFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang)
-        context["expires"] = MailFormat.date(s.expirationDate, language: lang)
+        context["totalSize"] = DisplayFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang)
+        context["expires"] = DisplayFormat.date(s.expirationDate, language: lang)
         return context
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 
-/// Language-dependent formatting of the values notifications show: dates, sizes, HTML text.
-enum MailFormat {
+/// Language-dependent formatting of the values mails and pages show: dates, sizes, HTML text.
+public enum DisplayFormat {
     /// A date as a reader of `language` writes it, always in UTC and saying so,
     /// e.g. `31 December 2026, 14:00 UTC` or `31. Dezember 2026, 14:00 UTC`.
-    static func date(_ date: Date, language: String) -> String {
+    public static func date(_ date: Date, language: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: language == "de" ? "de_DE" : (language == "en" ? "en_GB" : language))
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -14,7 +14,7 @@ enum MailFormat {
     }
 
     /// A byte count in decimal units with one decimal, e.g. `1.5 MB`, or `1,5 MB` in German.
-    static func size(_ bytes: Int64, language: String) -> String {
+    public static func size(_ bytes: Int64, language: String) -> String {
         let units = ["bytes", "KB", "MB", "GB", "TB"]
         guard bytes >= 1000 else { return "\(bytes) \(units[0])" }
         var value = Double(bytes)
@@ -28,7 +28,7 @@ enum MailFormat {
     }
 
     /// Text escaped for HTML, with line breaks kept as `<br>`: for user text shown in an HTML part.
-    static func htmlParagraphs(_ text: String) -> String {
+    public static func htmlParagraphs(_ text: String) -> String {
         HTMLText.escape(text).replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "<br>\n")
     }
 }

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import Logging
+import SealdropCore
+
+/// Errors only the web pages raise.
+enum WebError: Error {
+    /// No such recipient transfer id (or a malformed one).
+    case notFound
+    /// The form's CSRF token is missing or does not match (an old tab, or another site).
+    case staleForm
+    /// The page needs the password first: back to the form for this transfer id.
+    case needsPassword(TransferID)
+}
+
+/// Maps every error under the web pages to a page in one place: a human message, the right status,
+/// never the error's own text. Unknown errors are logged with the request id and shown as a generic page.
+struct WebErrorMiddleware: RouterMiddleware {
+    typealias Context = SealdropRequestContext
+    let pages: WebPages
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch WebError.needsPassword(let transferId) {
+            var headers = HTTPFields()
+            headers[.location] = "/download?id=\(transferId.rawValue)"
+            return Response(status: .seeOther, headers: headers)
+        } catch {
+            let (status, key) = Self.page(for: error)
+            if status == .internalServerError {
+                context.logger.error("web.error", metadata: ["error.type": "\(type(of: error))"])
+            }
+            return pages.render("error", status: status, request: request, context: ["messageKey": key, "message": pages.strings[WebPages.language(of: request)]?[key] ?? ""])
+        }
+    }
+
+    /// Status and UI string key of the error page for `error`.
+    static func page(for error: any Error) -> (HTTPResponse.Status, String) {
+        switch error {
+        case WebError.notFound: return (.notFound, "errorNotFound")
+        case WebError.staleForm: return (.forbidden, "errorStaleForm")
+        case let e as SealdropError:
+            switch e.code {
+            case SealdropError.locked.code: return (.forbidden, "errorLocked")
+            case SealdropError.deletedByThisRequest.code: return (.gone, "errorDeleted")
+            case SealdropError.tooManyRequests.code: return (.tooManyRequests, "errorTooMany")
+            default:
+                switch e.status {
+                case 404, 410: return (.notFound, "errorNotFound")
+                case 400..<500: return (.badRequest, "errorBadRequest")
+                default: return (.internalServerError, "errorServer")
+                }
+            }
+        default: return (.internalServerError, "errorServer")
+        }
+    }
+}
+
+/// The stylesheet and script of the pages, from `Resources/web/static`, cached for a day.
+struct StaticFiles: Sendable {
+    let files: [String: (type: String, bytes: [UInt8])]
+
+    init() throws {
+        guard let directory = Bundle.module.url(forResource: "static", withExtension: nil, subdirectory: "Resources/web")?.path else {
+            throw SealdropError.notFound("The web static files")
+        }
+        var files: [String: (String, [UInt8])] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
+            files[name] = (type, try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))))
+        }
+        self.files = files
+    }
+
+    func addRoutes(to router: Router<SealdropRequestContext>) {
+        router.get("static/:name") { _, context in
+            guard let name = context.parameters.get("name"), let file = files[name] else { throw SealdropError.noSuchEndpoint }
+            var headers = HTTPFields()
+            headers[.contentType] = file.type
+            headers[.cacheControl] = "public, max-age=86400"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        }
+    }
+}
+
+/// What the web pages share: templates and strings, the retrieval ticket key, the static files.
+struct WebSurface: Sendable {
+    let pages: WebPages
+    let tickets: RetrievalTickets
+    let staticFiles: StaticFiles
+
+    init(settings: SettingsStore) throws {
+        pages = try WebPages(settings: settings)
+        tickets = RetrievalTickets()
+        staticFiles = try StaticFiles()
+    }
+}

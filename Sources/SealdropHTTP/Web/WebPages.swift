@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Mustache
+import SealdropCore
+import SealdropServices
+
+/// Renders the browser pages: Mustache templates from `Resources/web` with the UI strings of one language.
+///
+/// Every page extends `layout` (blocks `title` and `content`); `{{t.key}}` is a UI string in the page's
+/// language, every other value is data and HTML-escaped. Pages carry a CSP without inline script or style.
+struct WebPages: Sendable {
+    /// Languages with a strings file; the first is the fallback.
+    static let languages = ["en", "de"]
+
+    let library: MustacheLibrary
+    let strings: [String: [String: String]]
+    let settings: SettingsStore
+
+    init(settings: SettingsStore) throws {
+        guard let directory = Bundle.module.url(forResource: "web", withExtension: nil, subdirectory: "Resources")?.path else {
+            throw SealdropError.notFound("The web templates")
+        }
+        var library = MustacheLibrary()
+        var strings: [String: [String: String]] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() {
+            let path = directory + "/" + file
+            if file.hasSuffix(".mustache") {
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                try library.register(text, named: String(file.dropLast(".mustache".count)))
+            } else if file.hasPrefix("strings."), file.hasSuffix(".json") {
+                let language = String(file.dropFirst("strings.".count).dropLast(".json".count))
+                strings[language] = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            }
+        }
+        self.library = library
+        self.strings = strings
+        self.settings = settings
+    }
+
+    /// The page language: `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
+    static func language(of request: Request) -> String {
+        if let asked = request.uri.queryParameters["lang"].map(String.init), languages.contains(asked) { return asked }
+        if let cookie = request.cookies["lang"]?.value, languages.contains(cookie) { return cookie }
+        for part in (request.headers[.acceptLanguage] ?? "").split(separator: ",") {
+            let tag = part.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+            let primary = String(tag.prefix { $0 != "-" })
+            if languages.contains(primary) { return primary }
+        }
+        return languages[0]
+    }
+
+    /// The CSP of every page: own scripts and styles only, framing only by the configured origins.
+    func contentSecurityPolicy() -> String {
+        let ancestors = settings.current.frameAncestors
+        let frame = ancestors.isEmpty ? "'none'" : ancestors.joined(separator: " ")
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            + "form-action 'self'; base-uri 'none'; frame-ancestors \(frame)"
+    }
+
+    /// A rendered page with its status, the security headers and, when the language was chosen with
+    /// `?lang=`, the cookie that keeps it.
+    func render(_ page: String, status: HTTPResponse.Status = .ok, request: Request, context values: [String: Any] = [:],
+                cookies: [String] = []) -> Response {
+        let language = Self.language(of: request)
+        var context = values
+        context["t"] = strings[language] ?? strings[Self.languages[0]] ?? [:]
+        context["lang"] = language
+        context["otherLanguages"] = Self.languages.filter { $0 != language }.map { code -> [String: Any] in
+            var query = request.uri.queryParameters.filter { $0.key != "lang" }.map { "\($0.key)=\(Self.queryEscape(String($0.value)))" }
+            query.append("lang=\(code)")
+            return ["code": code, "name": strings[code]?["languageName"] ?? code, "href": request.uri.path + "?" + query.joined(separator: "&")]
+        }
+        let html = library.render(context, withTemplate: page) ?? ""
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.contentSecurityPolicy] = contentSecurityPolicy()
+        var setCookies = cookies
+        if request.uri.queryParameters["lang"].map(String.init) == language {
+            setCookies.append(WebCookies.make("lang", language, maxAge: 365 * 86400, httpOnly: false))
+        }
+        if !setCookies.isEmpty { headers[values: .setCookie] = setCookies }
+        let body = request.method == .head ? ByteBuffer() : ByteBuffer(string: html)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    static func queryEscape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""
+    }
+}
