@@ -105,6 +105,7 @@ public struct SealdropServer: Sendable {
         SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
         RecipientController(downloads: downloads).addRoutes(to: api)
         RetrieveController(downloads: downloads, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
+        SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages).addRoutes(to: router)
         web.staticFiles.addRoutes(to: router)
         return router
     }

@@ -11,6 +11,8 @@ enum WebError: Error {
     case staleForm
     /// The page needs the password first: back to the form for this transfer id.
     case needsPassword(TransferID)
+    /// The page needs a verified sender: to verification, then back to `next`.
+    case needsIdentity(next: String)
 }
 
 /// Maps every error under the web pages to a page in one place: a human message, the right status,
@@ -25,6 +27,10 @@ struct WebErrorMiddleware: RouterMiddleware {
         } catch WebError.needsPassword(let transferId) {
             var headers = HTTPFields()
             headers[.location] = "/download?id=\(transferId.rawValue)"
+            return Response(status: .seeOther, headers: headers)
+        } catch WebError.needsIdentity(let next) {
+            var headers = HTTPFields()
+            headers[.location] = "/sender?next=" + WebPages.queryEscape(next)
             return Response(status: .seeOther, headers: headers)
         } catch {
             let (status, key) = Self.page(for: error)

@@ -1,0 +1,206 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+import SealdropServices
+
+/// The sender's pages: verified identities (by mailed code) and the transfer status with revocation.
+///
+/// Routes (user listeners; every POST needs the CSRF token):
+/// - `GET /sender` — the browser's identities, switch, edit name and phone, remove; add one by email
+/// - `POST /sender/verify` — contact details: mails a code and shows the code form
+/// - `POST /sender/verify/code` — the code: stores the identity's cookies, makes it active, goes to `next`
+/// - `POST /sender/active`, `POST /sender/identity`, `POST /sender/remove` — switch, edit, remove
+/// - `GET /status?trackingId=…` — the active identity's transfer: recipients, downloads, expiry
+/// - `POST /status/revoke` — revokes it (recipients and sender are mailed as chosen)
+struct SenderController {
+    let verification: VerificationService
+    let transfers: TransferService
+    let settings: SettingsStore
+    let pages: WebPages
+
+    func addRoutes(to router: Router<SealdropRequestContext>) {
+        let sender = router.group("sender").add(middleware: WebErrorMiddleware(pages: pages))
+        sender.get(use: identitiesPage)
+        sender.post("verify", use: startVerification)
+        sender.post("verify/code", use: finishVerification)
+        sender.post("active", use: switchIdentity)
+        sender.post("identity", use: editIdentity)
+        sender.post("remove", use: removeIdentity)
+        let status = router.group("status").add(middleware: WebErrorMiddleware(pages: pages))
+        status.get(use: statusPage)
+        status.post("revoke", use: revoke)
+    }
+
+    /// A local path to continue at after verification; anything else becomes `/sender`.
+    static func safeNext(_ raw: String?) -> String {
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count < 2000,
+              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return "/sender" }
+        return raw
+    }
+
+    func strings(_ request: Request) -> [String: String] { pages.strings[WebPages.language(of: request)] ?? [:] }
+
+    /// Reads a form and checks its CSRF token.
+    static func checkedForm(_ request: Request) async throws -> [String: String] {
+        let fields = try await RetrieveController.form(request)
+        guard CSRF.isValid(request, submitted: fields["csrf"]) else { throw WebError.staleForm }
+        return fields
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        if !cookies.isEmpty { headers[values: .setCookie] = cookies }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    // MARK: - Identities
+
+    @Sendable func identitiesPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        identities(request, next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)), values: [:])
+    }
+
+    func identities(_ request: Request, next: String, values extra: [String: Any], status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        let ids = SenderIdentities(request)
+        let csrf = CSRF.token(for: request)
+        let client = SenderIdentities.clientId(for: request)
+        var values: [String: Any] = [
+            "csrf": csrf.token, "next": next, "hasIdentities": !ids.identities.isEmpty,
+            "identities": ids.identities.map { i -> [String: Any] in
+                ["index": i.index, "email": i.email.address, "name": i.name, "phone": i.phone, "active": i.index == ids.activeIndex]
+            },
+        ]
+        values.merge(extra) { $1 }
+        return pages.render("sender-identities", status: status, request: request, context: values,
+                            cookies: cookies + [csrf.setCookie, client.setCookie].compactMap { $0 })
+    }
+
+    @Sendable func startVerification(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        let next = Self.safeNext(fields["next"])
+        let t = strings(request)
+        let name = String((fields["name"] ?? "").prefix(200)), phone = String((fields["phone"] ?? "").prefix(50))
+        guard let email = EmailAddress((fields["email"] ?? "").trimmingCharacters(in: .whitespaces)) else {
+            return identities(request, next: next, values: ["error": t["errorEmailInvalid"] ?? "", "email": fields["email"] ?? "",
+                                                            "name": name, "phone": phone], status: .badRequest)
+        }
+        let client = SenderIdentities.clientId(for: request)
+        try await verification.requestCode(email: email, clientId: client.id, language: WebPages.language(of: request))
+        return codeForm(request, email: email, name: name, phone: phone, next: next, error: nil, cookies: client.setCookie.map { [$0] } ?? [])
+    }
+
+    func codeForm(_ request: Request, email: EmailAddress, name: String, phone: String, next: String, error: String?,
+                  status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        let csrf = CSRF.token(for: request)
+        var values: [String: Any] = ["csrf": csrf.token, "email": email.address, "name": name, "phone": phone, "next": next]
+        if let error { values["error"] = error }
+        return pages.render("sender-code", status: status, request: request, context: values, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
+    }
+
+    @Sendable func finishVerification(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        let next = Self.safeNext(fields["next"])
+        let name = String((fields["name"] ?? "").prefix(200)), phone = String((fields["phone"] ?? "").prefix(50))
+        guard let email = EmailAddress(fields["email"] ?? ""), let clientId = request.cookies[SenderIdentities.clientIdCookie]?.value else {
+            throw WebError.staleForm
+        }
+        let code = (fields["code"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        let grant: VerificationService.Grant
+        do {
+            grant = try await verification.redeem(email: email, clientId: clientId, code: code)
+        } catch let error as SealdropError where error.status == 403 || error.status == 400 {
+            return codeForm(request, email: email, name: name, phone: phone, next: next, error: strings(request)["errorCodeWrong"], status: .forbidden)
+        }
+        let ids = SenderIdentities(request)
+        let identity = SenderIdentities.Identity(index: ids.index(for: email), email: email, name: name, phone: phone, token: grant.token)
+        let maxAge = grant.validUntil.map { max(60, Int($0.timeIntervalSinceNow)) } ?? 365 * 86400
+        return Self.redirect(next, cookies: SenderIdentities.store(identity, maxAge: maxAge))
+    }
+
+    /// The identity a form names by `index`, if the browser holds it.
+    func identity(_ fields: [String: String], in request: Request) throws -> SenderIdentities.Identity {
+        guard let index = fields["index"].flatMap(Int.init), let identity = SenderIdentities(request).identities.first(where: { $0.index == index }) else {
+            throw WebError.notFound
+        }
+        return identity
+    }
+
+    @Sendable func switchIdentity(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        let identity = try identity(fields, in: request)
+        return Self.redirect(Self.safeNext(fields["next"]), cookies: [WebCookies.make("active_user", "\(identity.index)", maxAge: 365 * 86400)])
+    }
+
+    @Sendable func editIdentity(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        let identity = try identity(fields, in: request)
+        let cookies = [
+            WebCookies.make("sender_name\(identity.index)", SenderIdentities.cookieText(fields["name"] ?? ""), maxAge: 365 * 86400),
+            WebCookies.make("sender_phone\(identity.index)", SenderIdentities.cookieText(String((fields["phone"] ?? "").prefix(50))), maxAge: 365 * 86400),
+        ]
+        return Self.redirect("/sender", cookies: cookies)
+    }
+
+    @Sendable func removeIdentity(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        let identity = try identity(fields, in: request)
+        return Self.redirect("/sender", cookies: SenderIdentities.remove(identity.index))
+    }
+
+    // MARK: - Status and revocation
+
+    /// The active identity as a verified sender, or a redirect to verification that comes back here.
+    func sender(_ request: Request, next: String) async throws -> VerifiedSender {
+        let ids = SenderIdentities(request)
+        guard let active = ids.active, let clientId = ids.clientId else { throw WebError.needsIdentity(next: next) }
+        do {
+            return try await verification.authenticate(email: active.email, clientId: clientId, token: active.token)
+        } catch let error as SealdropError where error.status == 401 || error.status == 403 {
+            throw WebError.needsIdentity(next: next)
+        }
+    }
+
+    static func trackingId(_ raw: String?) throws -> TrackingID {
+        guard let raw, let id = TrackingID(rawValue: raw) else { throw WebError.notFound }
+        return id
+    }
+
+    @Sendable func statusPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let trackingId = try Self.trackingId(request.uri.queryParameters["trackingId"].map(String.init))
+        let sender = try await sender(request, next: "/status?trackingId=\(trackingId.rawValue)")
+        return try await status(request, details: try await transfers.transferDetails(trackingId, by: sender), notice: nil)
+    }
+
+    func status(_ request: Request, details d: TransferDetails, notice: String?) async throws -> Response {
+        let language = WebPages.language(of: request)
+        let t = strings(request)
+        let names = Dictionary(uniqueKeysWithValues: d.files.map { ($0.fileId, $0.fileName) })
+        let recipients = d.recipients.map { r -> [String: Any] in
+            let mine = d.downloads.filter { $0.transferId == r.transferId }
+            let files = Set(mine.map(\.fileId)).compactMap { names[$0] }.sorted()
+            return ["email": r.email.address, "kind": r.kind.rawValue.capitalized, "downloaded": !mine.isEmpty,
+                    "files": files.joined(separator: ", "), "count": mine.count, "failed": r.notificationFailed]
+        }
+        let active = d.transfer.state == .active
+        let csrf = CSRF.token(for: request)
+        var values: [String: Any] = [
+            "trackingId": d.transfer.trackingId.rawValue, "recipients": recipients, "active": active, "csrf": csrf.token,
+            "state": t["state_\(d.transfer.state.rawValue)"] ?? d.transfer.state.rawValue,
+            "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
+            "files": d.files.map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: language)] as [String: Any] },
+        ]
+        if let notice { values["notice"] = notice }
+        return pages.render("sender-status", request: request, context: values, cookies: csrf.setCookie.map { [$0] } ?? [])
+    }
+
+    @Sendable func revoke(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        let trackingId = try Self.trackingId(fields["trackingId"])
+        let sender = try await sender(request, next: "/status?trackingId=\(trackingId.rawValue)")
+        let message = String((fields["message"] ?? "").prefix(2000))
+        let options = RevocationOptions(notifySender: fields["notifySender"] == "on", notifyRecipients: fields["notifyRecipients"] == "on",
+                                        message: message.isEmpty ? nil : message)
+        let details = try await transfers.revoke(trackingId, by: sender, options: options)
+        return try await status(request, details: details, notice: strings(request)["revokedNotice"])
+    }
+}
