@@ -69,6 +69,16 @@ public struct FileBlobStore: BlobStore {
         try FileManager.default.contentsOfDirectory(atPath: blobDir).filter { TrackingID(rawValue: $0) != nil }
     }
 
+    public func storedFileIds(trackingId: String) throws -> [String] {
+        let dir = try transferDir(trackingId)
+        guard FileManager.default.fileExists(atPath: dir) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: dir).compactMap { name in
+            guard name.hasSuffix(".blob") else { return nil }
+            let fileId = String(name.dropLast(".blob".count))
+            return FileID(rawValue: fileId) != nil ? fileId : nil
+        }
+    }
+
     public func removeTemporaries() throws -> Int {
         let names = try FileManager.default.contentsOfDirectory(atPath: tmpDir)
         for name in names { unlink(tmpDir + "/" + name) }
@@ -127,6 +137,16 @@ final class FileBlobWriteHandle: BlobWriteHandle {
             }
             submitted = written
         }
+    }
+
+    func truncate(to length: Int64) throws {
+        guard length <= written else { return }
+        guard ftruncate(fd, off_t(length)) == 0, lseek(fd, off_t(length), SEEK_SET) >= 0 else {
+            throw POSIXFileError.from(op: "truncate", path: tempPath, code: errno)
+        }
+        written = length
+        submitted = min(submitted, length)
+        settled = min(settled, length)
     }
 
     func commit(trackingId: String, fileId: String) throws {

@@ -10,6 +10,8 @@ public protocol BlobStore: Sendable {
     func removeAll(trackingId: String) throws
     /// Tracking ids that have blobs on storage.
     func storedTrackingIds() throws -> [String]
+    /// File ids that have a committed blob under a tracking id (empty when it has none).
+    func storedFileIds(trackingId: String) throws -> [String]
     /// Deletes leftover temporary blobs (after a crash) and returns how many were removed.
     func removeTemporaries() throws -> Int
 }
@@ -18,6 +20,8 @@ public protocol BlobStore: Sendable {
 public protocol BlobWriteHandle: AnyObject {
     /// Appends bytes; throws `SealdropError.storageFull` when the disk is full.
     func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Cuts the temporary blob back to its first `length` bytes; later writes continue from there.
+    func truncate(to length: Int64) throws
     /// Makes the blob durable and visible under its final name, replacing an earlier one.
     func commit(trackingId: String, fileId: String) throws
     /// Deletes the temporary blob.

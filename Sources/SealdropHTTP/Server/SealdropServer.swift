@@ -61,17 +61,19 @@ public struct SealdropServer: Sendable {
             let smtp = try SMTPMailTransport.configuration(url: configuration.smtpURL, trustCA: configuration.trustCAPath, ehloName: host)
             transport = SMTPMailTransport(configuration: smtp, logger: logger)
         }
+        let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
+                                        kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger),
-            transfers: TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
-                                       kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger),
+            transfers: transfers,
             downloads: DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                        kdf: kdf, logger: logger),
             outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
-            notifications: notifications, metrics: ServerMetrics(), web: try WebSurface(settings: settings), logger: logger
+            notifications: notifications, metrics: ServerMetrics(),
+            web: try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers)), logger: logger
         )
     }
 
@@ -105,7 +107,10 @@ public struct SealdropServer: Sendable {
         SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
         RecipientController(downloads: downloads).addRoutes(to: api)
         RetrieveController(downloads: downloads, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
-        SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages).addRoutes(to: router)
+        let senders = SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages)
+        senders.addRoutes(to: router)
+        UploadController(verification: verification, transfers: transfers, uploads: web.uploads, settings: settings, pages: web.pages,
+                         senders: senders).addRoutes(to: router)
         web.staticFiles.addRoutes(to: router)
         return router
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SealdropCore
+import SealdropServices
 
 /// Errors only the web pages raise.
 enum WebError: Error {
@@ -90,15 +91,18 @@ struct StaticFiles: Sendable {
     }
 }
 
-/// What the web pages share: templates and strings, the retrieval ticket key, the static files.
+/// What the web pages share: templates and strings, the retrieval ticket key, the static files, the
+/// uploads in progress.
 struct WebSurface: Sendable {
     let pages: WebPages
     let tickets: RetrievalTickets
     let staticFiles: StaticFiles
+    let uploads: ChunkedUploads
 
-    init(settings: SettingsStore) throws {
+    init(settings: SettingsStore, uploads: ChunkedUploads) throws {
         pages = try WebPages(settings: settings)
         tickets = RetrievalTickets()
         staticFiles = try StaticFiles()
+        self.uploads = uploads
     }
 }

@@ -401,6 +401,7 @@ public final class FileUpload {
     private let handle: any BlobWriteHandle
     private let service: TransferService
     private var received: Int64 = 0
+    private var written: Int64 = 0
     private var closed = false
 
     init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService) throws {
@@ -409,7 +410,34 @@ public final class FileUpload {
         self.handle = handle
         self.service = service
         try encryptor.header.withUnsafeBytes { try handle.write($0) }
+        written = Int64(encryptor.header.count)
     }
+
+    /// Where an upload stands between two writes, to go back to when a chunk breaks off.
+    public struct Checkpoint {
+        let received: Int64
+        let written: Int64
+        let encryptor: BlobEncryptor
+        let hasher: SHA256
+    }
+
+    /// The state after the bytes received so far.
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(received: received, written: written, encryptor: encryptor, hasher: hasher)
+    }
+
+    /// Forgets everything written after `checkpoint`, as if those bytes never arrived.
+    public func rollback(to checkpoint: Checkpoint) throws {
+        guard !closed else { throw SealdropError.malformed("The upload was discarded") }
+        try handle.truncate(to: checkpoint.written)
+        received = checkpoint.received
+        written = checkpoint.written
+        encryptor = checkpoint.encryptor
+        hasher = checkpoint.hasher
+    }
+
+    /// The registered size of the file.
+    public var size: Int64 { file.size }
 
     deinit { if !closed { handle.discard() } }
 
@@ -425,7 +453,10 @@ public final class FileUpload {
         }
         hasher.update(bufferPointer: bytes)
         let sealed = encryptor.append(bytes)
-        if !sealed.isEmpty { try sealed.withUnsafeBytes { try handle.write($0) } }
+        if !sealed.isEmpty {
+            try sealed.withUnsafeBytes { try handle.write($0) }
+            written += Int64(sealed.count)
+        }
     }
 
     /// Ends the upload: fewer bytes than registered leave the file unfinished (400/1004); otherwise it is committed.

@@ -1,0 +1,332 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SealdropCore
+import SealdropServices
+
+/// The sender's upload page and the small JSON API its script uses for resumable, chunked uploads.
+///
+/// Routes (user listeners; the active verified identity of the browser is the sender):
+/// - `GET /upload[?from=&to=&cc=&bcc=&notificationSubject=]` — the page, prefilled; `/upload/done?trackingId=` — the summary
+/// - `POST /upload/api/session` `{to, cc, bcc}` → `{trackingId}`
+/// - `POST /upload/api/files` `{trackingId, name, size}` → `{fileId}`
+/// - `GET /upload/api/files/{fileId}?trackingId=` → `{received, size, complete}`
+/// - `PUT /upload/api/files/{fileId}?trackingId=&offset=` — one chunk (≤ 16 MiB); 409 `{received}` if the offset is not where the file stands
+/// - `DELETE /upload/api/files/{fileId}?trackingId=` — cancel and remove the file
+/// - `POST /upload/api/password` `{password}` → rules not met; `GET /upload/api/password` → a generated password
+/// - `POST /upload/api/send` `{trackingId, subject, message, confidentialMessage, passwordMode, password, expirationDate, …}`
+///
+/// Every API call carries the CSRF token in `X-CSRF-Token` and JSON bodies as `application/json`, which a
+/// cross-site form cannot send.
+struct UploadController {
+    let verification: VerificationService
+    let transfers: TransferService
+    let uploads: ChunkedUploads
+    let settings: SettingsStore
+    let pages: WebPages
+    let senders: SenderController
+
+    static let maxChunk = 16 * 1024 * 1024
+
+    func addRoutes(to router: Router<SealdropRequestContext>) {
+        let page = router.group("upload").add(middleware: WebErrorMiddleware(pages: pages))
+        page.get(use: uploadPage)
+        page.get("done", use: donePage)
+        let api = router.group("upload/api").add(middleware: WebJSONErrorMiddleware(pages: pages))
+        api.post("session", use: createSession)
+        api.get("session", use: sessionState)
+        api.post("files", use: registerFile)
+        api.get("files/:fileId", use: fileProgress)
+        api.put("files/:fileId", use: chunk)
+        api.delete("files/:fileId", use: deleteFile)
+        api.post("password", use: checkPassword)
+        api.get("password", use: generatePassword)
+        api.post("send", use: send)
+    }
+
+    // MARK: - Pages
+
+    @Sendable func uploadPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let ids = SenderIdentities(request)
+        // `from` picks that identity; an address not yet verified in this browser is verified first.
+        var cookies: [String] = []
+        var active = ids.active
+        if let from = q["from"].flatMap({ EmailAddress(String($0)) }) {
+            guard let chosen = ids.identities.first(where: { $0.email == from }) else { throw WebError.needsIdentity(next: SenderController.safeNext(here)) }
+            active = chosen
+            cookies.append(WebCookies.make("active_user", "\(chosen.index)", maxAge: 365 * 86400))
+        }
+        guard let sender = active else { throw WebError.needsIdentity(next: SenderController.safeNext(here)) }
+        _ = try await senders.sender(request, next: SenderController.safeNext(here))
+        let s = settings.current
+        let csrf = CSRF.token(for: request)
+        let maxDate = Date().addingTimeInterval(TimeInterval(s.policy.maxRetentionDays) * 86400)
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.dateFormat = "yyyy-MM-dd"
+        func list(_ key: String) -> String { q.getAll(key).joined(separator: ", ") }
+        let modes = s.policy.allowedPasswordModes.map { mode -> [String: Any] in
+            ["value": mode.rawValue, "label": pages.strings[WebPages.language(of: request)]?["mode_\(mode.rawValue)"] ?? mode.rawValue,
+             "checked": mode == s.policy.allowedPasswordModes.first]
+        }
+        let values: [String: Any] = [
+            "csrf": csrf.token, "senderEmail": sender.email.address, "senderName": sender.name,
+            "to": list("to"), "cc": list("cc"), "bcc": list("bcc"), "subject": q["notificationSubject"].map(String.init) ?? "",
+            "maxDate": day.string(from: maxDate), "minDate": day.string(from: Date().addingTimeInterval(86400)),
+            "defaultDate": day.string(from: maxDate), "modes": modes, "maxTotalSize": s.policy.maxTotalSize,
+            "showFileNames": s.policy.showFileNamesDefault, "showFileNamesChangeable": s.policy.showFileNamesChangeable,
+            "downloadNotifications": s.policy.sendDownloadNotificationsDefault, "messageAllowed": s.policy.confidentialMessageAllowed,
+            "subjectEditable": s.policy.recipientNotificationEditable,
+        ]
+        return pages.render("upload", request: request, context: values, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
+    }
+
+    @Sendable func donePage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
+        let sender = try await senders.sender(request, next: "/upload/done?trackingId=\(trackingId.rawValue)")
+        let d = try await transfers.transferDetails(trackingId, by: sender)
+        let language = WebPages.language(of: request)
+        return pages.render("upload-done", request: request, context: [
+            "trackingId": trackingId.rawValue, "statusHref": "/status?trackingId=\(trackingId.rawValue)",
+            "recipients": d.recipients.map { ["email": $0.email.address] },
+            "files": d.files.filter { $0.fileId != d.transfer.settings.confidentialMessageFileId }
+                .map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: language)] },
+            "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
+        ])
+    }
+
+    // MARK: - JSON API
+
+    /// The active sender, after checking the request's CSRF header.
+    func apiSender(_ request: Request) async throws -> VerifiedSender {
+        guard CSRF.isValid(request, submitted: request.headers[HTTPField.Name("X-CSRF-Token")!]) else { throw WebError.staleForm }
+        return try await senders.sender(request, next: "/upload")
+    }
+
+    static func json<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        guard request.headers[.contentType]?.hasPrefix("application/json") == true else { throw SealdropError.malformed("JSON expected") }
+        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw SealdropError.malformed("The request body is not valid")
+        }
+    }
+
+    static func reply(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func addresses(_ list: [String]?) throws -> [EmailAddress] {
+        try (list ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+            guard let a = EmailAddress($0) else { throw WebInputError(key: "errorRecipientInvalid", detail: $0) }
+            return a
+        }
+    }
+
+    struct SessionBody: Decodable { var to: [String]?; var cc: [String]?; var bcc: [String]? }
+
+    @Sendable func createSession(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        let body = try await Self.json(SessionBody.self, request)
+        let recipients = RecipientList(to: try Self.addresses(body.to), cc: try Self.addresses(body.cc), bcc: try Self.addresses(body.bcc))
+        guard !recipients.isEmpty else { throw WebInputError(key: "errorNoRecipients", detail: nil) }
+        let ids = SenderIdentities(request)
+        let contact = SenderContact(name: ids.active?.name ?? "", phone: ids.active?.phone ?? "")
+        let trackingId = try await transfers.createSession(by: sender, contact: contact, recipients: recipients,
+                                                           language: WebPages.language(of: request), clientIP: nil)
+        return Self.reply(["trackingId": trackingId.rawValue], status: .created)
+    }
+
+    /// The session's files with their progress, so a reloaded page can resume them.
+    @Sendable func sessionState(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
+        let view = try await transfers.session(trackingId, by: sender)
+        var files: [[String: Any]] = []
+        for file in view.files {
+            let p = try await uploads.progress(trackingId, fileId: file.fileId, by: sender)
+            files.append(["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete])
+        }
+        let r = view.transfer.recipients
+        return Self.reply(["trackingId": trackingId.rawValue, "files": files,
+                           "to": r.to.map(\.address), "cc": r.cc.map(\.address), "bcc": r.bcc.map(\.address)])
+    }
+
+    struct FileBody: Decodable { var trackingId: String; var name: String; var size: Int64 }
+
+    @Sendable func registerFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        let body = try await Self.json(FileBody.self, request)
+        guard let trackingId = TrackingID(rawValue: body.trackingId) else { throw WebError.notFound }
+        let fileId = try await transfers.registerFile(trackingId, by: sender, name: body.name, size: body.size, checksum: nil)
+        return Self.reply(["fileId": fileId.rawValue], status: .created)
+    }
+
+    func ids(_ request: Request, _ context: SealdropRequestContext) throws -> (TrackingID, FileID) {
+        guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }),
+              let fileId = context.parameters.get("fileId").flatMap({ FileID(rawValue: $0) }) else { throw WebError.notFound }
+        return (trackingId, fileId)
+    }
+
+    static func progress(_ p: ChunkedUploads.Progress) -> [String: Any] {
+        ["received": p.received, "size": p.size, "complete": p.complete]
+    }
+
+    @Sendable func fileProgress(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        let (trackingId, fileId) = try ids(request, context)
+        return Self.reply(Self.progress(try await uploads.progress(trackingId, fileId: fileId, by: sender)))
+    }
+
+    @Sendable func chunk(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        let (trackingId, fileId) = try ids(request, context)
+        guard let offset = request.uri.queryParameters["offset"].flatMap({ Int64(String($0)) }), offset >= 0 else {
+            throw SealdropError.malformed("offset is required")
+        }
+        do {
+            let progress = try await uploads.receive(trackingId, fileId: fileId, offset: offset, by: sender) { upload in
+                var count = 0
+                do {
+                    for try await buffer in request.body {
+                        count += buffer.readableBytes
+                        guard count <= Self.maxChunk else { throw SealdropError.malformed("A chunk may hold at most 16 MiB") }
+                        try buffer.withUnsafeReadableBytes { try upload.write($0) }
+                    }
+                } catch let error as SealdropError {
+                    throw error
+                } catch {
+                    // The connection broke off mid-chunk: the upload goes back to the chunk's start.
+                    throw WebInputError(key: "errorUploadInterrupted", detail: nil)
+                }
+            }
+            context.logger.info("upload.chunk", metadata: ["file.id": "\(fileId)", "offset": "\(offset)", "received": "\(progress.received)"])
+            return Self.reply(Self.progress(progress))
+        } catch let mismatch as ChunkedUploads.OffsetMismatch {
+            return Self.reply(["received": mismatch.received, "error": "offset"], status: .conflict)
+        }
+    }
+
+    @Sendable func deleteFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        let (trackingId, fileId) = try ids(request, context)
+        uploads.cancel(fileId)
+        try await transfers.deleteFile(trackingId, fileId: fileId, by: sender)
+        return Self.reply([:])
+    }
+
+    struct PasswordBody: Decodable { var password: String }
+
+    @Sendable func checkPassword(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        _ = try await apiSender(request)
+        let body = try await Self.json(PasswordBody.self, request)
+        let t = pages.strings[WebPages.language(of: request)] ?? [:]
+        let failed = settings.current.password.validate(body.password).map { rule -> [String: Any] in
+            var text = t["rule_\(rule.name.rawValue)"] ?? rule.name.rawValue
+            for (key, value) in rule.details {
+                let shown: String
+                switch value {
+                case .int(let n): shown = "\(n)"
+                case .string(let s): shown = s
+                }
+                text = text.replacingOccurrences(of: "{\(key)}", with: shown)
+            }
+            return ["name": rule.name.rawValue, "text": text]
+        }
+        return Self.reply(["ok": failed.isEmpty, "failed": failed])
+    }
+
+    @Sendable func generatePassword(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        _ = try await apiSender(request)
+        return Self.reply(["password": PasswordGenerator().generate(policy: settings.current.password)])
+    }
+
+    struct SendBody: Decodable {
+        var trackingId: String
+        var subject: String?
+        var message: String?
+        var confidentialMessage: String?
+        var passwordMode: String
+        var password: String?
+        var expirationDate: String?
+        var sendDownloadNotifications: Bool?
+        var showFileNames: Bool?
+    }
+
+    @Sendable func send(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let sender = try await apiSender(request)
+        let body = try await Self.json(SendBody.self, request)
+        guard let trackingId = TrackingID(rawValue: body.trackingId) else { throw WebError.notFound }
+        guard let mode = PasswordMode(rawValue: body.passwordMode) else { throw SealdropError.malformed("Unknown password mode") }
+        var patch = SessionPatch()
+        patch.passwordMode = mode
+        if mode != .none, let password = body.password, !password.isEmpty { patch.password = password }
+        if mode == .manual, patch.password == nil { throw WebInputError(key: "errorPasswordMissing", detail: nil) }
+        if let subject = body.subject, let message = body.message { patch.notificationMessage = NotificationMessage(subject: subject, body: message) }
+        if let text = body.expirationDate, !text.isEmpty {
+            guard let date = APIDate.parse(text + "T23:59:59Z") else { throw WebInputError(key: "errorDateInvalid", detail: text) }
+            // The last allowed day ends when the retention period does, not at midnight after it.
+            let latest = Date().addingTimeInterval(TimeInterval(settings.current.policy.maxRetentionDays) * 86400 - 60)
+            patch.expirationDate = min(date, latest)
+        }
+        patch.sendDownloadNotifications = body.sendDownloadNotifications
+        patch.showFileNames = body.showFileNames
+        if let text = body.confidentialMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+            patch.confidentialMessageFileId = .some(try await storeMessage(text, subject: body.subject ?? "", trackingId: trackingId, by: sender))
+        }
+        _ = try await transfers.patch(trackingId, by: sender, with: patch)
+        try await transfers.finalize(trackingId, by: sender)
+        return Self.reply(["trackingId": trackingId.rawValue, "done": "/upload/done?trackingId=\(trackingId.rawValue)"])
+    }
+
+    /// Stores the confidential message as a small `.eml` file of the transfer and returns its id.
+    func storeMessage(_ text: String, subject: String, trackingId: TrackingID, by sender: VerifiedSender) async throws -> FileID {
+        let eml = Array(("Subject: \(MailMessageBuilder.headerText(subject))\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            + text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n") + "\r\n").utf8)
+        guard eml.count <= 1024 * 1024 else { throw WebInputError(key: "errorMessageTooLong", detail: nil) }
+        let fileId = try await transfers.registerFile(trackingId, by: sender, name: "message.eml", size: Int64(eml.count), checksum: nil)
+        let upload = try await transfers.beginUpload(trackingId, fileId: fileId, by: sender)
+        try eml.withUnsafeBytes { try upload.write($0) }
+        try await upload.finish()
+        return fileId
+    }
+}
+
+/// Bad input the upload page shows next to the field: a UI string key and the offending value.
+struct WebInputError: Error {
+    var key: String
+    var detail: String?
+}
+
+/// Maps errors of the upload page's JSON API to `{error, message}` with the right status, in one place.
+struct WebJSONErrorMiddleware: RouterMiddleware {
+    typealias Context = SealdropRequestContext
+    let pages: WebPages
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let t = pages.strings[WebPages.language(of: request)] ?? [:]
+        do {
+            return try await next(request, context)
+        } catch let e as WebInputError {
+            return UploadController.reply(["error": e.key, "message": (t[e.key] ?? "") + (e.detail.map { ": \($0)" } ?? "")], status: .badRequest)
+        } catch WebError.needsIdentity {
+            return UploadController.reply(["error": "errorNeedsIdentity", "message": t["errorNeedsIdentity"] ?? ""], status: .unauthorized)
+        } catch let e as SealdropError where (400..<500).contains(e.status) {
+            // Service messages are written for people and never carry secrets; shown as they are.
+            return UploadController.reply(["error": "\(e.code)", "message": e.message], status: HTTPResponse.Status(code: e.status))
+        } catch {
+            let (status, key) = WebErrorMiddleware.page(for: error)
+            if status == .internalServerError { context.logger.error("web.api.error", metadata: ["error.type": "\(type(of: error))"]) }
+            return UploadController.reply(["error": key, "message": t[key] ?? ""], status: status)
+        }
+    }
+}
