@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     public var outboxFirstRetrySeconds: Double
     /// Hours a mail is retried before it is marked failed with the relay's last answer.
     public var outboxMaxAgeHours: Double = 48
+    /// Seconds a client has to send a complete request head (0: no limit).
+    public var requestHeaderTimeout: Double = 30
+    /// Seconds in which a client must send at least 1 KiB of a request body while the server waits for it (0: no limit).
+    public var requestBodyTimeout: Double = 60
 
     /// The file shape: every member optional.
     struct File: Decodable {
@@ -68,6 +72,8 @@ public struct ServerConfiguration: Sendable {
         var passwordWrap: PasswordKeyWrap.Parameters?
         var outboxFirstRetrySeconds: Double?
         var outboxMaxAgeHours: Double?
+        var requestHeaderTimeout: Double?
+        var requestBodyTimeout: Double?
     }
 
     /// Loads and validates; the error names the key and the problem in one line.
@@ -157,6 +163,20 @@ public struct ServerConfiguration: Sendable {
             logLevel: level, logFormat: format, settings: settings, passwordWrap: wrap, outboxFirstRetrySeconds: firstRetry
         )
         configuration.outboxMaxAgeHours = maxAge
+        for (key, fileValue, fallback, path) in [("SEALDROP_REQUEST_HEADER_TIMEOUT", file.requestHeaderTimeout, 30.0, \ServerConfiguration.requestHeaderTimeout),
+                                                 ("SEALDROP_REQUEST_BODY_TIMEOUT", file.requestBodyTimeout, 60.0, \ServerConfiguration.requestBodyTimeout)] {
+            let seconds: Double
+            if let text = environment[key] {
+                guard let parsed = Double(text) else { throw ConfigurationError(key: key, problem: "must be a number of seconds (0 = no limit)") }
+                seconds = parsed
+            } else {
+                seconds = fileValue ?? fallback
+            }
+            guard seconds == 0 || (1...3600).contains(seconds) else {
+                throw ConfigurationError(key: key, problem: "must be 0 (no limit) or between 1 and 3600 seconds")
+            }
+            configuration[keyPath: path] = seconds
+        }
         return configuration
     }
 

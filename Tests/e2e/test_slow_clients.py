@@ -1,0 +1,68 @@
+"""Slow clients (slowloris): a request head or body that trickles in is cut off; other clients are served."""
+import socket
+import time
+
+import requests
+
+from conftest import Server
+
+
+def trickle_until_closed(port, first, then, interval=0.25, give_up=60):
+    """Sends `first`, then one byte of `then` every `interval` s; returns seconds until the server closed."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(first)
+    start = time.time()
+    try:
+        for i in range(len(then)):
+            if time.time() - start > give_up:
+                return None
+            s.sendall(then[i:i + 1])
+            time.sleep(interval)
+            s.setblocking(False)
+            try:
+                if s.recv(4096) == b"":
+                    return time.time() - start
+            except BlockingIOError:
+                pass
+            except (ConnectionResetError, BrokenPipeError):
+                return time.time() - start
+            finally:
+                s.setblocking(True)
+    except (ConnectionResetError, BrokenPipeError):
+        return time.time() - start
+    finally:
+        s.close()
+    return None
+
+
+def test_trickling_head_and_body_are_cut_off_and_others_are_served():
+    server = Server()
+    server.env.update(SEALDROP_REQUEST_HEADER_TIMEOUT="2", SEALDROP_REQUEST_BODY_TIMEOUT="2")
+    server.start()
+    try:
+        head = b"GET /api/status HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 400 + b"\r\n\r\n"
+        cut = trickle_until_closed(server.http, b"", head)
+        assert cut is not None, "a trickled request head was never cut off"
+        body_head = (b"PUT /api/users/a@example.org/transfer-sessions/x/files/y/content HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Length: 1000000\r\n\r\n")
+        cut_body = trickle_until_closed(server.http, body_head, b"b" * 400)
+        assert cut_body is not None, "a trickled request body was never cut off"
+        # A normal client is served meanwhile and afterwards.
+        assert requests.get(server.base + "/api/status", timeout=10).status_code == 200
+        # A keep-alive connection that sends its next request in time is not affected.
+        with requests.Session() as session:
+            for _ in range(3):
+                assert session.get(server.base + "/api/status", timeout=10).status_code == 200
+                time.sleep(0.5)
+    finally:
+        server.stop()
+
+
+def test_bad_timeout_values_name_the_key():
+    import subprocess
+    server = Server()
+    for key, value in (("SEALDROP_REQUEST_HEADER_TIMEOUT", "soon"), ("SEALDROP_REQUEST_BODY_TIMEOUT", "99999")):
+        env = dict(server.env, **{key: value})
+        out = subprocess.run([server.binary, "serve", "--config", server.config], env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0
+        assert key in out.stderr
