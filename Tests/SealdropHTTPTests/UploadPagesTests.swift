@@ -1,0 +1,135 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import SealdropHTTP
+import Testing
+
+/// The upload page and its JSON API: identity required, CSRF header and JSON content type required,
+/// chunks at the right offset only, the send step with its options, and hostile input.
+@Suite struct UploadPagesTests {
+    typealias Browser = RetrievePagesTests.Browser
+
+    /// A verified browser on the upload page; returns the page's CSRF token.
+    func ready(_ api: API, _ email: String = "alice@example.com") async throws -> (Browser, String) {
+        let browser = Browser(api)
+        try await SenderPagesTests().verify(browser, email)
+        let page = try await browser.request(.get, "/upload?to=bob@example.org&notificationSubject=Hello%20there")
+        #expect(page.status == .ok)
+        let token = try #require(page.text.firstMatch(of: /data-csrf="([A-Za-z0-9_-]+)"/)).1
+        return (browser, String(token))
+    }
+
+    func call(_ browser: Browser, _ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil, bytes: [UInt8]? = nil,
+              contentType: String? = nil) async throws -> TestResponse {
+        var h = HTTPFields()
+        h[.cookie] = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        if let token { h[HTTPField.Name("X-CSRF-Token")!] = token }
+        var body: ByteBuffer?
+        if let json { h[.contentType] = contentType ?? "application/json"; body = ByteBuffer(string: json) }
+        if let bytes { h[.contentType] = "application/octet-stream"; body = ByteBuffer(bytes: bytes) }
+        return try await browser.api.client.execute(uri: uri, method: method, headers: h, body: body)
+    }
+
+    func object(_ r: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(r.bytes))) as? [String: Any] ?? [:]
+    }
+
+    @Test func pageNeedsAVerifiedSenderAndIsPrefilled() async throws {
+        try await TestServer.run { api in
+            let away = try await Browser(api).request(.get, "/upload?to=bob@example.org")
+            #expect(away.status == .seeOther && away.headers[.location] == "/sender?next=%2Fupload%3Fto%3Dbob%40example.org")
+            let (browser, _) = try await ready(api)
+            let page = try await browser.request(.get, "/upload?to=bob@example.org&cc=carol@example.org&notificationSubject=%3Cb%3EHi")
+            #expect(page.text.contains("value=\"bob@example.org\"") && page.text.contains("value=\"carol@example.org\""))
+            #expect(page.text.contains("value=\"&lt;b&gt;Hi\""))
+            #expect(page.text.contains("<script src=\"/static/upload.js\" defer></script>") && !page.text.contains("<script>"))
+            // `from` naming an address this browser has not verified goes to verification first.
+            let other = try await browser.request(.get, "/upload?from=mallory@example.com")
+            #expect(other.status == .seeOther && other.headers[.location]?.hasPrefix("/sender?next=") == true)
+        }
+    }
+
+    @Test func chunkedUploadAndSend() async throws {
+        try await TestServer.run { api in
+            let (browser, token) = try await ready(api)
+            let session = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":["bob@example.org"],"cc":[],"bcc":[]}"#)
+            #expect(session.status == .created)
+            let trackingId = try #require(object(session)["trackingId"] as? String)
+            let content = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let file = try await call(browser, .post, "/upload/api/files", token: token,
+                                      json: #"{"trackingId":"\#(trackingId)","name":"data.bin","size":\#(content.count)}"#)
+            let fileId = try #require(object(file)["fileId"] as? String)
+            let base = "/upload/api/files/\(fileId)?trackingId=\(trackingId)"
+            let first = try await call(browser, .put, base + "&offset=0", token: token, bytes: Array(content[0..<1_000_000]))
+            #expect(first.status == .ok && object(first)["received"] as? Int == 1_000_000)
+            let stale = try await call(browser, .put, base + "&offset=0", token: token, bytes: Array(content[0..<1_000_000]))
+            #expect(stale.status == .conflict && object(stale)["received"] as? Int == 1_000_000)
+            _ = try await call(browser, .put, base + "&offset=1000000", token: token, bytes: Array(content[1_000_000...]))
+            let progress = try await call(browser, .get, base, token: token)
+            #expect(object(progress)["complete"] as? Bool == true)
+            let state = try await call(browser, .get, "/upload/api/session?trackingId=\(trackingId)", token: token)
+            #expect((object(state)["files"] as? [[String: Any]])?.first?["complete"] as? Bool == true)
+
+            let weak = try await call(browser, .post, "/upload/api/password", token: token, json: #"{"password":"abc"}"#)
+            #expect(object(weak)["ok"] as? Bool == false && ((object(weak)["failed"] as? [[String: Any]]) ?? []).contains { ($0["text"] as? String)?.contains("at least") == true })
+            let sent = try await call(browser, .post, "/upload/api/send", token: token, json: #"""
+                {"trackingId":"\#(trackingId)","passwordMode":"MANUAL","password":"\#(TestData.password)","subject":"Hi","message":"Body",
+                 "confidentialMessage":"Secret <b>text</b>","expirationDate":"2099-01-01","sendDownloadNotifications":false}
+                """#)
+            // 2099 is beyond the policy: capped to the longest allowed period, not refused.
+            #expect(sent.status == .ok, "\(sent.text)")
+            #expect(object(sent)["done"] as? String == "/upload/done?trackingId=\(trackingId)")
+            let done = try await browser.request(.get, "/upload/done?trackingId=\(trackingId)")
+            #expect(done.status == .ok && done.text.contains(trackingId) && done.text.contains("data.bin") && !done.text.contains("message.eml"))
+
+            let mail = try #require(try await api.server.database.recentMessages(limit: 10).first { $0.kind == "recipient-notification" })
+            #expect(mail.subject == "Confidential message")
+            let transferId = try #require(MailText.body(of: mail)?.firstMatch(of: /download\?id=(\w+)/)).1
+            let files = try await api.send(.get, "/api/transfers/\(transferId)/files", password: TestData.password)
+            let listed = try #require(files.list.first { $0["fileName"] as? String == "data.bin" })
+            #expect(listed["checksum"] as? String == TestData.sha256(content))
+        }
+    }
+
+    @Test func apiNeedsTheCSRFHeaderJSONAndTheSendersOwnSession() async throws {
+        try await TestServer.run { api in
+            let (browser, token) = try await ready(api)
+            let noToken = try await call(browser, .post, "/upload/api/session", token: nil, json: #"{"to":["bob@example.org"]}"#)
+            #expect(noToken.status == .forbidden)
+            let form = try await call(browser, .post, "/upload/api/session", token: token, json: "to=bob@example.org", contentType: "application/x-www-form-urlencoded")
+            #expect(form.status == .badRequest)
+            let badRecipient = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":["not an address"]}"#)
+            #expect(badRecipient.status == .badRequest && object(badRecipient)["error"] as? String == "errorRecipientInvalid")
+            let none = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":[]}"#)
+            #expect(none.status == .badRequest && object(none)["error"] as? String == "errorNoRecipients")
+            let garbage = try await call(browser, .post, "/upload/api/session", token: token, json: String(repeating: "[", count: 100_000))
+            #expect(garbage.status == .badRequest)
+
+            let session = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":["bob@example.org"]}"#)
+            let trackingId = try #require(object(session)["trackingId"] as? String)
+            for name in ["../../etc/passwd", "a\u{0}b"] {
+                let r = try await call(browser, .post, "/upload/api/files", token: token, json: #"{"trackingId":"\#(trackingId)","name":"\#(name)","size":5}"#)
+                if r.status == .created {
+                    // Accepted names are data only: never a path on disk.
+                    #expect(!api.dataDirectoryEntries().contains { $0.contains("passwd") })
+                } else {
+                    #expect(r.status == .badRequest)
+                }
+            }
+            let file = try await call(browser, .post, "/upload/api/files", token: token, json: #"{"trackingId":"\#(trackingId)","name":"x.bin","size":20000000}"#)
+            let fileId = try #require(object(file)["fileId"] as? String)
+            let tooBig = try await call(browser, .put, "/upload/api/files/\(fileId)?trackingId=\(trackingId)&offset=0", token: token,
+                                        bytes: [UInt8](repeating: 1, count: 16 * 1024 * 1024 + 1))
+            #expect(tooBig.status == .badRequest)
+            #expect(object(try await call(browser, .get, "/upload/api/files/\(fileId)?trackingId=\(trackingId)", token: token))["received"] as? Int == 0)
+
+            // Another verified sender cannot see or continue this session.
+            let (mallory, malloryToken) = try await ready(api, "mallory@example.com")
+            let foreign = try await call(mallory, .get, "/upload/api/session?trackingId=\(trackingId)", token: malloryToken)
+            #expect([401, 403, 404].contains(foreign.status.code))
+            let foreignChunk = try await call(mallory, .put, "/upload/api/files/\(fileId)?trackingId=\(trackingId)&offset=0", token: malloryToken, bytes: [1, 2, 3])
+            #expect([401, 403, 404].contains(foreignChunk.status.code))
+        }
+    }
+}
