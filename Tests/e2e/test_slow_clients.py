@@ -66,3 +66,22 @@ def test_bad_timeout_values_name_the_key():
         out = subprocess.run([server.binary, "serve", "--config", server.config], env=env, capture_output=True, text=True, timeout=60)
         assert out.returncode != 0
         assert key in out.stderr
+
+
+def test_expect_100_continue_is_answered_before_the_body():
+    """curl and other clients wait for `100 Continue` before sending a body; without it each upload stalls."""
+    server = Server().start()
+    try:
+        s = socket.create_connection(("127.0.0.1", server.http), timeout=20)
+        s.sendall(b"POST /api/password HTTP/1.1\r\nHost: x\r\nX-CS-MajorApiVersion: 1\r\nX-CS-MinimumMinorApiVersion: 13\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 20\r\nExpect: 100-continue\r\n\r\n")
+        first = s.recv(4096)
+        assert first.startswith(b"HTTP/1.1 100 Continue\r\n"), first
+        s.sendall(b'{"password": "abc1"}')
+        rest = b""
+        while b"\r\n\r\n" not in rest:
+            rest += s.recv(4096)
+        assert rest.startswith(b"HTTP/1.1 "), rest
+        s.close()
+    finally:
+        server.stop()

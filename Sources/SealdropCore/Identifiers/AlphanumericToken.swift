@@ -3,11 +3,19 @@ enum AlphanumericToken {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     /// `length` characters drawn uniformly from the alphabet.
+    ///
+    /// Each 64-bit draw yields up to eight characters (bytes at or above 248 = 4 × 62 are skipped, so every
+    /// character stays uniform): the system generator costs a syscall per draw, not per character.
     static func random<R: RandomNumberGenerator>(length: Int, using rng: inout R) -> String {
         var bytes = [UInt8]()
         bytes.reserveCapacity(length)
-        for _ in 0..<length {
-            bytes.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)])
+        while bytes.count < length {
+            var word = rng.next()
+            for _ in 0..<8 where bytes.count < length {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte < 248 { bytes.append(alphabet[Int(byte) % alphabet.count]) }
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -135,7 +135,8 @@ public struct SealdropServer: Sendable {
         let limits = SlowClientGuard.Limits(
             head: configuration.requestHeaderTimeout > 0 ? .milliseconds(Int64(configuration.requestHeaderTimeout * 1000)) : nil,
             body: configuration.requestBodyTimeout > 0 ? .milliseconds(Int64(configuration.requestBodyTimeout * 1000)) : nil)
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SlowClientGuard(limits: limits)], idleTimeout: .seconds(120))
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SlowClientGuard(limits: limits), ExpectContinueHandler()],
+                                               idleTimeout: .seconds(120))
         var services: [any Service] = []
         if case .on(let host, let port) = c.userHTTP {
             let responder = HTTPSRedirectResponder(base: user, settings: settings, httpsPort: httpsPort)

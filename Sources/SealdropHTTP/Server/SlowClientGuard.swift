@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
@@ -114,5 +115,20 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func cancel() {
         timer?.cancel()
         timer = nil
+    }
+}
+
+/// Answers `Expect: 100-continue` with `100 Continue` as soon as the request head arrives (RFC 9110
+/// §10.1.1), so clients that wait for it (curl does, for a second) start sending the body at once.
+final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = unwrapInboundIn(data), head.headerFields[.expect]?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        }
+        context.fireChannelRead(data)
     }
 }
