@@ -11,6 +11,8 @@ import SealdropServices
 /// - `GET zip`, `GET files/zip`; `GET eml`, `GET files/eml`; `GET checksums`, `GET files/checksums`
 struct RecipientController {
     let downloads: DownloadService
+    /// Decrypted segments all downloads may hold at once.
+    let budget: AsyncBudget
 
     /// General information about a transfer.
     struct Info: Encodable, Sendable {
@@ -100,10 +102,11 @@ struct RecipientController {
         }
         let firstChunks = try reader.chunks(range: range)
         let downloads = self.downloads
+        let budget = self.budget
         let countsAsDownload = range.lowerBound == 0
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.count)) { writer in
             var chunks = firstChunks
-            while let chunk = try chunks.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+            try await chunks.stream(to: &writer, budget: budget)
             try await writer.finish(nil)
             if countsAsDownload { try? await downloads.recordDownload(access, fileIds: [fileId]) }
         })
@@ -125,7 +128,8 @@ struct RecipientController {
         }
         let selected = chosen
         let language = try context.apiInfo().language
-        let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums, language: language, downloads: downloads)
+        let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums, language: language, downloads: downloads,
+                                   budget: budget)
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
         headers[.contentDisposition] = ContentDisposition.attachment(filename: "transfer-\(access.recipient.transferId.rawValue).zip")

@@ -18,9 +18,11 @@ struct ZipStream: Sendable {
     let access: DownloadAccess
     let fileIds: [FileID]
     let downloads: DownloadService
+    let budget: AsyncBudget
     let totalSize: UInt64
 
-    init(access: DownloadAccess, files: [FileRecord], includeChecksums: Bool, language: String, downloads: DownloadService) throws {
+    init(access: DownloadAccess, files: [FileRecord], includeChecksums: Bool, language: String, downloads: DownloadService,
+         budget: AsyncBudget) throws {
         var used = Set<String>()
         var entries: [Entry] = []
         for file in files {
@@ -46,6 +48,7 @@ struct ZipStream: Sendable {
         self.access = access
         self.fileIds = files.map(\.fileId)
         self.downloads = downloads
+        self.budget = budget
         self.totalSize = ZipStreamWriter.archiveSize(entries: entries.map { (name: $0.name, size: $0.size) })
     }
 
@@ -55,10 +58,7 @@ struct ZipStream: Sendable {
             try await writer.write(ByteBuffer(bytes: zip.beginEntry(name: entry.name, size: entry.size, modified: modified)))
             if let reader = entry.reader {
                 var chunks = try reader.chunks()
-                while let chunk = try chunks.next() {
-                    zip.entryData(chunk)
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
+                try await chunks.stream(to: &writer, budget: budget) { zip.entryData($0) }
             } else if let checksums {
                 zip.entryData(checksums)
                 try await writer.write(ByteBuffer(bytes: checksums))

@@ -105,8 +105,8 @@ public struct SealdropServer: Sendable {
         VerificationController(verification: verification).addRoutes(to: api)
         sessions.addRoutes(to: api)
         SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
-        RecipientController(downloads: downloads).addRoutes(to: api)
-        RetrieveController(downloads: downloads, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
+        RecipientController(downloads: downloads, budget: web.downloadBudget).addRoutes(to: api)
+        RetrieveController(downloads: downloads, budget: web.downloadBudget, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
         let senders = SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages)
         senders.addRoutes(to: router)
         UploadController(verification: verification, transfers: transfers, uploads: web.uploads, settings: settings, pages: web.pages,

@@ -16,6 +16,7 @@ import SealdropServices
 /// CSRF cookie it cannot post, without the ticket it cannot list or download.
 struct RetrieveController {
     let downloads: DownloadService
+    let budget: AsyncBudget
     let pages: WebPages
     let tickets: RetrievalTickets
 
@@ -136,10 +137,11 @@ struct RetrieveController {
         headers[.contentDisposition] = ContentDisposition.attachment(filename: record.fileName)
         headers[.cacheControl] = "no-store"
         let downloads = self.downloads
+        let budget = self.budget
         let firstChunks = try reader.chunks()
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(reader.size)) { writer in
             var chunks = firstChunks
-            while let chunk = try chunks.next() { try await writer.write(ByteBuffer(bytes: chunk)) }
+            try await chunks.stream(to: &writer, budget: budget)
             try await writer.finish(nil)
             try? await downloads.recordDownload(access, fileIds: [fileId])
         })
@@ -149,7 +151,7 @@ struct RetrieveController {
         let access = try await access(request)
         let messageId = access.transfer.settings.confidentialMessageFileId
         let stream = try ZipStream(access: access, files: access.files.filter { $0.fileId != messageId }, includeChecksums: false,
-                                   language: WebPages.language(of: request), downloads: downloads)
+                                   language: WebPages.language(of: request), downloads: downloads, budget: budget)
         var headers = HTTPFields()
         headers[.contentType] = "application/zip"
         headers[.contentDisposition] = ContentDisposition.attachment(filename: "transfer-\(access.recipient.transferId.rawValue).zip")

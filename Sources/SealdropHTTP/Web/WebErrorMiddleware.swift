@@ -98,6 +98,8 @@ struct WebSurface: Sendable {
     let tickets: RetrievalTickets
     let staticFiles: StaticFiles
     let uploads: ChunkedUploads
+    /// Decrypted segments all downloads (API and pages) may hold at once: 32 × 1 MiB.
+    let downloadBudget = AsyncBudget(limit: 32)
 
     init(settings: SettingsStore, uploads: ChunkedUploads) throws {
         pages = try WebPages(settings: settings)

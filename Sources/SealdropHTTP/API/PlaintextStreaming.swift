@@ -1,0 +1,34 @@
+import Hummingbird
+import NIOCore
+import SealdropServices
+
+extension PlaintextReader.Chunks {
+    /// Streams the remaining plaintext to `writer` in 64 KiB writes; each decrypted segment holds one unit
+    /// of `budget` from before it is read until its last byte was handed to the connection.
+    ///
+    /// With backpressure per connection, what one download holds is then one segment while it has a
+    /// unit, and next to nothing while it waits: memory is bounded by the budget, not by the number of
+    /// concurrent downloads. `onChunk` sees every chunk first (the ZIP writer's CRC).
+    mutating func stream(to writer: inout any ResponseBodyWriter, budget: AsyncBudget, onChunk: ([UInt8]) -> Void = { _ in }) async throws {
+        while true {
+            await budget.acquire()
+            do {
+                guard let chunk = try next() else {
+                    budget.release()
+                    return
+                }
+                onChunk(chunk)
+                var offset = 0
+                while offset < chunk.count {
+                    let end = min(chunk.count, offset + 64 * 1024)
+                    try await writer.write(ByteBuffer(bytes: chunk[offset..<end]))
+                    offset = end
+                }
+                budget.release()
+            } catch {
+                budget.release()
+                throw error
+            }
+        }
+    }
+}
