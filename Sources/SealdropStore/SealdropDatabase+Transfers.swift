@@ -161,17 +161,27 @@ extension SealdropDatabase: TransferRepository {
         }
     }
 
-    public func recordFailedAttempt(_ transferId: TransferID) async throws -> Int {
+    public func recordFailedAttempt(_ transferId: TransferID, now: Date) async throws -> Int? {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE recipients SET failed_attempts = failed_attempts + 1 WHERE transfer_id = ?", arguments: [transferId.rawValue])
-            return try Int.fetchOne(db, sql: "SELECT failed_attempts FROM recipients WHERE transfer_id = ?", arguments: [transferId.rawValue]) ?? 0
+            try db.execute(sql: """
+                UPDATE recipients SET failed_attempts = failed_attempts + 1
+                WHERE transfer_id = ? AND (locked_until IS NULL OR locked_until <= ?)
+                """, arguments: [transferId.rawValue, Column.time(now)])
+            guard db.changesCount > 0 else { return nil }
+            return try Int.fetchOne(db, sql: "SELECT failed_attempts FROM recipients WHERE transfer_id = ?", arguments: [transferId.rawValue])
         }
     }
 
-    public func lock(_ transferId: TransferID, until: Date) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "UPDATE recipients SET failed_attempts = 0, locked_until = ? WHERE transfer_id = ?",
-                           arguments: [Column.time(until), transferId.rawValue])
+    public func lock(_ transferId: TransferID, until: Date, now: Date, mails: [OutboxMessage]) async throws -> Bool {
+        let mailArgs = try mails.map(Self.outboxArguments)
+        return try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE recipients SET failed_attempts = 0, locked_until = ?
+                WHERE transfer_id = ? AND (locked_until IS NULL OR locked_until <= ?)
+                """, arguments: [Column.time(until), transferId.rawValue, Column.time(now)])
+            guard db.changesCount > 0 else { return false }
+            for m in mailArgs { try Self.insertOutbox(db, m) }
+            return true
         }
     }
 

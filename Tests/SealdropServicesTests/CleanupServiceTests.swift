@@ -40,6 +40,42 @@ import Testing
         #expect(again.orphans == 0)
     }
 
+    @Test func recoverAfterStartRemovesBlobsOfFilesNotRecordedAsUploaded() async throws {
+        let h = try ServiceHarness()
+        let service = h.transfers()
+        let sender = Sample.sender()
+        let (active, _, activeFiles) = try await service.provide(by: sender)
+        let session = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+                                                      language: "en", clientIP: nil)
+        let uploaded = try await service.registerFile(session, by: sender, name: "uploaded.bin", size: 2, checksum: nil)
+        try await service.upload([1, 2], session, uploaded, by: sender)
+        // A crash between the blob's rename and the database update: the blob is in place, the file still INITIALIZED.
+        let crashed = try await service.registerFile(session, by: sender, name: "crashed.bin", size: 2, checksum: nil)
+        // And a blob under the live session for a file it has no record of.
+        let unknown = FileID.random()
+        for fileId in [crashed, unknown] {
+            let handle = try h.blobs.beginWrite()
+            try [UInt8](repeating: 7, count: 10).withUnsafeBytes { try handle.write($0) }
+            try handle.commit(trackingId: session.rawValue, fileId: fileId.rawValue)
+        }
+        let blob = { (fileId: FileID) in FileManager.default.fileExists(atPath: h.blobDirectory(session) + "/\(fileId.rawValue).blob") }
+        #expect(blob(crashed) && blob(unknown))
+
+        let result = try await h.cleanup().recoverAfterStart()
+        #expect(!blob(crashed))
+        #expect(!blob(unknown))
+        #expect(blob(uploaded))
+        #expect(result.unfinished == 2)
+        #expect(result.orphans == 0)
+        #expect(try await h.database.files(of: session).map(\.state) == [.uploaded, .initialized])
+        #expect(try h.blobs.open(trackingId: active.rawValue, fileId: activeFiles[0].rawValue).size > 0)
+        // The crashed file uploads again as usual.
+        try await service.upload([3, 4], session, crashed, by: sender)
+        let again = try await h.cleanup().recoverAfterStart()
+        #expect(again.unfinished == 0)
+        #expect(blob(crashed))
+    }
+
     @Test func runOnceExpiresTransfersWhoseDatePassed() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()

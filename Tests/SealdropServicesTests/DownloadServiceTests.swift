@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SealdropCore
 import SealdropCrypto
@@ -103,6 +104,98 @@ import Testing
         #expect(try await h.database.files(of: t.trackingId).map(\.state) == [.removed])
         #expect(try await h.mails("download-protection").map(\.envelopeTo) == [[Sample.alice.address]])
         await #expect(throws: SealdropError.notFound("The transfer")) { _ = try await service.open(t.carol, password: Sample.manualPassword) }
+    }
+
+    /// How one `open` ended.
+    enum Outcome: Equatable, Sendable {
+        case opened
+        case refused(SealdropError)
+    }
+
+    /// Opens `transferId` once per password, all requests having passed the first lock check before any key
+    /// derivation runs; then lets the derivations through one at a time, each request finishing before the next
+    /// derivation starts. That is a storm of guesses queued for a KDF thread, in a fixed order.
+    func queuedOpens(_ service: DownloadService, _ runner: KeyDerivationRunner, _ transferId: TransferID, passwords: [String]) async -> [Outcome] {
+        enum Finished: Sendable {
+            case gate
+            case request(Int, Outcome)
+        }
+        // A gate job ahead of each request holds the runner's single thread until the test opens it.
+        let gates = passwords.map { _ in DispatchSemaphore(value: 0) }
+        let gatesStarted = Shared(0)
+        return await withTaskGroup(of: Finished.self) { group in
+            for (i, password) in passwords.enumerated() {
+                group.addTask {
+                    _ = try? await runner.run {
+                        gatesStarted.update { $0 += 1 }
+                        gates[i].wait()
+                    }
+                    return .gate
+                }
+                if i == 0 { await until { gatesStarted.current == 1 } } else { await until { runner.queuedCount == 2 * i } }
+                group.addTask {
+                    do {
+                        _ = try await service.open(transferId, password: password)
+                        return .request(i, .opened)
+                    } catch {
+                        return .request(i, .refused(error as? SealdropError ?? .internalError))
+                    }
+                }
+                await until { runner.queuedCount == 2 * i + 1 }
+            }
+            var outcomes: [Int: Outcome] = [:]
+            for i in passwords.indices {
+                gates[i].signal()
+                while outcomes[i] == nil, let finished = await group.next() {
+                    if case .request(let j, let outcome) = finished { outcomes[j] = outcome }
+                }
+            }
+            return passwords.indices.map { outcomes[$0] ?? .refused(.internalError) }
+        }
+    }
+
+    @Test func guessesQueuedBeforeALockDoNotGetPastIt() async throws {
+        let h = try ServiceHarness {
+            $0.downloadProtection.maxAttempts = 3
+            $0.downloadProtection.action = .lock
+            $0.downloadProtection.lockMinutes = 30
+            $0.downloadProtection.adminEmails = ["security@example.org"]
+        }
+        let t = try await provide(h)
+        let runner = KeyDerivationRunner(maxConcurrent: 1)
+        let service = h.downloads(kdf: runner)
+        let outcomes = await queuedOpens(service, runner, t.bob, passwords: Array(repeating: "nope", count: 7) + [Sample.manualPassword])
+        // The third wrong guess locks; the later ones neither count nor lock again, and the right password waits out the lock too.
+        #expect(outcomes == [.refused(.wrongPassword), .refused(.wrongPassword)] + Array(repeating: .refused(.locked), count: 6))
+        let bob = try #require(try await h.database.recipient(t.bob))
+        #expect(bob.lockedUntil == h.clock.now.addingTimeInterval(30 * 60))
+        #expect(bob.failedAttempts == 0)
+        let alerts = try await h.mails("download-protection")
+        #expect(alerts.count == 2)
+        #expect(Set(alerts.map(\.envelopeTo)) == [[Sample.alice.address], ["security@example.org"]])
+
+        h.clock.advance(30 * 60)
+        await #expect(throws: SealdropError.wrongPassword) { _ = try await service.open(t.bob, password: "nope") }
+        #expect(try await h.database.recipient(t.bob)?.failedAttempts == 1)
+        _ = try await service.open(t.bob, password: Sample.manualPassword)
+        #expect(try await h.mails("download-protection").count == 2)
+    }
+
+    @Test func guessesQueuedBeforeADeletionDeleteOnce() async throws {
+        let h = try ServiceHarness {
+            $0.downloadProtection.maxAttempts = 2
+            $0.downloadProtection.action = .delete
+            $0.downloadProtection.adminEmails = ["security@example.org"]
+        }
+        let t = try await provide(h)
+        let runner = KeyDerivationRunner(maxConcurrent: 1)
+        let outcomes = await queuedOpens(h.downloads(kdf: runner), runner, t.bob, passwords: Array(repeating: "nope", count: 4) + [Sample.manualPassword])
+        #expect(outcomes == [.refused(.wrongPassword), .refused(.deletedByThisRequest)] + Array(repeating: .refused(.notFound("The transfer")), count: 3))
+        #expect(try await h.database.transfer(t.trackingId)?.state == .deletedBySecurity)
+        #expect(!h.hasBlobs(t.trackingId))
+        let alerts = try await h.mails("download-protection")
+        #expect(alerts.count == 2)
+        #expect(Set(alerts.map(\.envelopeTo)) == [[Sample.alice.address], ["security@example.org"]])
     }
 
     @Test func downloadNotificationOnlyOnFirstRetrievalPerFileAndRecipient() async throws {

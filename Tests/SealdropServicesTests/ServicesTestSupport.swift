@@ -81,8 +81,9 @@ struct ServiceHarness {
                         wrapParameters: .fast, segmentSize: Self.segmentSize, logger: logger, now: clock.closure)
     }
 
-    func downloads() -> DownloadService {
-        DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications, kdf: kdf,
+    /// The download service, deriving keys on the harness's runner or on `kdf`.
+    func downloads(kdf: KeyDerivationRunner? = nil) -> DownloadService {
+        DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications, kdf: kdf ?? self.kdf,
                         logger: logger, now: clock.closure)
     }
 
@@ -144,6 +145,28 @@ enum Sample {
     /// Lower-case hex SHA-256.
     static func sha256Hex(_ bytes: [UInt8]) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Yields until `condition` holds; for states other tasks or threads reach without a signal to await.
+func until(_ condition: () -> Bool) async {
+    while !condition() { await Task.yield() }
+}
+
+/// A value shared between test tasks and threads.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ value: Value) {
+        self.value = Mutex(value)
+    }
+
+    /// The current value.
+    var current: Value { value.withLock { $0 } }
+
+    /// Changes the value in place.
+    func update(_ change: (inout Value) -> Void) {
+        value.withLock { change(&$0) }
     }
 }
 

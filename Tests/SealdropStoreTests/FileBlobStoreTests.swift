@@ -130,6 +130,28 @@ import Testing
         #expect(try readAll(t2, f1) == [3])
     }
 
+    @Test func storedFileIdsListsCommittedBlobsOnly() throws {
+        let (t1, t2) = (TrackingID.random(), TrackingID.random(at: Date(timeIntervalSince1970: 1_600_000_000)))
+        let (f1, f2) = (FileID.random(), FileID.random())
+        #expect(try store.storedFileIds(trackingId: t1.rawValue).isEmpty)
+        try commit([1], t1, f1)
+        try commit([2], t1, f2)
+        try commit([3], t2, f1)
+        // Neither a temporary upload nor names the store did not make count as blobs.
+        let pending = try store.beginWrite()
+        try write([4], to: pending)
+        for name in ["notes.txt", "bad-id.blob"] {
+            #expect(FileManager.default.createFile(atPath: root + "/blobs/\(t1.rawValue)/" + name, contents: Data([1])))
+        }
+        #expect(Set(try store.storedFileIds(trackingId: t1.rawValue)) == [f1.rawValue, f2.rawValue])
+        #expect(try store.storedFileIds(trackingId: t2.rawValue) == [f1.rawValue])
+
+        try store.remove(trackingId: t1.rawValue, fileId: f1.rawValue)
+        #expect(try store.storedFileIds(trackingId: t1.rawValue) == [f2.rawValue])
+        #expect(throws: (any Error).self) { try store.storedFileIds(trackingId: "../x") }
+        pending.discard()
+    }
+
     @Test(arguments: [("../x", "Abcdef1234"), ("a/b", "Abcdef1234"), ("..", "Abcdef1234"),
                       ("20240522-065711-H8UoUSI6", "../x"), ("20240522-065711-H8UoUSI6", "a/b"), ("20240522-065711-H8UoUSI6", "../../../../escaped")])
     func invalidIdsAreRefused(trackingId: String, fileId: String) throws {

@@ -215,29 +215,39 @@ enum RepositoryContract {
         #expect(try await repo.transfers(receivedBy: Fixture.alice, active: nil, page: 1, pageSize: 10).isEmpty)
     }
 
-    /// Failed password attempts count up per recipient; a lock resets the count; a reset clears it.
+    /// Failed password attempts count up per recipient; a lock resets the count and queues its alerts together;
+    /// while locked nothing counts and no second lock or alert happens; a reset clears the count.
     static func failedAttemptsLockAndReset(_ repo: Repositories) async throws {
         let t = try await activeTransfer(repo, sender: Fixture.alice, recipients: RecipientList(to: [Fixture.bob, Fixture.carol]), at: Fixture.t0)
         let recipients = try await repo.recipients(of: t.trackingId)
         let (bob, carol) = (recipients[0].transferId, recipients[1].transferId)
-        #expect(try await repo.recordFailedAttempt(bob) == 1)
-        #expect(try await repo.recordFailedAttempt(bob) == 2)
-        #expect(try await repo.recordFailedAttempt(bob) == 3)
-        #expect(try await repo.recordFailedAttempt(carol) == 1)
+        let now = Fixture.t0.addingTimeInterval(600)
+        #expect(try await repo.recordFailedAttempt(bob, now: now) == 1)
+        #expect(try await repo.recordFailedAttempt(bob, now: now) == 2)
+        #expect(try await repo.recordFailedAttempt(bob, now: now) == 3)
+        #expect(try await repo.recordFailedAttempt(carol, now: now) == 1)
         #expect(try await repo.recipient(bob)?.failedAttempts == 3)
 
-        let until = Fixture.t0.addingTimeInterval(3600)
-        try await repo.lock(bob, until: until)
+        let until = now.addingTimeInterval(3600)
+        #expect(try await repo.lock(bob, until: until, now: now, mails: [Fixture.mail("download-protection", to: "alice@example.org")]))
         let locked = try #require(try await repo.recipient(bob))
         #expect(locked.lockedUntil == until)
         #expect(locked.failedAttempts == 0)
-        #expect(try await repo.recordFailedAttempt(bob) == 1)
+        #expect(try await repo.queuedCount() == 1)
+        // Guesses that arrive during the lock neither count nor lock again nor alert again.
+        let during = now.addingTimeInterval(60)
+        #expect(try await repo.recordFailedAttempt(bob, now: during) == nil)
+        #expect(try await repo.lock(bob, until: during.addingTimeInterval(3600), now: during, mails: [Fixture.mail("download-protection")]) == false)
+        #expect(try await repo.recipient(bob) == locked)
+        #expect(try await repo.queuedCount() == 1)
+        // Once the lock has run out, attempts count again from zero.
+        #expect(try await repo.recordFailedAttempt(bob, now: until) == 1)
 
         try await repo.resetFailedAttempts(carol)
         #expect(try await repo.recipient(carol)?.failedAttempts == 0)
         #expect(try await repo.recipient(carol)?.lockedUntil == nil)
         #expect(try await repo.recipient(bob)?.failedAttempts == 1)
-        #expect(try await repo.recordFailedAttempt(TransferID.random()) == 0)
+        #expect(try await repo.recordFailedAttempt(TransferID.random(), now: now) == nil)
         #expect(try await repo.recipient(TransferID.random()) == nil)
     }
 

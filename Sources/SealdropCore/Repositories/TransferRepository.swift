@@ -37,10 +37,12 @@ public protocol TransferRepository: Sendable {
     func recipients(of trackingId: TrackingID) async throws -> [RecipientRecord]
     /// One recipient's record by its transfer id.
     func recipient(_ transferId: TransferID) async throws -> RecipientRecord?
-    /// Counts a failed password attempt and returns the new count.
-    func recordFailedAttempt(_ transferId: TransferID) async throws -> Int
-    /// Locks a recipient's transfer id until a date and resets its failure count.
-    func lock(_ transferId: TransferID, until: Date) async throws
+    /// Counts a failed password attempt unless the recipient is locked at `now`; returns the new count, or nil
+    /// when nothing was counted (locked, or no such recipient), so guesses that arrive during a lock never count.
+    func recordFailedAttempt(_ transferId: TransferID, now: Date) async throws -> Int?
+    /// Locks a recipient's transfer id until a date, resets its failure count and queues the alert mails, atomically;
+    /// returns false and changes nothing when it is already locked at `now` (one lock and one set of alerts per lock).
+    func lock(_ transferId: TransferID, until: Date, now: Date, mails: [OutboxMessage]) async throws -> Bool
     /// Clears the failure count after a correct password.
     func resetFailedAttempts(_ transferId: TransferID) async throws
 

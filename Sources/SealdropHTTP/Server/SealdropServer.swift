@@ -24,6 +24,8 @@ public struct SealdropServer: Sendable {
     public let cleanup: CleanupService
     public let notifications: Notifications
     public let metrics: ServerMetrics
+    /// The scrypt threads; first in the service group, so they stop after the listeners drained.
+    let kdf: KeyDerivationRunner
     let web: WebSurface
     let logger: Logger
 
@@ -72,7 +74,7 @@ public struct SealdropServer: Sendable {
             outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
-            notifications: notifications, metrics: ServerMetrics(),
+            notifications: notifications, metrics: ServerMetrics(), kdf: kdf,
             web: try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers)), logger: logger
         )
     }
@@ -137,7 +139,7 @@ public struct SealdropServer: Sendable {
             body: configuration.requestBodyTimeout > 0 ? .milliseconds(Int64(configuration.requestBodyTimeout * 1000)) : nil)
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SlowClientGuard(limits: limits), ExpectContinueHandler()],
                                                idleTimeout: .seconds(120))
-        var services: [any Service] = []
+        var services: [any Service] = [kdf]
         if case .on(let host, let port) = c.userHTTP {
             let responder = HTTPSRedirectResponder(base: user, settings: settings, httpsPort: httpsPort)
             services.append(ListenerService(name: "user HTTP", variable: "SEALDROP_USER_HTTP", address: c.userHTTP, application: Application(

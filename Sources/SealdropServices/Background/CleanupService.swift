@@ -31,18 +31,35 @@ public struct CleanupService: Service {
                                failureEvent: "cleanup.failed") { try await runOnce() }
     }
 
-    /// Removes what a crash may have left: temporary uploads and blobs of transfers that no longer exist.
-    /// Call before any listener accepts traffic.
-    public func recoverAfterStart() async throws -> (temporaries: Int, orphans: Int) {
+    /// Removes what a crash may have left: temporary uploads, blobs of transfers that no longer exist, and
+    /// blobs committed for files a live transfer does not record as uploaded (a crash between the blob's
+    /// rename and the database update). Call before any listener accepts traffic.
+    public func recoverAfterStart() async throws -> (temporaries: Int, orphans: Int, unfinished: Int) {
         let temporaries = try blobs.removeTemporaries()
         let live = try await transfers.liveTrackingIds()
         var orphans = 0
-        for trackingId in try blobs.storedTrackingIds() where !live.contains(trackingId) {
-            try blobs.removeAll(trackingId: trackingId)
-            orphans += 1
+        var unfinished = 0
+        for trackingId in try blobs.storedTrackingIds() {
+            guard live.contains(trackingId), let id = TrackingID(rawValue: trackingId) else {
+                try blobs.removeAll(trackingId: trackingId)
+                orphans += 1
+                continue
+            }
+            unfinished += try await removeUnfinishedBlobs(of: id)
         }
-        logger.info("cleanup.recovered", metadata: ["temporaries": "\(temporaries)", "orphans": "\(orphans)"])
-        return (temporaries, orphans)
+        logger.info("cleanup.recovered", metadata: ["temporaries": "\(temporaries)", "orphans": "\(orphans)", "unfinished": "\(unfinished)"])
+        return (temporaries, orphans, unfinished)
+    }
+
+    /// Deletes a live transfer's blobs whose file record is missing or not uploaded; returns how many.
+    func removeUnfinishedBlobs(of trackingId: TrackingID) async throws -> Int {
+        let complete = Set(try await transfers.files(of: trackingId).filter { $0.state == .uploaded || $0.state == .active }.map(\.fileId.rawValue))
+        var removed = 0
+        for fileId in try blobs.storedFileIds(trackingId: trackingId.rawValue) where !complete.contains(fileId) {
+            try blobs.remove(trackingId: trackingId.rawValue, fileId: fileId)
+            removed += 1
+        }
+        return removed
     }
 
     /// One clean-up pass.

@@ -45,41 +45,59 @@ public struct DownloadService: Sendable {
     }
 
     /// Checks the password for a recipient's transfer id and returns the unlocked transfer.
+    ///
+    /// The lock and the transfer's state are checked again once the key derivation is done, whatever its
+    /// outcome: a request that was waiting for a KDF thread when a lock or deletion took effect gets no further.
     public func open(_ transferId: TransferID, password: String?) async throws -> DownloadAccess {
+        let before = try await current(transferId)
+        guard let password, !password.isEmpty else { throw SealdropError.missing("X-CS-Password") }
+        guard password.utf8.count <= 1024 else { throw SealdropError.wrongPassword }
+        let wrapped = try WrappedKey(serialized: before.wrappedKey)
+        let cacheKey = UnlockCache.key(transferId: transferId, password: password, salt: wrapped.salt)
+        if let cached = unlocked.get(cacheKey, now: now()) {
+            return try await access(before.transfer, before.recipient, cached)
+        }
+        let tk: TransferKey
+        do {
+            tk = try await kdf.run { try PasswordKeyWrap.unwrap(wrapped, password: password) }
+        } catch PasswordKeyWrapError.wrongPassword {
+            let after = try await current(transferId)
+            try await failedAttempt(transfer: after.transfer, recipient: after.recipient)
+            throw SealdropError.wrongPassword
+        }
+        let after = try await current(transferId)
+        unlocked.put(cacheKey, tk, now: now())
+        return try await access(after.transfer, after.recipient, tk)
+    }
+
+    /// The recipient and its transfer as stored now: 404/2003 unless the transfer is active and unexpired, 403/2005 while locked.
+    func current(_ transferId: TransferID) async throws -> (transfer: TransferRecord, recipient: RecipientRecord, wrappedKey: [UInt8]) {
         guard let recipient = try await transfers.recipient(transferId),
               let transfer = try await transfers.transfer(recipient.trackingId) else { throw SealdropError.notFound("The transfer") }
-        guard transfer.state == .active, transfer.settings.expirationDate > now(), let wrappedBytes = transfer.wrappedKey else {
+        guard transfer.state == .active, transfer.settings.expirationDate > now(), let wrappedKey = transfer.wrappedKey else {
             throw SealdropError.notFound("The transfer")
         }
         if let until = recipient.lockedUntil, until > now() { throw SealdropError.locked }
-        guard let password, !password.isEmpty else { throw SealdropError.missing("X-CS-Password") }
-        guard password.utf8.count <= 1024 else { throw SealdropError.wrongPassword }
-        let wrapped = try WrappedKey(serialized: wrappedBytes)
-        let cacheKey = UnlockCache.key(transferId: transferId, password: password, salt: wrapped.salt)
-        let tk: TransferKey
-        if let cached = unlocked.get(cacheKey, now: now()) {
-            tk = cached
-        } else {
-            do {
-                tk = try await kdf.run { try PasswordKeyWrap.unwrap(wrapped, password: password) }
-            } catch PasswordKeyWrapError.wrongPassword {
-                try await failedAttempt(transfer: transfer, recipient: recipient)
-                throw SealdropError.wrongPassword
-            }
-            unlocked.put(cacheKey, tk, now: now())
-        }
-        if recipient.failedAttempts > 0 { try await transfers.resetFailedAttempts(transferId) }
+        return (transfer, recipient, wrappedKey)
+    }
+
+    /// The unlocked transfer after a correct password; clears the failure count.
+    func access(_ transfer: TransferRecord, _ recipient: RecipientRecord, _ tk: TransferKey) async throws -> DownloadAccess {
+        if recipient.failedAttempts > 0 { try await transfers.resetFailedAttempts(recipient.transferId) }
         let files = try await transfers.files(of: transfer.trackingId).filter { $0.state == .active }
         return DownloadAccess(transfer: transfer, recipient: recipient, files: files, transferKey: tk)
     }
 
     /// Counts a wrong password; at the limit locks the recipient (403/2005) or deletes the transfer (410/2006).
+    ///
+    /// A guess that lands while the recipient is locked does not count; only the request that takes the
+    /// lock or ends the transfer queues the alerts, so one lock or deletion means one set of mails.
     func failedAttempt(transfer: TransferRecord, recipient: RecipientRecord) async throws {
         let protection = settings.current.downloadProtection
-        let count = try await transfers.recordFailedAttempt(recipient.transferId)
+        let date = now()
+        guard let count = try await transfers.recordFailedAttempt(recipient.transferId, now: date) else { throw SealdropError.locked }
         logger.notice("download.password.wrong", metadata: ["transfer.id": "\(recipient.transferId)", "attempts": "\(count)"])
         guard count >= protection.maxAttempts else { return }
-        let date = now()
         let deleted = protection.action == .delete
         let alert = { (address: String, admin: Bool) in
             notifications.downloadProtectionAlert(transfer: transfer, recipient: recipient, deleted: deleted, lockMinutes: protection.lockMinutes,
@@ -87,16 +105,18 @@ public struct DownloadService: Sendable {
         }
         let alerts = [alert(transfer.senderEmail.address, false)] + protection.adminEmails.map { alert($0, true) }
         if deleted {
-            if try await transfers.endTransfer(transfer.trackingId, state: .deletedBySecurity, mails: alerts) {
-                try? blobs.removeAll(trackingId: transfer.trackingId.rawValue)
-                unlocked.removeAll()
+            guard try await transfers.endTransfer(transfer.trackingId, state: .deletedBySecurity, mails: alerts) else {
+                throw SealdropError.notFound("The transfer")
             }
+            try? blobs.removeAll(trackingId: transfer.trackingId.rawValue)
+            unlocked.removeAll()
             logger.warning("download.protection.deleted", metadata: ["tracking.id": "\(transfer.trackingId)"])
             throw SealdropError.deletedByThisRequest
         }
-        try await transfers.lock(recipient.transferId, until: date.addingTimeInterval(TimeInterval(protection.lockMinutes * 60)))
-        try await outbox.enqueue(alerts)
-        logger.warning("download.protection.locked", metadata: ["transfer.id": "\(recipient.transferId)"])
+        let until = date.addingTimeInterval(TimeInterval(protection.lockMinutes * 60))
+        if try await transfers.lock(recipient.transferId, until: until, now: date, mails: alerts) {
+            logger.warning("download.protection.locked", metadata: ["transfer.id": "\(recipient.transferId)"])
+        }
         throw SealdropError.locked
     }
 
