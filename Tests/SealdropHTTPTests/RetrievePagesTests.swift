@@ -20,7 +20,7 @@ import Testing
     }
 
     static func cookieValue(_ setCookie: String) -> String {
-        String(setCookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1)[1])
+        String(setCookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[1])
     }
 
     /// A browser-like session: keeps cookies between requests to the in-process app.

@@ -113,4 +113,35 @@ import Testing
             #expect(bogus.status == .notFound)
         }
     }
+
+    @Test func activeTermsOfUseMustBeAcceptedAndAreRememberedThirtyDays() async throws {
+        let terms = #"{"legal": {"termsActive": true, "terms": [{"locale": "en", "title": "Rules", "content": "<p>Be nice.</p>", "type": "html"}]}}"#
+        try await TestServer.run(settings: terms) { api in
+            let browser = Browser(api)
+            let start = try await browser.request(.get, "/sender")
+            #expect(start.text.contains("name=\"acceptTerms\""))
+            let refused = try await browser.request(.post, "/sender/verify", form: ["csrf": try browser.csrf(in: start), "email": "alice@example.com"])
+            #expect(refused.status == .badRequest && refused.text.contains("id=\"terms-error\""))
+            #expect(try await api.server.database.recentMessages(limit: 5).isEmpty)
+            let accepted = try await browser.request(.post, "/sender/verify", form: ["csrf": try browser.csrf(in: start), "email": "alice@example.com",
+                                                                                   "acceptTerms": "on"])
+            #expect(accepted.status == .ok)
+            let cookie = try #require(RetrievePagesTests.setCookies(accepted)["terms_of_use"])
+            #expect(cookie.contains("Max-Age=2592000") && cookie.contains("HttpOnly"))
+            let code = try await api.latestCode(for: "alice@example.com")
+            _ = try await browser.request(.post, "/sender/verify/code", form: ["csrf": try browser.csrf(in: accepted), "email": "alice@example.com", "code": code])
+            #expect(try await browser.request(.get, "/upload").status == .ok)
+            // Without the cookie (another browser, or 30 days later) the sender accepts again before uploading.
+            browser.cookies["terms_of_use"] = nil
+            let again = try await browser.request(.get, "/upload")
+            #expect(again.status == .seeOther && again.headers[.location]?.hasPrefix("/sender?next=") == true)
+            let page = try await browser.request(.get, "/sender?next=%2Fupload")
+            #expect(page.text.contains("id=\"accept-terms\""))
+            let ok = try await browser.request(.post, "/sender/terms", form: ["csrf": try browser.csrf(in: page), "acceptTerms": "on", "next": "/upload"])
+            #expect(ok.status == .seeOther && ok.headers[.location] == "/upload")
+            #expect(try await browser.request(.get, "/upload").status == .ok)
+            let text = try await browser.request(.get, "/terms")
+            #expect(text.status == .ok && text.text.contains("<p>Be nice.</p>") && text.text.contains("<h1>Rules</h1>"))
+        }
+    }
 }

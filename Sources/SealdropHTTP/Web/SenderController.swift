@@ -26,6 +26,8 @@ struct SenderController {
         sender.post("active", use: switchIdentity)
         sender.post("identity", use: editIdentity)
         sender.post("remove", use: removeIdentity)
+        sender.post("terms", use: acceptTerms)
+        router.group("terms").add(middleware: WebErrorMiddleware(pages: pages)).get(use: termsPage)
         let status = router.group("status").add(middleware: WebErrorMiddleware(pages: pages))
         status.get(use: statusPage)
         status.post("revoke", use: revoke)
@@ -54,6 +56,46 @@ struct SenderController {
         return Response(status: .seeOther, headers: headers)
     }
 
+    // MARK: - Terms of use
+
+    static let termsCookie = "terms_of_use"
+    static let termsLifetime = 30 * 86400
+
+    /// Whether the browser must (still) accept the terms: they are active and its `terms_of_use` cookie
+    /// is missing, older than 30 days or older than the last change of the terms.
+    func needsTerms(_ request: Request) -> Bool {
+        let legal = settings.current.legal
+        guard legal.termsActive else { return false }
+        guard let accepted = request.cookies[Self.termsCookie].flatMap({ TimeInterval($0.value) }) else { return true }
+        let now = Date().timeIntervalSince1970
+        return accepted > now + 60 || now - accepted > TimeInterval(Self.termsLifetime)
+            || accepted < (legal.termsLastChange?.timeIntervalSince1970 ?? 0)
+    }
+
+    static func acceptedTermsCookie() -> String {
+        WebCookies.make(termsCookie, "\(Int(Date().timeIntervalSince1970))", maxAge: termsLifetime)
+    }
+
+    @Sendable func termsPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let legal = settings.current.legal
+        let language = WebPages.language(of: request)
+        guard let text = legal.terms.first(where: { $0.locale.lowercased().hasPrefix(language) }) ?? legal.terms.first else { throw WebError.notFound }
+        if text.type == "link", let url = URL(string: text.content), ["https", "http"].contains(url.scheme?.lowercased() ?? "") {
+            return Self.redirect(text.content)
+        }
+        // The operator's own HTML (from the admin settings); the page's CSP still forbids any script in it.
+        return pages.render("terms", request: request, context: ["title": text.title, "html": text.content])
+    }
+
+    @Sendable func acceptTerms(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let fields = try await Self.checkedForm(request)
+        guard fields["acceptTerms"] == "on" else {
+            return identities(request, next: Self.safeNext(fields["next"]), values: ["termsError": strings(request)["errorTermsRequired"] ?? ""],
+                              status: .badRequest)
+        }
+        return Self.redirect(Self.safeNext(fields["next"]), cookies: [Self.acceptedTermsCookie()])
+    }
+
     // MARK: - Identities
 
     @Sendable func identitiesPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
@@ -65,7 +107,7 @@ struct SenderController {
         let csrf = CSRF.token(for: request)
         let client = SenderIdentities.clientId(for: request)
         var values: [String: Any] = [
-            "csrf": csrf.token, "next": next, "hasIdentities": !ids.identities.isEmpty,
+            "csrf": csrf.token, "next": next, "hasIdentities": !ids.identities.isEmpty, "needsTerms": needsTerms(request),
             "identities": ids.identities.map { i -> [String: Any] in
                 ["index": i.index, "email": i.email.address, "name": i.name, "phone": i.phone, "active": i.index == ids.activeIndex]
             },
@@ -84,9 +126,18 @@ struct SenderController {
             return identities(request, next: next, values: ["error": t["errorEmailInvalid"] ?? "", "email": fields["email"] ?? "",
                                                             "name": name, "phone": phone], status: .badRequest)
         }
+        var cookies: [String] = []
+        if needsTerms(request) {
+            guard fields["acceptTerms"] == "on" else {
+                return identities(request, next: next, values: ["termsError": t["errorTermsRequired"] ?? "", "email": email.address,
+                                                                "name": name, "phone": phone], status: .badRequest)
+            }
+            cookies.append(Self.acceptedTermsCookie())
+        }
         let client = SenderIdentities.clientId(for: request)
         try await verification.requestCode(email: email, clientId: client.id, language: WebPages.language(of: request))
-        return codeForm(request, email: email, name: name, phone: phone, next: next, error: nil, cookies: client.setCookie.map { [$0] } ?? [])
+        cookies += client.setCookie.map { [$0] } ?? []
+        return codeForm(request, email: email, name: name, phone: phone, next: next, error: nil, cookies: cookies)
     }
 
     func codeForm(_ request: Request, email: EmailAddress, name: String, phone: String, next: String, error: String?,
@@ -152,7 +203,7 @@ struct SenderController {
     /// The active identity as a verified sender, or a redirect to verification that comes back here.
     func sender(_ request: Request, next: String) async throws -> VerifiedSender {
         let ids = SenderIdentities(request)
-        guard let active = ids.active, let clientId = ids.clientId else { throw WebError.needsIdentity(next: next) }
+        guard let active = ids.active, let clientId = ids.clientId, !needsTerms(request) else { throw WebError.needsIdentity(next: next) }
         do {
             return try await verification.authenticate(email: active.email, clientId: clientId, token: active.token)
         } catch let error as SealdropError where error.status == 401 || error.status == 403 {
