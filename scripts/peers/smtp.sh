@@ -86,6 +86,14 @@ smtp_peers_start() {
   export SMTP_MAILDIR_STARTTLS_OPTIONAL="$SMTP_PEERS_DIR/maildir-starttls-optional"
   export SMTP_MAILDIR_LEGACY="$SMTP_PEERS_DIR/maildir-legacy"
 
+  # A port someone else already listens on would pass the readiness check with the wrong server.
+  local busy
+  for busy in "$SMTP_PLAIN_PORT" "$SMTP_STARTTLS_PORT" "$SMTP_TLS_PORT" "$SMTP_STARTTLS_OPTIONAL_PORT" "$SMTP_LEGACY_PORT"; do
+    if (exec 3<>"/dev/tcp/$SMTP_HOST/$busy") 2>/dev/null; then
+      echo "smtp peers: port $busy is already in use (old peers still running? smtp_peers_stop or pkill -f smtp_server.py)" >&2
+      return 1
+    fi
+  done
   _smtp_make_certificates "$SMTP_PEERS_DIR" || { echo "smtp peers: certificate generation failed" >&2; return 1; }
   _smtp_start_one plain "$SMTP_PLAIN_PORT" "$SMTP_MAILDIR_PLAIN"
   _smtp_start_one starttls "$SMTP_STARTTLS_PORT" "$SMTP_MAILDIR_STARTTLS"
