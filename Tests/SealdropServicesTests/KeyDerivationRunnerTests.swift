@@ -14,12 +14,13 @@ import Testing
         let gateOpen = Shared(false)
         let started = Shared(0)
         let finished = Shared(0)
-        let threadNames = Shared(Set<String>())
+        let jobThreads = Shared(Set<UInt>())
+        let executorThreads = Shared(Set<UInt>())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<cores {
                 group.addTask {
                     try await runner.run {
-                        threadNames.update { $0.insert(Thread.current.name ?? "") }
+                        jobThreads.update { $0.insert(UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))) }
                         started.update { $0 += 1 }
                         while !gateOpen.current { sched_yield() }
                         finished.update { $0 += 1 }
@@ -32,6 +33,7 @@ import Testing
             let sum = await withTaskGroup(of: Int.self) { unrelated in
                 for i in 0..<(4 * cores) {
                     unrelated.addTask {
+                        executorThreads.update { $0.insert(UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))) }
                         await Task.yield()
                         return i
                     }
@@ -44,8 +46,10 @@ import Testing
             try await group.waitForAll()
         }
         #expect(finished.current == cores)
-        // On the runner's own threads, never on the shared ones the global executor draws from.
-        #expect(threadNames.current == ["sealdrop.kdf"])
+        // On the runner's own threads (at most maxConcurrent of them), never on those the global executor used.
+        // (Thread names are no proof on Linux: a new thread inherits its creator's name until it renames itself.)
+        #expect(!jobThreads.current.isEmpty && jobThreads.current.count <= runner.maxConcurrent)
+        #expect(jobThreads.current.isDisjoint(with: executorThreads.current))
     }
 
     @Test func atMostMaxConcurrentRunAtOnce() async throws {

@@ -9,7 +9,7 @@ from client import Client, mail_text, verify_sender
 
 SENDER = "alice@example.org"
 RECIPIENT = "bob@example.net"
-BIG = int(os.environ.get("SEALDROP_E2E_BIG_BYTES", str(100 * 1024 * 1024 + 12345)))
+BIG = int(os.environ.get("SEALDROP_E2E_BIG_BYTES", str(300 * 1024 * 1024 + 12345)))
 PASSWORD = "Tr4nsfer!Key#77"
 WRONG = "Gu3ss!Wr0ng#1"
 
@@ -149,10 +149,11 @@ def test_full_flow_with_big_streamed_file(server):
     assert any(d["downloads"] for d in downloads)
     server.wait_for_mail("download-notification")
 
-    # Streams stay streams: the server's peak resident memory stays far below the file size.
+    # Streams stay streams: the server's peak resident memory stays under the product's 150 MiB target,
+    # half the 300 MiB file, through upload, whole download, range and ZIP.
     with open(f"/proc/{server.proc.pid}/status") as f:
         peak_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-    assert peak_kib < 100 * 1024, f"peak RSS {peak_kib // 1024} MiB"
+    assert peak_kib < 150 * 1024, f"peak RSS {peak_kib // 1024} MiB"
 
 
 def test_wrong_password_locks_after_configured_attempts(server):
