@@ -82,6 +82,10 @@ import Testing
             #expect(download.status == .ok)
             #expect(download.text == "Hallo Welt")
             #expect(download.headers[.contentDisposition]?.contains("attachment") == true)
+            // The recipient's own view marks what this recipient downloaded, and only that.
+            let after = try await browser.request(.get, "/download/files?id=\(sent.transferId)")
+            #expect(after.text.components(separatedBy: "class=\"badge downloaded\"").count == 2)
+            #expect(!files.text.contains("class=\"badge downloaded\""))
             let zip = try await browser.request(.get, "/download/zip?id=\(sent.transferId)")
             #expect(zip.status == .ok && zip.headers[.contentType] == "application/zip")
             #expect(Array(zip.bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04])
@@ -91,6 +95,24 @@ import Testing
             let recipient = try #require(((status.data["status"] as? [String: Any])?["recipients"] as? [[String: Any]])?.first)
             let fileDownloads = try #require(recipient["fileDownloads"] as? [[String: Any]])
             #expect(fileDownloads.filter { !(($0["downloads"] as? [Any]) ?? []).isEmpty }.count == 2)
+        }
+    }
+
+    @Test func eachRecipientSeesOnlyTheirOwnDownloads() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(to: ["bob@example.org", "carol@example.org"])
+            func unlocked(_ transferId: String) async throws -> Browser {
+                let browser = Browser(api)
+                let form = try await browser.request(.get, "/download?id=\(transferId)")
+                _ = try await browser.request(.post, "/download", form: ["id": transferId, "password": sent.password, "csrf": try browser.csrf(in: form)])
+                return browser
+            }
+            let bob = try await unlocked(sent.transferIds[0])
+            _ = try await bob.request(.get, "/download/file?id=\(sent.transferIds[0])&file=\(sent.fileIds[0])")
+            #expect(try await bob.request(.get, "/download/files?id=\(sent.transferIds[0])").text.contains("class=\"badge downloaded\""))
+            let carol = try await unlocked(sent.transferIds[1])
+            let page = try await carol.request(.get, "/download/files?id=\(sent.transferIds[1])")
+            #expect(page.status == .ok && !page.text.contains("class=\"badge downloaded\"") && !page.text.contains("bob@example.org"))
         }
     }
 

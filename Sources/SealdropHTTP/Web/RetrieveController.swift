@@ -93,9 +93,10 @@ struct RetrieveController {
         let language = WebPages.language(of: request)
         let messageId = access.transfer.settings.confidentialMessageFileId
         let id = access.recipient.transferId.rawValue
+        let retrieved = Set(try await downloads.downloads(of: access).filter { $0.method == .downloaded }.map(\.fileId))
         let files = access.files.filter { $0.fileId != messageId }.map { f -> [String: Any] in
             ["name": f.fileName, "size": DisplayFormat.size(f.size, language: language),
-             "href": "/download/file?id=\(id)&file=\(f.fileId.rawValue)"]
+             "href": "/download/file?id=\(id)&file=\(f.fileId.rawValue)", "downloaded": retrieved.contains(f.fileId)]
         }
         var values: [String: Any] = [
             "transferId": id, "trackingId": access.transfer.trackingId.rawValue, "files": files, "hasFiles": !files.isEmpty,

@@ -127,6 +127,11 @@ public struct DownloadService: Sendable {
         return try PlaintextReader(handle: handle, key: access.transferKey.fileKey(fileId: fileId.rawValue))
     }
 
+    /// The retrievals of this recipient (never another recipient's), oldest first.
+    public func downloads(of access: DownloadAccess) async throws -> [DownloadEvent] {
+        try await transfers.downloads(of: access.transfer.trackingId).filter { $0.transferId == access.recipient.transferId }
+    }
+
     /// Records retrievals and, on a recipient's first retrieval of a file, tells the sender if asked to.
     public func recordDownload(_ access: DownloadAccess, fileIds: [FileID], method: RetrievalMethod = .downloaded) async throws {
         let earlier = try await transfers.downloads(of: access.transfer.trackingId).filter { $0.transferId == access.recipient.transferId }
