@@ -185,7 +185,7 @@ def test_generated_password_shown_once_with_copy_and_identity_switch(web_server,
     generated = wait_until(lambda: browser.find_element(By.ID, "generated-password").get_attribute("value"), 10, "a generated password")
     assert len(generated) >= 8
     browser.find_element(By.ID, "copy-password").click()
-    assert browser.find_element(By.ID, "copy-password").text in ("Copied", "Copy")
+    wait_until(lambda: browser.find_element(By.ID, "copy-password").text == "Copied", 10, "the copy confirmation")
     small = os.path.join(browser.downloads, "small.txt")
     with open(small, "w") as f:
         f.write("small file")

@@ -130,14 +130,7 @@ struct RecipientController {
         let language = try context.apiInfo().language
         let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums, language: language, downloads: downloads,
                                    budget: budget)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/zip"
-        headers[.contentDisposition] = ContentDisposition.attachment(filename: "transfer-\(access.recipient.transferId.rawValue).zip")
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(stream.totalSize)) { writer in
-            try await stream.write(to: &writer)
-            try await writer.finish(nil)
-        })
+        return stream.response()
     }
 
     @Sendable func checksums(_ request: Request, context: SealdropRequestContext) async throws -> Response {

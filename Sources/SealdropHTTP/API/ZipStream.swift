@@ -52,6 +52,18 @@ struct ZipStream: Sendable {
         self.totalSize = ZipStreamWriter.archiveSize(entries: entries.map { (name: $0.name, size: $0.size) })
     }
 
+    /// The streamed archive as a download named after the recipient's transfer id.
+    func response() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/zip"
+        headers[.contentDisposition] = ContentDisposition.attachment(filename: "transfer-\(access.recipient.transferId.rawValue).zip")
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(totalSize)) { writer in
+            try await write(to: &writer)
+            try await writer.finish(nil)
+        })
+    }
+
     func write(to writer: inout any ResponseBodyWriter) async throws {
         var zip = ZipStreamWriter()
         for entry in entries {

@@ -111,7 +111,7 @@ public struct SealdropServer: Sendable {
         RetrieveController(downloads: downloads, budget: web.downloadBudget, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
         let senders = SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages)
         senders.addRoutes(to: router)
-        UploadController(verification: verification, transfers: transfers, uploads: web.uploads, settings: settings, pages: web.pages,
+        UploadController(transfers: transfers, uploads: web.uploads, settings: settings, pages: web.pages,
                          senders: senders).addRoutes(to: router)
         web.staticFiles.addRoutes(to: router)
         return router

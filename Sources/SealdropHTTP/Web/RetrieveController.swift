@@ -153,14 +153,7 @@ struct RetrieveController {
         let messageId = access.transfer.settings.confidentialMessageFileId
         let stream = try ZipStream(access: access, files: access.files.filter { $0.fileId != messageId }, includeChecksums: false,
                                    language: WebPages.language(of: request), downloads: downloads, budget: budget)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/zip"
-        headers[.contentDisposition] = ContentDisposition.attachment(filename: "transfer-\(access.recipient.transferId.rawValue).zip")
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(stream.totalSize)) { writer in
-            try await stream.write(to: &writer)
-            try await writer.finish(nil)
-        })
+        return stream.response()
     }
 }
 

@@ -19,7 +19,6 @@ import SealdropServices
 /// Every API call carries the CSRF token in `X-CSRF-Token` and JSON bodies as `application/json`, which a
 /// cross-site form cannot send.
 struct UploadController {
-    let verification: VerificationService
     let transfers: TransferService
     let uploads: ChunkedUploads
     let settings: SettingsStore
@@ -150,10 +149,10 @@ struct UploadController {
         let sender = try await apiSender(request)
         guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
         let view = try await transfers.session(trackingId, by: sender)
-        var files: [[String: Any]] = []
-        for file in view.files {
-            let p = try await uploads.progress(trackingId, fileId: file.fileId, by: sender)
-            files.append(["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete])
+        // One session read for all files (not one per file through `uploads.progress`).
+        let files = view.files.map { file -> [String: Any] in
+            let p = uploads.progress(of: file)
+            return ["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete]
         }
         let r = view.transfer.recipients
         return Self.reply(["trackingId": trackingId.rawValue, "files": files,

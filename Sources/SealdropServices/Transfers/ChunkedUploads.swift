@@ -50,8 +50,13 @@ public final class ChunkedUploads: Sendable {
     public func progress(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> Progress {
         let view = try await transfers.session(trackingId, by: sender)
         guard let file = view.files.first(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
+        return progress(of: file)
+    }
+
+    /// The progress of a file record the caller already read (and checked the sender for).
+    public func progress(of file: FileRecord) -> Progress {
         if file.state == .uploaded { return Progress(received: file.size, size: file.size, complete: true) }
-        let received = entries.withLock { $0[fileId]?.upload.receivedBytes } ?? 0
+        let received = entries.withLock { $0[file.fileId]?.upload.receivedBytes } ?? 0
         return Progress(received: received, size: file.size, complete: false)
     }
 
