@@ -105,17 +105,21 @@ final class SMTPConnection {
                 channel.close(promise: nil)
             }
         }
-        defer {
-            scheduled.cancel()
-            deadline.disarm()
-        }
+        let outcome: Swift.Result<Result, any Error>
         do {
-            return try await body()
+            outcome = .success(try await body())
         } catch {
-            if deadline.hasFired {
-                throw self.error(.timeout, phase: phase, "no progress within \(limit)", underlying: nil)
-            }
-            throw self.translate(error, phase: phase)
+            outcome = .failure(error)
+        }
+        scheduled.cancel()
+        // The deadline may fire just as `body` finishes: the channel is then closed, so even a
+        // successful step is reported as the timeout it was (not as a later "closed channel").
+        if deadline.disarm() {
+            throw self.error(.timeout, phase: phase, "no progress within \(limit)", underlying: nil)
+        }
+        switch outcome {
+        case .success(let value): return value
+        case .failure(let error): throw self.translate(error, phase: phase)
         }
     }
 

@@ -9,8 +9,14 @@ final class DeadlineState: Sendable {
 
     /// Starts a new deadline.
     func arm() { self.state.withLock { $0 = (true, false) } }
-    /// Ends the current deadline; a later firing is ignored.
-    func disarm() { self.state.withLock { $0.armed = false } }
+    /// Ends the current deadline; a later firing is ignored. Returns whether it fired before.
+    @discardableResult
+    func disarm() -> Bool {
+        self.state.withLock { state in
+            state.armed = false
+            return state.fired
+        }
+    }
     /// Marks the deadline as fired; returns `false` if it was already disarmed.
     func fire() -> Bool {
         self.state.withLock { state in
@@ -19,6 +25,4 @@ final class DeadlineState: Sendable {
             return true
         }
     }
-    /// Whether the current deadline fired.
-    var hasFired: Bool { self.state.withLock { $0.fired } }
 }
