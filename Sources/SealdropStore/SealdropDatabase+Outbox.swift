@@ -59,6 +59,29 @@ extension SealdropDatabase: OutboxRepository {
         try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'QUEUED'") ?? 0 }
     }
 
+    public func outboxCounts() async throws -> [OutboxState: Int] {
+        try await writer.read { db in
+            var counts: [OutboxState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
+                if let state = OutboxState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func outboxMessage(_ id: Int64) async throws -> OutboxMessage? {
+        try await writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.outbox(from:)) }
+    }
+
+    public func retryFailed(_ id: Int64, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            // Created anew for the outbox's maximum age, so the retried message gets the full back-off again.
+            try db.execute(sql: "UPDATE outbox SET state = 'QUEUED', attempts = 0, next_attempt_at = ?, created_at = ? WHERE id = ? AND state = 'FAILED'",
+                           arguments: [Column.time(now), Column.time(now), id])
+            return db.changesCount == 1
+        }
+    }
+
     // MARK: - Row mapping
 
     static func outboxArguments(_ m: OutboxMessage) throws -> StatementArguments {

@@ -81,4 +81,11 @@ extension SealdropDatabase: VerificationRepository {
             try db.execute(sql: "DELETE FROM verification_codes WHERE expires_at < ?", arguments: [Column.time(now)])
         }
     }
+
+    public func deleteAllVerifications() async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM verifications")
+            return db.changesCount
+        }
+    }
 }

@@ -112,6 +112,58 @@ enum SealdropMigrations {
                 CREATE INDEX outbox_tracking ON outbox(tracking_id);
                 """)
         }
+        migrator.registerMigration("0005-admin") { db in
+            try db.execute(sql: """
+                CREATE TABLE admin_accounts (
+                    name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    locked_until REAL,
+                    created_at REAL NOT NULL,
+                    last_login_at REAL
+                );
+                CREATE TABLE admin_sessions (
+                    token_hash BLOB PRIMARY KEY NOT NULL,
+                    account_name TEXT NOT NULL REFERENCES admin_accounts(name) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    last_seen_at REAL NOT NULL,
+                    authenticated_at REAL NOT NULL
+                );
+                CREATE TABLE admin_tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    token_hash BLOB NOT NULL UNIQUE,
+                    label TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    last_used_at REAL
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at_ms INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    old_value TEXT,
+                    new_value TEXT,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TABLE runtime_settings (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    json TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX transfers_by_created ON transfers(created_at);
+                """)
+        }
         return migrator
     }
 }

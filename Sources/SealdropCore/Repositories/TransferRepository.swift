@@ -77,6 +77,8 @@ public protocol VerificationRepository: Sendable {
     func touchVerification(tokenHash: [UInt8], at date: Date) async throws
     /// Deletes verifications and codes that can no longer be used.
     func deleteExpiredVerifications(maxValidBefore: Date, idleSince: Date, now: Date) async throws
+    /// Ends every sender verification (the admin's "reset all verifications"); returns how many.
+    func deleteAllVerifications() async throws -> Int
 }
 
 /// The persisted mail queue.
@@ -96,4 +98,9 @@ public protocol OutboxRepository: Sendable {
     func recentMessages(limit: Int) async throws -> [OutboxMessage]
     /// Number of queued messages.
     func queuedCount() async throws -> Int
+    /// Messages per state (QUEUED, SENT, FAILED).
+    func outboxCounts() async throws -> [OutboxState: Int]
+    func outboxMessage(_ id: Int64) async throws -> OutboxMessage?
+    /// Puts a FAILED message back into the queue, due now; false if it is not FAILED.
+    func retryFailed(_ id: Int64, now: Date) async throws -> Bool
 }

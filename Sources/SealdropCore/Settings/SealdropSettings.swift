@@ -19,8 +19,14 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var apiMinorVersion: Int = 15
     /// Whether plain-HTTP user requests are redirected to HTTPS.
     public var redirectHTTPToHTTPS: Bool = false
+    /// Whether plain-HTTP admin requests (9090) are redirected to the admin HTTPS listener (8080).
+    public var adminRedirectHTTPToHTTPS: Bool = false
     /// Origins allowed to frame the web pages (CSP `frame-ancestors`); empty: none may.
     public var frameAncestors: [String] = []
+    /// Client networks (CIDR) the admin listeners answer; everyone else gets 403.
+    public var adminAllowedNetworks: [String] = IPNetwork.defaultAdminNetworks
+    /// The mail relay administrators chose; empty values fall back to the configuration.
+    public var mail: MailServerSettings = MailServerSettings()
 
     public init() {}
 
@@ -38,13 +44,25 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         productKeys = try c.decodeIfPresent([String].self, forKey: .productKeys) ?? d.productKeys
         apiMinorVersion = try c.decodeIfPresent(Int.self, forKey: .apiMinorVersion) ?? d.apiMinorVersion
         redirectHTTPToHTTPS = try c.decodeIfPresent(Bool.self, forKey: .redirectHTTPToHTTPS) ?? d.redirectHTTPToHTTPS
+        adminRedirectHTTPToHTTPS = try c.decodeIfPresent(Bool.self, forKey: .adminRedirectHTTPToHTTPS) ?? d.adminRedirectHTTPToHTTPS
         frameAncestors = try c.decodeIfPresent([String].self, forKey: .frameAncestors) ?? d.frameAncestors
+        adminAllowedNetworks = try c.decodeIfPresent([String].self, forKey: .adminAllowedNetworks) ?? d.adminAllowedNetworks
+        mail = try c.decodeIfPresent(MailServerSettings.self, forKey: .mail) ?? d.mail
     }
 
     /// Problems that must stop the server from starting, each naming its key.
     public func validationErrors() -> [String] {
         var errors: [String] = []
         if !(1...365).contains(policy.maxRetentionDays) { errors.append("policy.maxRetentionDays must be between 1 and 365") }
+        if !(1...max(1, policy.maxRetentionDays)).contains(policy.defaultRetentionDays) {
+            errors.append("policy.defaultRetentionDays must be between 1 and the maximum retention")
+        }
+        if adminAllowedNetworks.isEmpty || adminAllowedNetworks.contains(where: { IPNetwork($0) == nil }) {
+            errors.append("adminAllowedNetworks must be one or more networks like 10.0.0.0/8 or ::1/128")
+        }
+        if !mail.relayURL.isEmpty, !(mail.relayURL.hasPrefix("capture:") || ["smtp", "smtp+starttls", "smtps"].contains(URLComponents(string: mail.relayURL)?.scheme?.lowercased() ?? "")) {
+            errors.append("mail.relayURL must be smtp://, smtp+starttls://, smtps://[user:pass@]host[:port] or capture:")
+        }
         if policy.maxTotalSize < 1 { errors.append("policy.maxTotalSize must be positive") }
         if policy.allowedPasswordModes.isEmpty { errors.append("policy.allowedPasswordModes must name at least one mode") }
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
@@ -65,6 +83,10 @@ public struct PolicySettings: Codable, Sendable, Equatable {
     /// Recipient patterns, same syntax; empty allows all.
     public var recipientPatterns: [String] = []
     public var maxRetentionDays: Int = 14
+    /// Retention a new transfer gets unless the sender picks a date; at most `maxRetentionDays`.
+    public var defaultRetentionDays: Int = 14
+    /// Whether recipients get a `checksums.csv` (SHA-256 per file) with ZIP downloads.
+    public var checksumsEnabled: Bool = true
     public var maxTotalSize: Int64 = 10 * 1024 * 1024 * 1024
     public var showFileNamesDefault: Bool = true
     public var showFileNamesChangeable: Bool = true
@@ -89,6 +111,8 @@ public struct PolicySettings: Codable, Sendable, Equatable {
         senderPatterns = try c.decodeIfPresent([String].self, forKey: .senderPatterns) ?? d.senderPatterns
         recipientPatterns = try c.decodeIfPresent([String].self, forKey: .recipientPatterns) ?? d.recipientPatterns
         maxRetentionDays = try c.decodeIfPresent(Int.self, forKey: .maxRetentionDays) ?? d.maxRetentionDays
+        defaultRetentionDays = try c.decodeIfPresent(Int.self, forKey: .defaultRetentionDays) ?? min(maxRetentionDays, d.defaultRetentionDays)
+        checksumsEnabled = try c.decodeIfPresent(Bool.self, forKey: .checksumsEnabled) ?? d.checksumsEnabled
         maxTotalSize = try c.decodeIfPresent(Int64.self, forKey: .maxTotalSize) ?? d.maxTotalSize
         showFileNamesDefault = try c.decodeIfPresent(Bool.self, forKey: .showFileNamesDefault) ?? d.showFileNamesDefault
         showFileNamesChangeable = try c.decodeIfPresent(Bool.self, forKey: .showFileNamesChangeable) ?? d.showFileNamesChangeable
@@ -218,6 +242,21 @@ public struct LegalSettings: Codable, Sendable, Equatable {
         termsLastChange = try c.decodeIfPresent(Date.self, forKey: .termsLastChange) ?? d.termsLastChange
         terms = try c.decodeIfPresent([Text].self, forKey: .terms) ?? d.terms
         imprint = try c.decodeIfPresent(Text.self, forKey: .imprint) ?? d.imprint
+    }
+}
+
+/// The relay administrators set in the admin interface; empty means the configured `SEALDROP_SMTP_URL`.
+public struct MailServerSettings: Codable, Sendable, Equatable {
+    /// `smtp://…`, `smtp+starttls://…`, `smtps://…` or `capture:`; may carry `user:password@`.
+    public var relayURL: String = ""
+
+    public init(relayURL: String = "") {
+        self.relayURL = relayURL
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        relayURL = try c.decodeIfPresent(String.self, forKey: .relayURL) ?? ""
     }
 }
 

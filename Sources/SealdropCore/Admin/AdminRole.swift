@@ -1,0 +1,52 @@
+/// The role of an administrator account (spec §2.0); each role is a fixed set of permissions.
+public enum AdminRole: String, Codable, Sendable, CaseIterable {
+    /// Everything.
+    case administrator
+    /// Everything except what could reveal transfer information (log view, outbox contents).
+    case configAdmin
+    /// System status and the transfer log, read-only.
+    case logAnalyst
+    /// Only QUICK activation codes.
+    case quickSupporter
+
+    /// What this role may do; every admin route names the permission it needs.
+    public var permissions: Set<AdminPermission> {
+        switch self {
+        case .administrator:
+            return Set(AdminPermission.allCases)
+        case .configAdmin:
+            return [.viewStatus, .viewStatistics, .editSettings, .viewAudit, .manageMail]
+        case .logAnalyst:
+            return [.viewStatus, .viewLog]
+        case .quickSupporter:
+            return [.createQuickCodes]
+        }
+    }
+
+    /// Whether this role may do `permission`.
+    public func allows(_ permission: AdminPermission) -> Bool { permissions.contains(permission) }
+}
+
+/// One thing an administrator may do; routes are guarded by exactly one of these.
+public enum AdminPermission: String, Codable, Sendable, CaseIterable {
+    /// System status: version, uptime, disk, queues, recent log lines.
+    case viewStatus
+    /// The transfer log and its details (reveals senders, recipients, file names).
+    case viewLog
+    /// Delete an active transfer from the log view.
+    case deleteTransfers
+    /// Monthly statistics (aggregates only).
+    case viewStatistics
+    /// Change run-time settings.
+    case editSettings
+    /// Mail server settings and the test mail.
+    case manageMail
+    /// Outbox contents: recipients, subjects, message previews (reveal transfers).
+    case viewOutbox
+    /// Administrator accounts and API tokens.
+    case manageAdmins
+    /// The audit log.
+    case viewAudit
+    /// QUICK activation codes.
+    case createQuickCodes
+}
