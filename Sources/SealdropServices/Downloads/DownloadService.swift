@@ -22,7 +22,7 @@ public struct DownloadService: Sendable {
     let transfers: any TransferRepository
     let outbox: any OutboxRepository
     let blobs: any BlobStore
-    let settings: SettingsStore
+    public let settings: SettingsStore
     let notifications: Notifications
     let kdf: KeyDerivationRunner
     let unlocked: UnlockCache

@@ -62,7 +62,7 @@ public struct TransferService: Sendable {
         let trackingId = TrackingID.random(at: date)
         let mode = p.allowedPasswordModes.first ?? .generated
         let settings = TransferSettings(
-            expirationDate: date.addingTimeInterval(TimeInterval(p.maxRetentionDays) * 86400),
+            expirationDate: date.addingTimeInterval(TimeInterval(min(p.defaultRetentionDays, p.maxRetentionDays)) * 86400),
             passwordMode: mode, senderLanguage: language, recipientLanguage: language,
             sendDownloadNotifications: p.sendDownloadNotificationsDefault, sendDownloadSummary: p.sendDownloadSummaryDefault,
             sendRecipientNotification: true, sendUploadSummary: p.sendUploadSummaryDefault,
@@ -360,6 +360,15 @@ public struct TransferService: Sendable {
         try? blobs.removeAll(trackingId: trackingId.rawValue)
         logger.info("transfer.revoked", metadata: ["tracking.id": "\(trackingId)"])
         return try await transferDetails(trackingId, by: sender)
+    }
+
+    /// Deletes an active transfer from the admin log view: files removed, metadata kept, nobody notified.
+    public func deleteByAdministrator(_ trackingId: TrackingID) async throws {
+        guard try await transfers.endTransfer(trackingId, state: .deletedByAdmin, mails: []) else {
+            throw SealdropError.conflict("Only active transfers can be deleted")
+        }
+        try? blobs.removeAll(trackingId: trackingId.rawValue)
+        logger.notice("transfer.deleted.by.admin", metadata: ["tracking.id": "\(trackingId)"])
     }
 
     // MARK: - Helpers
