@@ -1,10 +1,87 @@
-import Synchronization
+import Metrics
+import Prometheus
 
-/// Process-wide counters exposed on `/metrics` (bounded, label-free).
+/// The server's Prometheus metrics: swift-metrics instruments over a registry owned by this instance,
+/// rendered as text on the admin listeners' `/metrics`.
+///
+/// Each server has its own registry; nothing calls `MetricsSystem.bootstrap`, so tests can build many
+/// servers. Labels are bounded: `listener` is always `user`, `status` one of `1xx`…`5xx`; never a path.
+///
+/// Where the numbers come from:
+/// - `sealdrop_http_requests_total{listener,status}` and `sealdrop_http_request_duration_seconds{listener}`
+///   (a histogram): `RequestLogMiddleware`, once per user-listener request. The duration ends when the
+///   handler returns its response, so it includes a consumed upload body but not a streamed download body.
+/// - `sealdrop_upload_bytes_total`: `RequestLogMiddleware` counts PUT request bodies as the handler reads
+///   them. The only PUT routes on the user listeners are the two upload routes (API file content, web
+///   chunk), so these are the uploaded bytes, chunked or not; a body the handler refuses unread is not counted.
+/// - `sealdrop_download_bytes_total`: `RequestLogMiddleware` counts the body bytes written for 200/206 GET
+///   responses with `Content-Disposition: attachment` (file, ZIP, EML and checksum downloads), as they
+///   stream, so a download broken off counts what was sent.
+/// - `sealdrop_transfers_finalized_total`, `sealdrop_mail_failures_total`: `transferFinalized()` and
+///   `mailFailed()`; finalization and mail delivery live in SealdropServices and do not call them yet.
+/// - `sealdrop_outbox_queued`, `sealdrop_uptime_seconds`: set by ``render(outboxQueued:uptimeSeconds:)`` at scrape time.
 public final class ServerMetrics: Sendable {
-    let requests = Atomic<Int>(0)
-    let uploadedBytes = Atomic<Int>(0)
-    let downloadedBytes = Atomic<Int>(0)
+    let registry: PrometheusCollectorRegistry
+    /// Requests on the user listeners, by status class: index 0 is `1xx`, 4 is `5xx`.
+    let requests: [CoreMetrics.Counter]
+    let requestDuration: CoreMetrics.Timer
+    let uploadedBytes: CoreMetrics.Counter
+    let downloadedBytes: CoreMetrics.Counter
+    let transfersFinalized: CoreMetrics.Counter
+    let mailFailures: CoreMetrics.Counter
+    let outboxQueued: CoreMetrics.Gauge
+    let uptime: CoreMetrics.Gauge
 
-    public init() {}
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let listener = ("listener", "user")
+        self.registry = registry
+        self.requests = (1...5).map {
+            CoreMetrics.Counter(label: "sealdrop_http_requests_total", dimensions: [listener, ("status", "\($0)xx")], factory: factory)
+        }
+        self.requestDuration = CoreMetrics.Timer(label: "sealdrop_http_request_duration_seconds", dimensions: [listener], factory: factory)
+        self.uploadedBytes = CoreMetrics.Counter(label: "sealdrop_upload_bytes_total", factory: factory)
+        self.downloadedBytes = CoreMetrics.Counter(label: "sealdrop_download_bytes_total", factory: factory)
+        self.transfersFinalized = CoreMetrics.Counter(label: "sealdrop_transfers_finalized_total", factory: factory)
+        self.mailFailures = CoreMetrics.Counter(label: "sealdrop_mail_failures_total", factory: factory)
+        self.outboxQueued = CoreMetrics.Gauge(label: "sealdrop_outbox_queued", factory: factory)
+        self.uptime = CoreMetrics.Gauge(label: "sealdrop_uptime_seconds", factory: factory)
+    }
+
+    /// Counts one finished user-listener request under its status class and records how long it took.
+    public func recordRequest(status: Int, duration: Duration) {
+        // Codes outside 100...599 cannot be sent; clamping keeps the label set fixed regardless.
+        requests[min(max(status / 100, 1), 5) - 1].increment()
+        requestDuration.record(duration: duration)
+    }
+
+    /// Adds bytes of uploaded file content received.
+    public func addUploaded(_ bytes: Int) {
+        uploadedBytes.increment(by: bytes)
+    }
+
+    /// Adds bytes of download response bodies sent.
+    public func addDownloaded(_ bytes: Int) {
+        downloadedBytes.increment(by: bytes)
+    }
+
+    /// Counts one transfer session finalized (sent to its recipients).
+    public func transferFinalized() {
+        transfersFinalized.increment()
+    }
+
+    /// Counts one failed mail delivery attempt.
+    public func mailFailed() {
+        mailFailures.increment()
+    }
+
+    /// Sets the scrape-time gauges and returns every metric in the Prometheus text format (version 0.0.4).
+    public func render(outboxQueued queued: Int, uptimeSeconds: Int) -> String {
+        outboxQueued.record(queued)
+        uptime.record(uptimeSeconds)
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
 }

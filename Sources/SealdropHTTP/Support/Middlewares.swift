@@ -3,17 +3,29 @@ import Hummingbird
 import Logging
 import SealdropCore
 
-/// Logs one line per request: method, path without the query (which may carry a password), status, duration.
+/// Logs one line per request: method, path without the query (which may carry a password), status, duration;
+/// and feeds ``ServerMetrics``: status class and duration of every request, upload bytes as PUT bodies are
+/// read, download bytes as attachment bodies are written (see ``ServerMetrics`` for the exact rules).
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = SealdropRequestContext
     let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        metrics.requests.add(1, ordering: .relaxed)
+        var request = request
+        if request.method == .put {
+            request.body = RequestBody(asyncSequence: request.body.map { [metrics] buffer in
+                metrics.addUploaded(buffer.readableBytes)
+                return buffer
+            })
+        }
         do {
-            let response = try await next(request, context)
+            var response = try await next(request, context)
             log(request, context, status: response.status.code, start: start)
+            if request.method == .get, response.status == .ok || response.status == .partialContent,
+               response.headers[.contentDisposition]?.hasPrefix("attachment") == true {
+                response.body = countingDownloads(response.body)
+            }
             return response
         } catch {
             log(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, start: start)
@@ -23,6 +35,7 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        metrics.recordRequest(status: status, duration: elapsed)
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info("http.request", metadata: [
             "http.method": "\(request.method.rawValue)",
@@ -31,6 +44,17 @@ struct RequestLogMiddleware: RouterMiddleware {
             "duration.ms": "\(Int(ms))",
             "client.ip": "\(context.clientIP ?? "-")",
         ])
+    }
+
+    /// The same body, same length, counting each buffer into the download bytes as it is written.
+    func countingDownloads(_ body: ResponseBody) -> ResponseBody {
+        let metrics = metrics
+        return ResponseBody(contentLength: body.contentLength) { writer in
+            try await body.write(writer.map { buffer in
+                metrics.addDownloaded(buffer.readableBytes)
+                return buffer
+            })
+        }
     }
 }
 
@@ -88,9 +112,11 @@ struct HTTPSRedirectResponder<Base: HTTPResponder>: HTTPResponder where Base.Con
     let base: Base
     let settings: SettingsStore
     let httpsPort: Int?
+    /// Which setting switches the redirect on (user or admin listener).
+    var enabled: @Sendable (SealdropSettings) -> Bool = { $0.redirectHTTPToHTTPS }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        guard settings.current.redirectHTTPToHTTPS, let httpsPort else { return try await base.respond(to: request, context: context) }
+        guard enabled(settings.current), let httpsPort else { return try await base.respond(to: request, context: context) }
         let raw = request.head.authority ?? "localhost"
         // Only host-name characters may reach the Location header.
         let authority = raw.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) }) ? raw : "localhost"
