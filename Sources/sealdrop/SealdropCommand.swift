@@ -4,7 +4,9 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import SealdropCore
 import SealdropHTTP
+import SealdropServices
 
 /// The `sealdrop` command line: the operational contract of DESIGN §6.
 @main
@@ -12,7 +14,7 @@ struct SealdropCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sealdrop",
         abstract: "Secure file and message transfer server, compatible with the Cryptshare REST API.",
-        subcommands: [Serve.self, Config.self, Version.self]
+        subcommands: [Serve.self, Admin.self, Audit.self, Config.self, Version.self]
     )
 }
 
@@ -72,6 +74,92 @@ struct Config: AsyncParsableCommand {
             } catch let error as ConfigurationError {
                 FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
                 throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// Loads the configuration and builds the server's services without starting any listener.
+func buildServer(config: String?, dev: Bool) throws -> SealdropServer {
+    do {
+        let configuration = try ServerConfiguration.load(environment: ProcessInfo.processInfo.environment, configFile: config, dev: dev)
+        var logger = Logger(label: "sealdrop")
+        logger.logLevel = .warning
+        return try SealdropServer.build(configuration: configuration, logger: logger)
+    } catch let error as ConfigurationError {
+        FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+/// `sealdrop admin create-user NAME --role ROLE [--password-stdin]`.
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Administrator accounts.", subcommands: [CreateUser.self])
+
+    /// Creates an administrator account in the server's database (the server may be running).
+    struct CreateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-user",
+            abstract: "Create an administrator account.",
+            discussion: "Roles: administrator, config-admin, log-analyst, quick-supporter. The password is read from standard input with --password-stdin, otherwise asked for without echo."
+        )
+
+        @Argument(help: "Login name (letters, digits, . _ @ -).") var name: String
+        @Option(help: "administrator, config-admin, log-analyst or quick-supporter.") var role: String
+        @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+        @Option(help: "JSON configuration file.") var config: String?
+        @Flag(help: "Use the development defaults (./sealdrop-data).") var dev = false
+
+        func run() async throws {
+            guard let role = Self.role(role) else {
+                FileHandle.standardError.write(Data("sealdrop: --role must be administrator, config-admin, log-analyst or quick-supporter\n".utf8))
+                throw ExitCode(2)
+            }
+            let password: String
+            if passwordStdin {
+                password = readLine(strippingNewline: true) ?? ""
+            } else if isatty(0) == 1, let entered = getpass("Password for \(name): ") {
+                password = String(cString: entered)
+            } else {
+                FileHandle.standardError.write(Data("sealdrop: no terminal to ask for the password; use --password-stdin\n".utf8))
+                throw ExitCode(2)
+            }
+            let server = try buildServer(config: config, dev: dev)
+            do {
+                try await server.accounts.create(name: name, role: role, password: password, by: "cli")
+                print("created administrator \(name) (\(role.rawValue))")
+            } catch AdminError.invalid(let problems) {
+                for problem in problems { FileHandle.standardError.write(Data("sealdrop: \(problem.field): \(problem.message)\n".utf8)) }
+                throw ExitCode(1)
+            }
+        }
+
+        static func role(_ text: String) -> AdminRole? {
+            let key = text.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
+            return AdminRole.allCases.first { $0.rawValue.lowercased() == key }
+        }
+    }
+}
+
+/// `sealdrop audit verify`.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The administrative audit log.", subcommands: [Verify.self])
+
+    /// Walks the hash chain and reports the first broken link; exit status 1 when there is one.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check that no audit row was edited or deleted.")
+
+        @Option(help: "JSON configuration file.") var config: String?
+        @Flag(help: "Use the development defaults (./sealdrop-data).") var dev = false
+
+        func run() async throws {
+            let server = try buildServer(config: config, dev: dev)
+            switch try await server.audit.verify() {
+            case .intact(let count):
+                print("audit log intact: \(count) rows, every link verified")
+            case .broken(let id, let reason):
+                print("audit log BROKEN at row \(id): \(reason)")
+                throw ExitCode(1)
             }
         }
     }

@@ -128,7 +128,8 @@ struct RecipientController {
         }
         let selected = chosen
         let language = try context.apiInfo().language
-        let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums, language: language, downloads: downloads,
+        let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums && downloads.settings.current.policy.checksumsEnabled,
+                                   language: language, downloads: downloads,
                                    budget: budget)
         return stream.response()
     }

@@ -3,17 +3,22 @@ import Hummingbird
 import SealdropCore
 import SealdropStore
 
-/// The admin listeners' routes for now: liveness/readiness and Prometheus metrics.
-///
-/// Routes: `GET /health`, `GET /metrics`. The user API is never served here.
+/// The admin listeners' routes: the admin pages, the admin JSON API, liveness/readiness and Prometheus
+/// metrics, all behind the admin network allow-list. The user API and pages are never served here.
 struct AdminRoutes {
     let database: SealdropDatabase
     let metrics: ServerMetrics
     let startedAt: Date
+    /// The admin interface itself; nil serves only health and metrics.
+    let surface: AdminSurface?
 
     func router() -> Router<SealdropRequestContext> {
         let router = Router(context: SealdropRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
+        if let surface {
+            router.add(middleware: AdminErrorMiddleware(pages: surface.pages))
+            router.add(middleware: AdminAuthMiddleware(accounts: surface.accounts, settings: surface.settings))
+        }
         router.get("health") { _, _ in
             let ready = (try? await database.queuedCount()) != nil
             var headers = HTTPFields()
@@ -24,16 +29,18 @@ struct AdminRoutes {
         }
         router.get("metrics") { _, _ in
             let queued = (try? await database.queuedCount()) ?? -1
-            var text = ""
-            text += "# HELP sealdrop_http_requests_total HTTP requests received on the user listeners.\n# TYPE sealdrop_http_requests_total counter\n"
-            text += "sealdrop_http_requests_total \(metrics.requests.load(ordering: .relaxed))\n"
-            text += "# HELP sealdrop_outbox_queued Mail messages waiting for delivery.\n# TYPE sealdrop_outbox_queued gauge\n"
-            text += "sealdrop_outbox_queued \(queued)\n"
-            text += "# HELP sealdrop_uptime_seconds Seconds since the server started.\n# TYPE sealdrop_uptime_seconds gauge\n"
-            text += "sealdrop_uptime_seconds \(Int(Date().timeIntervalSince(startedAt)))\n"
+            let text = metrics.render(outboxQueued: queued, uptimeSeconds: Int(Date().timeIntervalSince(startedAt)))
             var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4"
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        if let surface {
+            AdminSessionController(surface: surface).addRoutes(to: router)
+            AdminLogController(surface: surface).addRoutes(to: router)
+            AdminSettingsController(surface: surface).addRoutes(to: router)
+            AdminAccountsController(surface: surface).addRoutes(to: router)
+            AdminAPIController(surface: surface).addRoutes(to: router)
+            surface.staticFiles.addRoutes(to: router)
         }
         return router
     }

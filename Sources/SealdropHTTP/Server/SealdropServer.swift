@@ -27,6 +27,11 @@ public struct SealdropServer: Sendable {
     /// The scrypt threads; first in the service group, so they stop after the listeners drained.
     let kdf: KeyDerivationRunner
     let web: WebSurface
+    /// The admin interface's services and pages.
+    let admin: AdminSurface
+    public var accounts: AdminAccounts { admin.accounts }
+    public var audit: AuditLog { admin.audit }
+    public var runtimeSettings: RuntimeSettings { admin.runtime }
     let logger: Logger
 
     /// Opens the data dir, database (migrated) and server key, and wires the services.
@@ -56,15 +61,20 @@ public struct SealdropServer: Sendable {
         var outboxConfiguration = OutboxService.Configuration()
         outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
         outboxConfiguration.maxAge = configuration.outboxMaxAgeHours * 3600
-        let transport: any MailTransport
-        if configuration.smtpURL.hasPrefix("capture:") {
-            transport = try CaptureMailTransport(directory: data + "/mail")
-        } else {
-            let smtp = try SMTPMailTransport.configuration(url: configuration.smtpURL, trustCA: configuration.trustCAPath, ehloName: host)
-            transport = SMTPMailTransport(configuration: smtp, logger: logger)
-        }
+        let transport = SwitchingMailTransport(configuredURL: configuration.smtpURL, pinned: configuration.smtpURLPinned, settings: settings,
+                                               dataDirectory: data, trustCA: configuration.trustCAPath, ehloName: host, logger: logger)
+        _ = try transport.transport()
         let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
                                         kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
+        let audit = AuditLog(repository: database)
+        let accounts = AdminAccounts(repository: database, audit: audit,
+                                     hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
+        let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, pinnedJSON: configuration.pinnedSettingsJSON, logger: logger)
+        let metrics = ServerMetrics()
+        let staticFiles = try StaticFiles()
+        let admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
+                                 database: database, transfers: transfers, metrics: metrics, configuration: configuration, mail: transport,
+                                 logLines: RecentLogLines.shared, staticFiles: staticFiles, startedAt: Date())
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger),
@@ -74,8 +84,8 @@ public struct SealdropServer: Sendable {
             outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
-            notifications: notifications, metrics: ServerMetrics(), kdf: kdf,
-            web: try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers)), logger: logger
+            notifications: notifications, metrics: metrics, kdf: kdf,
+            web: try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers)), admin: admin, logger: logger
         )
     }
 
@@ -119,12 +129,14 @@ public struct SealdropServer: Sendable {
 
     /// The router of the admin listeners.
     public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
-        AdminRoutes(database: database, metrics: metrics, startedAt: startedAt).router()
+        AdminRoutes(database: database, metrics: metrics, startedAt: admin.startedAt, surface: admin).router()
     }
 
     /// Recovers after a crash, then runs every listener and background service until SIGTERM/SIGINT.
     public func run() async throws {
         _ = try await cleanup.recoverAfterStart()
+        try await admin.runtime.loadPersisted()
+        try await bootstrapAdministrator()
         let user = userRouter().buildResponder()
         let admin = adminRouter().buildResponder()
         let c = configuration
@@ -157,8 +169,11 @@ public struct SealdropServer: Sendable {
                 configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
         }
         if case .on(let host, let port) = c.adminHTTP {
+            var adminHTTPSPort: Int?
+            if case .on(_, let port) = c.adminHTTPS { adminHTTPSPort = port }
+            let responder = HTTPSRedirectResponder(base: admin, settings: settings, httpsPort: adminHTTPSPort, enabled: { $0.adminRedirectHTTPToHTTPS })
             services.append(ListenerService(name: "admin HTTP", variable: "SEALDROP_ADMIN_HTTP", address: c.adminHTTP, application: Application(
-                responder: admin, server: .http1(configuration: http1),
+                responder: responder, server: .http1(configuration: http1),
                 configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
         }
         services.append(outbox)
@@ -167,6 +182,22 @@ public struct SealdropServer: Sendable {
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("server.starting", metadata: ["data.dir": "\(c.dataDirectory)", "base.url": "\(c.baseURL)"])
         try await group.run()
+    }
+}
+
+extension SealdropServer {
+    /// First start: creates the `admin` account, with `SEALDROP_ADMIN_PASSWORD` or a one-time password
+    /// printed once to standard error (never logged).
+    func bootstrapAdministrator() async throws {
+        guard let created = try await admin.accounts.bootstrap(password: configuration.adminPassword) else { return }
+        if let password = created.generatedPassword {
+            FileHandle.standardError.write(Data("""
+                sealdrop: created administrator "\(created.name)" with the one-time password: \(password)
+                sealdrop: sign in on the admin listener and change it under Administrators; it is not shown again.
+
+                """.utf8))
+        }
+        logger.notice("admin.bootstrap", metadata: ["admin.name": "\(created.name)", "password.source": "\(created.generatedPassword == nil ? "SEALDROP_ADMIN_PASSWORD" : "generated")"])
     }
 }
 

@@ -51,6 +51,12 @@ public struct ServerConfiguration: Sendable {
     public var requestHeaderTimeout: Double = 30
     /// Seconds in which a client must send at least 1 KiB of a request body while the server waits for it (0: no limit).
     public var requestBodyTimeout: Double = 60
+    /// The configuration file's `settings` object as JSON text: these keys are read-only in the admin interface.
+    public var pinnedSettingsJSON: String?
+    /// Whether `SEALDROP_SMTP_URL` or the file's `smtpURL` chose the relay (then the admin setting is read-only).
+    public var smtpURLPinned = false
+    /// bcrypt cost of administrator passwords (4–16); tests lower it through the config file.
+    public var adminBcryptCost: Int = 12
 
     /// The file shape: every member optional.
     struct File: Decodable {
@@ -74,6 +80,7 @@ public struct ServerConfiguration: Sendable {
         var outboxMaxAgeHours: Double?
         var requestHeaderTimeout: Double?
         var requestBodyTimeout: Double?
+        var adminBcryptCost: Int?
     }
 
     /// Loads and validates; the error names the key and the problem in one line.
@@ -163,6 +170,15 @@ public struct ServerConfiguration: Sendable {
             logLevel: level, logFormat: format, settings: settings, passwordWrap: wrap, outboxFirstRetrySeconds: firstRetry
         )
         configuration.outboxMaxAgeHours = maxAge
+        configuration.smtpURLPinned = environment["SEALDROP_SMTP_URL"].map { !$0.isEmpty } ?? false || file.smtpURL != nil
+        if let configFile, let data = FileManager.default.contents(atPath: configFile),
+           let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let pinned = object["settings"] as? [String: Any],
+           let text = try? JSONSerialization.data(withJSONObject: pinned, options: [.sortedKeys]) {
+            configuration.pinnedSettingsJSON = String(decoding: text, as: UTF8.self)
+        }
+        let cost = file.adminBcryptCost ?? 12
+        guard (4...16).contains(cost) else { throw ConfigurationError(key: "adminBcryptCost", problem: "must be between 4 and 16") }
+        configuration.adminBcryptCost = cost
         for (key, fileValue, fallback, path) in [("SEALDROP_REQUEST_HEADER_TIMEOUT", file.requestHeaderTimeout, 30.0, \ServerConfiguration.requestHeaderTimeout),
                                                  ("SEALDROP_REQUEST_BODY_TIMEOUT", file.requestBodyTimeout, 60.0, \ServerConfiguration.requestBodyTimeout)] {
             let seconds: Double

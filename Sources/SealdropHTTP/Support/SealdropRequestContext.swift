@@ -8,11 +8,14 @@ public struct SealdropRequestContext: RequestContext, RemoteAddressRequestContex
     public let remoteAddress: SocketAddress?
     /// Set by `APIConventionsMiddleware` for `/api` routes that need the standard headers.
     public var api: APIRequestInfo?
+    /// Set by `AdminAuthMiddleware` on the admin listeners once a session or API token is recognised.
+    var admin: AdminPrincipal?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
         self.api = nil
+        self.admin = nil
     }
 
     /// JSON bodies are small; file content is streamed and never collected.

@@ -16,9 +16,10 @@ struct WebPages: Sendable {
     let strings: [String: [String: String]]
     let settings: SettingsStore
 
-    init(settings: SettingsStore) throws {
-        guard let directory = Bundle.module.url(forResource: "web", withExtension: nil, subdirectory: "Resources")?.path else {
-            throw SealdropError.notFound("The web templates")
+    /// Loads the templates and strings of `Resources/<folder>` (`web` for the user pages, `admin` for the admin pages).
+    init(settings: SettingsStore, folder: String = "web") throws {
+        guard let directory = Bundle.module.url(forResource: folder, withExtension: nil, subdirectory: "Resources")?.path else {
+            throw SealdropError.notFound("The \(folder) templates")
         }
         var library = MustacheLibrary()
         var strings: [String: [String: String]] = [:]

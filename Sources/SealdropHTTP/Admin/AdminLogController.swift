@@ -1,0 +1,195 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+import SealdropServices
+
+/// The transfer log, transfer details and deletion, statistics, the outbox and the audit log.
+struct AdminLogController: Sendable {
+    let surface: AdminSurface
+    static let pageSize = 50
+
+    func addRoutes(to router: Router<SealdropRequestContext>) {
+        router.get("admin/log", use: log)
+        router.get("admin/log/:trackingId", use: transfer)
+        router.post("admin/log/:trackingId/delete", use: delete)
+        router.get("admin/statistics", use: statistics)
+        router.get("admin/outbox", use: outbox)
+        router.get("admin/outbox/:id", use: outboxMessage)
+        router.post("admin/outbox/:id/retry", use: retry)
+        router.get("admin/audit", use: audit)
+    }
+
+    static func filter(_ request: Request) -> TransferLogFilter {
+        let q = request.uri.queryParameters
+        func value(_ key: Substring) -> String? { q[key].map { String($0.prefix(200)) } }
+        return TransferLogFilter(sender: value("sender"), trackingId: value("trackingId"), transferId: value("transferId"),
+                                 recipient: value("recipient"), fileName: value("fileName"), senderIP: value("ip"))
+    }
+
+    @Sendable func log(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.viewLog)
+        let filter = Self.filter(request)
+        let page = max(0, min(10_000, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 0))
+        let rows = try await surface.database.transferLog(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize)
+        var query = request.uri.queryParameters.filter { $0.key != "page" && $0.key != "lang" }
+            .map { "\($0.key)=\(WebPages.queryEscape(String($0.value)))" }.joined(separator: "&")
+        if !query.isEmpty { query += "&" }
+        return surface.render("log", request, admin, [
+            "filter": ["sender": filter.sender ?? "", "trackingId": filter.trackingId ?? "", "transferId": filter.transferId ?? "",
+                       "recipient": filter.recipient ?? "", "fileName": filter.fileName ?? "", "ip": filter.senderIP ?? ""],
+            "rows": rows.prefix(Self.pageSize).map(Self.row),
+            "empty": rows.isEmpty,
+            "previous": page > 0 ? "/admin/log?\(query)page=\(page - 1)" : false,
+            "next": rows.count > Self.pageSize ? "/admin/log?\(query)page=\(page + 1)" : false,
+        ])
+    }
+
+    static func row(_ row: TransferLogRow) -> [String: Any] {
+        [
+            "trackingId": row.trackingId, "sender": row.senderEmail, "ip": row.senderIP ?? "", "state": row.state.rawValue,
+            "active": row.state == .active, "created": APIDate.format(row.createdAt), "expires": APIDate.format(row.expiresAt),
+            "recipients": row.recipientCount, "files": row.fileCount, "size": DisplayFormat.size(row.totalSize, language: "en"),
+            "notificationFailed": row.notificationFailed,
+        ]
+    }
+
+    @Sendable func transfer(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.viewLog)
+        let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
+        var values = details.values
+        values["canDelete"] = admin.role.allows(.deleteTransfers) && details.transfer.state == .active
+        return surface.render("transfer", request, admin, values)
+    }
+
+    @Sendable func delete(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try AdminSurface.formPrincipal(context, form, .deleteTransfers, sensitive: true, accounts: surface.accounts)
+        let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
+        try await surface.transfers.deleteByAdministrator(details.transfer.trackingId)
+        try await surface.audit.record(actor: admin.actor, action: "transfer.delete", target: details.transfer.trackingId.rawValue,
+                                       old: details.transfer.state.rawValue, new: TransferState.deletedByAdmin.rawValue)
+        return AdminSurface.redirect("/admin/log/\(details.transfer.trackingId.rawValue)?notice=deleted")
+    }
+
+    @Sendable func statistics(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.viewStatistics)
+        let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
+        let months = try await surface.database.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
+        return surface.render("statistics", request, admin, StatisticsChart(months: months).values)
+    }
+
+    @Sendable func outbox(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.viewOutbox)
+        let messages = try await surface.database.recentMessages(limit: 200)
+        let counts = try await surface.database.outboxCounts()
+        return surface.render("outbox", request, admin, [
+            "queued": counts[.queued] ?? 0, "sent": counts[.sent] ?? 0, "failed": counts[.failed] ?? 0, "capture": surface.mail.isCapture,
+            "messages": messages.map { m -> [String: Any] in
+                ["id": m.id ?? 0, "kind": m.kind, "to": m.envelopeTo.joined(separator: ", "), "subject": m.subject, "state": m.state.rawValue,
+                 "isFailed": m.state == .failed, "attempts": m.attempts, "created": APIDate.format(m.createdAt), "lastError": m.lastError ?? "",
+                 "hasBody": !m.message.isEmpty]
+            },
+        ])
+    }
+
+    @Sendable func outboxMessage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.viewOutbox)
+        guard let id = context.parameters.get("id").flatMap(Int64.init), let message = try await surface.database.outboxMessage(id) else {
+            throw AdminError.notFound("The message")
+        }
+        // The preview shows the stored message as text; sent messages no longer keep their body.
+        return surface.render("outbox-message", request, admin, [
+            "id": id, "subject": message.subject, "to": message.envelopeTo.joined(separator: ", "), "state": message.state.rawValue,
+            "source": String(decoding: message.message.prefix(256 * 1024), as: UTF8.self), "hasBody": !message.message.isEmpty,
+            "lastError": message.lastError ?? "",
+        ])
+    }
+
+    @Sendable func retry(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try AdminSurface.formPrincipal(context, form, .viewOutbox, accounts: surface.accounts)
+        guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.database.retryFailed(id, now: Date()) else {
+            throw AdminError.conflict("Only failed messages can be sent again.")
+        }
+        try await surface.audit.record(actor: admin.actor, action: "outbox.retry", target: String(id))
+        return AdminSurface.redirect("/admin/outbox?notice=retried")
+    }
+
+    @Sendable func audit(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.viewAudit)
+        let entries = try await surface.database.recentAuditEntries(limit: 300)
+        return surface.render("audit", request, admin, [
+            "entries": entries.map { e -> [String: Any] in
+                ["id": e.id, "at": APIDate.format(e.at), "actor": e.actor, "action": e.action, "target": e.target,
+                 "old": e.oldValue ?? "", "new": e.newValue ?? "", "hash": String(e.hash.prefix(12))]
+            },
+        ])
+    }
+}
+
+/// A transfer with its recipients, their download state and files, for the log details.
+struct TransferLogDetails: Sendable {
+    let transfer: TransferRecord
+    let files: [FileRecord]
+    let recipients: [RecipientRecord]
+    let downloads: [DownloadEvent]
+
+    static func load(_ raw: String?, _ surface: AdminSurface) async throws -> TransferLogDetails {
+        guard let raw, let id = TrackingID(rawValue: raw), let transfer = try await surface.database.transfer(id) else {
+            throw AdminError.notFound("The transfer")
+        }
+        return TransferLogDetails(transfer: transfer, files: try await surface.database.files(of: id),
+                                  recipients: try await surface.database.recipients(of: id), downloads: try await surface.database.downloads(of: id))
+    }
+
+    var values: [String: Any] {
+        [
+            "trackingId": transfer.trackingId.rawValue, "sender": transfer.senderEmail.description, "ip": transfer.senderIP ?? "",
+            "state": transfer.state.rawValue, "created": APIDate.format(transfer.createdAt),
+            "finalized": transfer.finalizedAt.map { APIDate.format($0) } ?? "", "expires": APIDate.format(transfer.settings.expirationDate),
+            "passwordMode": transfer.settings.passwordMode.rawValue,
+            "files": files.map { ["name": $0.fileName, "id": $0.fileId.rawValue, "size": DisplayFormat.size($0.size, language: "en"),
+                                  "checksum": $0.checksum ?? "", "state": $0.state.rawValue] },
+            "recipients": recipients.map { r -> [String: Any] in
+                let mine = downloads.filter { $0.transferId == r.transferId }
+                return ["email": r.email.description, "kind": r.kind.rawValue, "transferId": r.transferId.rawValue,
+                        "downloads": mine.count, "lastDownload": mine.map(\.date).max().map { APIDate.format($0) } ?? "",
+                        "downloaded": !mine.isEmpty, "locked": r.lockedUntil.map { $0 > Date() } ?? false,
+                        "failedAttempts": r.failedAttempts, "notificationFailed": r.notificationFailed]
+            },
+        ]
+    }
+}
+
+/// Monthly statistics drawn as inline SVG bars (no script, no inline style).
+struct StatisticsChart: Sendable {
+    let months: [MonthlyStatistics]
+
+    static func startOfMonth(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+    }
+
+    var values: [String: Any] {
+        let maxTransfers = max(1, months.map(\.transfers).max() ?? 1)
+        let maxBytes = max(1, months.map(\.bytes).max() ?? 1)
+        let width = 48
+        return [
+            "empty": months.isEmpty,
+            "chartWidth": max(1, months.count) * width + 20,
+            "transferBars": months.enumerated().map { i, m -> [String: Any] in
+                let h = Int(Double(m.transfers) / Double(maxTransfers) * 160)
+                return ["x": 10 + i * width, "y": 180 - h, "height": h, "width": width - 12, "label": m.month, "labelX": 10 + i * width + (width - 12) / 2,
+                        "value": m.transfers]
+            },
+            "volumeBars": months.enumerated().map { i, m -> [String: Any] in
+                let h = Int(Double(m.bytes) / Double(maxBytes) * 160)
+                return ["x": 10 + i * width, "y": 180 - h, "height": h, "width": width - 12, "label": m.month, "labelX": 10 + i * width + (width - 12) / 2,
+                        "value": DisplayFormat.size(m.bytes, language: "en")]
+            },
+            "months": months.map { ["month": $0.month, "transfers": $0.transfers, "volume": DisplayFormat.size($0.bytes, language: "en"),
+                                    "senders": $0.distinctSenders, "recipients": $0.distinctRecipients] },
+        ]
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+import SealdropServices
+
+/// Login, logout, re-authentication, the status page and the QUICK page.
+struct AdminSessionController: Sendable {
+    let surface: AdminSurface
+
+    func addRoutes(to router: Router<SealdropRequestContext>) {
+        router.get("/") { _, _ in AdminSurface.redirect("/admin") }
+        router.get("login", use: loginPage)
+        router.post("login", use: login)
+        router.post("logout", use: logout)
+        router.get("admin", use: status)
+        router.get("admin/reauth", use: reauthPage)
+        router.post("admin/reauth", use: reauth)
+        router.get("admin/quick", use: quick)
+    }
+
+    @Sendable func loginPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        if let admin = context.admin { return AdminSurface.redirect(AdminSurface.home(for: admin.role)) }
+        let csrf = CSRF.token(for: request)
+        return surface.render("login", request, nil, ["next": AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init)),
+                                                     "loginCsrf": csrf.token], cookies: csrf.setCookie.map { [$0] } ?? [])
+    }
+
+    @Sendable func login(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let next = AdminSurface.safeNext(form["next"])
+        guard CSRF.isValid(request, submitted: form["csrf"]) else { throw AdminError.staleForm }
+        let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        do {
+            let result = try await surface.accounts.login(name: name, password: form["password"] ?? "", from: context.clientIP)
+            let target = next == "/admin" ? AdminSurface.home(for: result.account.role) : next
+            return AdminSurface.redirect(target, cookies: [WebCookies.make(AdminAuthMiddleware.cookie, result.cookie)])
+        } catch let error as AdminError {
+            let (status, _, message, _) = AdminErrorMiddleware.map(error)
+            let csrf = CSRF.token(for: request)
+            return surface.render("login", request, nil, status: status, ["next": next, "name": name, "error": message, "loginCsrf": csrf.token])
+        }
+    }
+
+    @Sendable func logout(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try context.principal()
+        if let session = admin.session {
+            guard let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+        }
+        if let cookie = admin.cookie { try await surface.accounts.logout(cookie: cookie) }
+        return AdminSurface.redirect("/login?notice=signedOut", cookies: [WebCookies.delete(AdminAuthMiddleware.cookie)])
+    }
+
+    @Sendable func reauthPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal()
+        return surface.render("reauth", request, admin, ["next": AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init))])
+    }
+
+    @Sendable func reauth(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try context.principal()
+        guard let session = admin.session, let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+        let next = AdminSurface.safeNext(form["next"])
+        do {
+            _ = try await surface.accounts.reauthenticate(session, password: form["password"] ?? "")
+            return AdminSurface.redirect(next)
+        } catch let error as AdminError {
+            if case .accountLocked = error, let cookie = admin.cookie { try await surface.accounts.logout(cookie: cookie) }
+            let (status, _, message, _) = AdminErrorMiddleware.map(error)
+            return surface.render("reauth", request, admin, status: status, ["next": next, "error": message])
+        }
+    }
+
+    @Sendable func status(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal()
+        guard admin.role.allows(.viewStatus) else { return AdminSurface.redirect(AdminSurface.home(for: admin.role)) }
+        let report = try await StatusReport.collect(surface)
+        var values = report.values
+        values["logLines"] = surface.logLines.recent(40)
+        return surface.render("status", request, admin, values)
+    }
+
+    @Sendable func quick(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let admin = try context.principal(.createQuickCodes)
+        return surface.render("quick", request, admin)
+    }
+}
+
+/// The figures of the status page and `GET /admin/api/status`.
+struct StatusReport: Sendable {
+    var version: String
+    var uptimeSeconds: Int
+    var dataDirectory: String
+    var freeBytes: Int64?
+    var totalBytes: Int64?
+    var outboxQueued: Int
+    var outboxFailed: Int
+    var outboxSent: Int
+    var mailRelay: String
+    var updateStatus: String
+
+    static func collect(_ surface: AdminSurface) async throws -> StatusReport {
+        let counts = try await surface.database.outboxCounts()
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: surface.configuration.dataDirectory)
+        return StatusReport(
+            version: SealdropVersion.current, uptimeSeconds: Int(Date().timeIntervalSince(surface.startedAt)),
+            dataDirectory: surface.configuration.dataDirectory,
+            freeBytes: (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, totalBytes: (attributes?[.systemSize] as? NSNumber)?.int64Value,
+            outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0, outboxSent: counts[.sent] ?? 0,
+            mailRelay: SMTPMailTransport.redacted(surface.mail.effectiveURL), updateStatus: "not checked yet")
+    }
+
+    var values: [String: Any] {
+        var values: [String: Any] = [
+            "version": version, "uptime": Self.duration(uptimeSeconds), "dataDirectory": dataDirectory,
+            "outboxQueued": outboxQueued, "outboxFailed": outboxFailed, "outboxSent": outboxSent, "mailRelay": mailRelay,
+            "updateStatus": updateStatus,
+        ]
+        if let freeBytes, let totalBytes, totalBytes > 0 {
+            values["free"] = DisplayFormat.size(freeBytes, language: "en")
+            values["total"] = DisplayFormat.size(totalBytes, language: "en")
+            values["freePercent"] = Int(Double(freeBytes) / Double(totalBytes) * 100)
+            values["lowSpace"] = Double(freeBytes) / Double(totalBytes) < 0.1
+        }
+        return values
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        let d = seconds / 86400, h = seconds % 86400 / 3600, m = seconds % 3600 / 60
+        return d > 0 ? "\(d) d \(h) h \(m) min" : h > 0 ? "\(h) h \(m) min" : "\(m) min \(seconds % 60) s"
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+import SealdropServices
+
+/// The settings pages: one generic form per section, the mail server with a test mail, legal texts,
+/// and "reset all verifications". Every save applies at once and is audited by `RuntimeSettings`.
+struct AdminSettingsController: Sendable {
+    let surface: AdminSurface
+
+    func addRoutes(to router: Router<SealdropRequestContext>) {
+        router.get("admin/settings/:section", use: page)
+        router.post("admin/settings/:section", use: save)
+        router.post("admin/mail/test", use: testMail)
+        router.post("admin/verification/reset", use: resetVerifications)
+    }
+
+    static func section(_ context: SealdropRequestContext) throws -> SettingsSection {
+        guard let id = context.parameters.get("section"), let section = SettingsSection.named(id) else { throw AdminError.notFound("The settings page") }
+        return section
+    }
+
+    @Sendable func page(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let section = try Self.section(context)
+        let admin = try context.principal(section.permission)
+        return try render(section, request, admin, form: nil, problems: [])
+    }
+
+    /// The form of `section`, with submitted values and problems when a save failed.
+    func render(_ section: SettingsSection, _ request: Request, _ admin: AdminPrincipal, form: [String: String]?, problems: [FieldProblem],
+                extra: [String: Any] = [:]) throws -> Response {
+        let language = WebPages.language(of: request)
+        let strings = surface.pages.strings[language] ?? [:]
+        let current = try SettingsSection.formValues(surface.settings.current)
+        var values = extra
+        values["section"] = section.id
+        values["title"] = strings["nav.\(section.id)"] ?? section.id
+        values["intro"] = strings["intro.\(section.id)"]
+        values["problems"] = problems.map { ["field": strings["field.\($0.field)"] ?? $0.field, "message": $0.message] }
+        values["fields"] = section.fields.map { field -> [String: Any] in
+            // Mustache treats an empty string as true: optional texts are left out instead.
+            var item: [String: Any] = [
+                "key": field.key, "id": "f-" + field.key.replacingOccurrences(of: ".", with: "-"),
+                "label": strings["field.\(field.key)"] ?? field.key, "pinned": surface.runtime.isPinned(field.key),
+            ]
+            if let help = strings["help.\(field.key)"] { item["help"] = help }
+            if let error = problems.first(where: { $0.field == field.key })?.message { item["error"] = error }
+            let shown: Any = form.map { f -> Any in
+                if case .flag = field.kind { return f[field.key] == "on" }
+                return f[field.key] ?? ""
+            } ?? current[field.key] ?? ""
+            switch field.kind {
+            case .flag: item["isFlag"] = true; item["checked"] = (shown as? Bool) ?? false
+            case .lines, .clientIds: item["isLines"] = true; item["value"] = shown
+            case .choice(let options):
+                item["isChoice"] = true
+                item["options"] = options.map { ["value": $0, "label": strings["option.\($0)"] ?? $0, "selected": "\(shown)" == $0] }
+            case .integer, .mebibytes: item["isNumber"] = true; item["value"] = shown
+            case .text: item["isText"] = true; item["value"] = field.key == "mail.relayURL" ? SMTPMailTransport.redacted("\(shown)") : shown
+            }
+            return item
+        }
+        if section.id == "mail" {
+            values["isMail"] = true
+            values["effectiveRelay"] = SMTPMailTransport.redacted(surface.mail.effectiveURL)
+            values["relayPinned"] = surface.mail.pinned
+            values["configuredRelay"] = SMTPMailTransport.redacted(surface.mail.configuredURL)
+            values["mailFrom"] = surface.configuration.mailFrom
+        }
+        if section.id == "verification" { values["isVerification"] = true }
+        if section.id == "connection" { values["baseURL"] = surface.configuration.baseURL }
+        if section.id == "legal" { values.merge(legalValues(form: form)) { $1 } }
+        let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
+        return surface.render(section.id == "legal" ? "settings-legal" : "settings", request, admin, status: status, values)
+    }
+
+    @Sendable func save(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let section = try Self.section(context)
+        let form = try await AdminSurface.form(request)
+        let admin = try AdminSurface.formPrincipal(context, form, section.permission, accounts: surface.accounts)
+        var (patch, problems) = section.id == "legal" ? legalPatch(form) : section.patch(from: form)
+        if section.id == "mail", var relay = SettingsSection.lookup(patch, "mail.relayURL") as? String {
+            // The page shows the password as •••; sending that back keeps the stored one.
+            let stored = surface.settings.current.mail.relayURL
+            if relay.contains("***"), var url = URLComponents(string: relay), let old = URLComponents(string: stored) {
+                url.percentEncodedPassword = old.percentEncodedPassword
+                relay = url.string ?? relay
+            }
+            SettingsSection.set(&patch, "mail.relayURL", relay)
+            if !relay.isEmpty, !relay.hasPrefix("capture:") {
+                do {
+                    _ = try SMTPMailTransport.configuration(url: relay, trustCA: surface.configuration.trustCAPath, ehloName: "localhost")
+                } catch let error as ConfigurationError {
+                    problems.append(FieldProblem("mail.relayURL", error.problem))
+                }
+            }
+        }
+        // Fields pinned by the configuration file are shown read-only and not sent back.
+        for field in section.fields where surface.runtime.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
+        if problems.isEmpty {
+            do {
+                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys)
+                return AdminSurface.redirect("/admin/settings/\(section.id)?notice=saved")
+            } catch AdminError.invalid(let found) {
+                problems = found
+            }
+        }
+        return try render(section, request, admin, form: form, problems: problems)
+    }
+
+    // MARK: - Legal
+
+    func legalValues(form: [String: String]?) -> [String: Any] {
+        let legal = surface.settings.current.legal
+        let languages = WebPages.languages
+        return [
+            "isLegal": true,
+            "termsActive": legal.termsActive,
+            "texts": languages.map { language -> [String: Any] in
+                let text = legal.terms.first { $0.locale == language }
+                let prefix = "terms.\(language)."
+                let type = form?[prefix + "type"] ?? text?.type ?? "html"
+                return ["language": language, "prefix": prefix, "title": form?[prefix + "title"] ?? text?.title ?? "",
+                        "content": form?[prefix + "content"] ?? text?.content ?? "",
+                        "types": ["text", "html", "link"].map { ["value": $0, "selected": $0 == type] }]
+            },
+            "imprintTitle": form?["imprint.title"] ?? legal.imprint.title,
+            "imprintContent": form?["imprint.content"] ?? legal.imprint.content,
+            "imprintTypes": ["text", "html", "link"].map { ["value": $0, "selected": $0 == (form?["imprint.type"] ?? legal.imprint.type)] },
+        ]
+    }
+
+    /// Terms per language and the imprint; a changed terms text starts a new `termsLastChange`, so users
+    /// accept it again.
+    func legalPatch(_ form: [String: String]) -> ([String: Any], [FieldProblem]) {
+        let legal = surface.settings.current.legal
+        var terms: [[String: Any]] = []
+        var problems: [FieldProblem] = []
+        for language in WebPages.languages {
+            let prefix = "terms.\(language)."
+            let title = (form[prefix + "title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let content = form[prefix + "content"] ?? ""
+            if title.isEmpty && content.isEmpty { continue }
+            if title.isEmpty || title.count > 200 { problems.append(FieldProblem("legal", "Give the \(language) terms a title of 1 to 200 characters.")) }
+            terms.append(["locale": language, "title": title, "content": content, "type": form[prefix + "type"] ?? "html"])
+        }
+        let imprint: [String: Any] = ["locale": "en", "title": (form["imprint.title"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
+                                      "content": form["imprint.content"] ?? "", "type": form["imprint.type"] ?? "html"]
+        var patch: [String: Any] = ["legal": ["terms": terms, "imprint": imprint]]
+        let oldTerms = legal.terms.map { "\($0.locale)\u{0}\($0.title)\u{0}\($0.content)\u{0}\($0.type)" }
+        let newTerms = terms.map { "\($0["locale"]!)\u{0}\($0["title"]!)\u{0}\($0["content"]!)\u{0}\($0["type"]!)" }
+        if oldTerms != newTerms { SettingsSection.set(&patch, "legal.termsLastChange", Date().timeIntervalSinceReferenceDate) }
+        return (patch, problems)
+    }
+
+    // MARK: - Actions
+
+    @Sendable func testMail(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try AdminSurface.formPrincipal(context, form, .manageMail, accounts: surface.accounts)
+        let to = (form["to"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard EmailAddress(to) != nil else {
+            return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [FieldProblem("to", "Enter the address to send the test mail to.")])
+        }
+        let builder = MailMessageBuilder(from: surface.configuration.mailFrom, messageIdHost: URL(string: surface.configuration.baseURL)?.host ?? "localhost")
+        let result = await surface.mail.sendTest(to: to, from: surface.configuration.mailFrom, builder: builder)
+        try await surface.audit.record(actor: admin.actor, action: "mail.test", target: to, new: String(result.answer.prefix(300)))
+        return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [],
+                          extra: ["testResult": result.answer, "testOK": result.ok, "testTo": to])
+    }
+
+    @Sendable func resetVerifications(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try AdminSurface.formPrincipal(context, form, .editSettings, sensitive: true, accounts: surface.accounts)
+        let count = try await surface.database.deleteAllVerifications()
+        try await surface.audit.record(actor: admin.actor, action: "verification.reset-all", target: "verifications", new: "\(count) ended")
+        return AdminSurface.redirect("/admin/settings/verification?notice=verificationsReset")
+    }
+}
+
+extension SettingsSection {
+    static func remove(_ object: inout [String: Any], _ key: String) {
+        let parts = key.split(separator: ".").map(String.init)
+        if parts.count == 1 {
+            object.removeValue(forKey: parts[0])
+            return
+        }
+        guard var inner = object[parts[0]] as? [String: Any] else { return }
+        remove(&inner, parts.dropFirst().joined(separator: "."))
+        object[parts[0]] = inner
+    }
+}

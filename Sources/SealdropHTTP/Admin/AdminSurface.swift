@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import SealdropCore
+import SealdropServices
+import SealdropStore
+
+/// Everything the admin listeners need, built once by the composition root.
+struct AdminSurface: Sendable {
+    let accounts: AdminAccounts
+    let audit: AuditLog
+    let runtime: RuntimeSettings
+    let pages: WebPages
+    let database: SealdropDatabase
+    let transfers: TransferService
+    let metrics: ServerMetrics
+    let configuration: ServerConfiguration
+    let mail: SwitchingMailTransport
+    let logLines: RecentLogLines
+    let staticFiles: StaticFiles
+    let startedAt: Date
+
+    var settings: SettingsStore { runtime.store }
+
+    /// Renders an admin page with the menu for the principal's role, its CSRF token and the flash notice.
+    func render(_ page: String, _ request: Request, _ admin: AdminPrincipal?, status: HTTPResponse.Status = .ok,
+                _ values: [String: Any] = [:], cookies: [String] = []) -> Response {
+        var context = values
+        let language = WebPages.language(of: request)
+        let strings = pages.strings[language] ?? pages.strings["en"] ?? [:]
+        if let admin {
+            context["signedIn"] = true
+            context["actor"] = admin.actor
+            context["roleName"] = strings["role.\(admin.role.rawValue)"] ?? admin.role.rawValue
+            context["csrf"] = admin.session?.csrfToken ?? ""
+            context["nav"] = Self.menu.filter { admin.role.allows($0.permission) }.map { item -> [String: Any] in
+                ["href": item.href, "label": strings["nav.\(item.id)"] ?? item.id, "current": request.uri.path == item.href || (item.href != "/admin" && request.uri.path.hasPrefix(item.href + "/"))]
+            }
+        }
+        if let notice = request.uri.queryParameters["notice"].map(String.init), let text = strings["notice.\(notice)"] { context["notice"] = text }
+        return pages.render(page, status: status, request: request, context: context, cookies: cookies)
+    }
+
+    /// The admin menu; an entry shows only to roles with its permission.
+    static let menu: [(id: String, href: String, permission: AdminPermission)] = [
+        ("status", "/admin", .viewStatus),
+        ("log", "/admin/log", .viewLog),
+        ("statistics", "/admin/statistics", .viewStatistics),
+        ("connection", "/admin/settings/connection", .editSettings),
+        ("mail", "/admin/settings/mail", .manageMail),
+        ("verification", "/admin/settings/verification", .editSettings),
+        ("transfer", "/admin/settings/transfer", .editSettings),
+        ("password", "/admin/settings/password", .editSettings),
+        ("protection", "/admin/settings/protection", .editSettings),
+        ("legal", "/admin/settings/legal", .editSettings),
+        ("network", "/admin/settings/network", .editSettings),
+        ("outbox", "/admin/outbox", .viewOutbox),
+        ("admins", "/admin/admins", .manageAdmins),
+        ("audit", "/admin/audit", .viewAudit),
+        ("quick", "/admin/quick", .createQuickCodes),
+    ]
+
+    /// The first page a role may open after signing in.
+    static func home(for role: AdminRole) -> String {
+        menu.first { role.allows($0.permission) }?.href ?? "/admin"
+    }
+
+    /// The form fields of a URL-encoded body (at most 256 KiB: legal texts).
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            fields[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
+        }
+        return fields
+    }
+
+    /// The principal of a form post with a matching CSRF token and the permission; sensitive actions also
+    /// need a recent password entry (API tokens act for automation and skip that step).
+    static func formPrincipal(_ context: SealdropRequestContext, _ form: [String: String], _ permission: AdminPermission,
+                              sensitive: Bool = false, accounts: AdminAccounts) throws -> AdminPrincipal {
+        let admin = try context.principal(permission)
+        if let session = admin.session {
+            guard let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+            if sensitive, !accounts.isRecentlyAuthenticated(session) { throw AdminError.reauthenticationRequired }
+        }
+        return admin
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        if !cookies.isEmpty { headers[values: .setCookie] = cookies }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// A local path to return to after login; anything else becomes `/admin`.
+    static func safeNext(_ value: String?) -> String {
+        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), value.count < 512,
+              !value.contains(where: { $0.isNewline }) else { return "/admin" }
+        return value
+    }
+}

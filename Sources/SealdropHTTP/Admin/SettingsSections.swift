@@ -1,0 +1,215 @@
+import Foundation
+import SealdropCore
+import SealdropServices
+
+/// The settings pages of the admin interface: each section is a list of fields bound to settings key
+/// paths. The same catalogue renders the forms, reads them back into a JSON patch and names the keys the
+/// admin API accepts per section.
+struct SettingsSection: Sendable {
+    /// How a field is edited and turned back into JSON.
+    enum Kind: Sendable {
+        case integer(ClosedRange<Int>)
+        case flag
+        case text
+        /// One entry per line → JSON array of strings.
+        case lines
+        /// A fixed choice → JSON string.
+        case choice([String])
+        /// `id = description` per line → JSON object.
+        case clientIds
+        /// An amount shown in MiB, stored in bytes.
+        case mebibytes
+    }
+
+    /// One field of a section.
+    struct Field: Sendable {
+        let key: String
+        let kind: Kind
+    }
+
+    let id: String
+    /// The permission the section needs besides signing in.
+    let permission: AdminPermission
+    let fields: [Field]
+
+    static let all: [SettingsSection] = [
+        SettingsSection(id: "connection", permission: .editSettings, fields: [
+            Field(key: "redirectHTTPToHTTPS", kind: .flag),
+            Field(key: "adminRedirectHTTPToHTTPS", kind: .flag),
+            Field(key: "frameAncestors", kind: .lines),
+            Field(key: "cors.mode", kind: .choice(["off", "list", "all"])),
+            Field(key: "cors.origins", kind: .lines),
+        ]),
+        SettingsSection(id: "mail", permission: .manageMail, fields: [
+            Field(key: "mail.relayURL", kind: .text),
+        ]),
+        SettingsSection(id: "verification", permission: .editSettings, fields: [
+            Field(key: "verification.maxValidityDays", kind: .integer(0...3650)),
+            Field(key: "verification.idleValidityDays", kind: .integer(0...3650)),
+            Field(key: "verification.codeValidityMinutes", kind: .integer(1...1440)),
+            Field(key: "verification.maxCodeAttempts", kind: .integer(1...100)),
+            Field(key: "verification.maxCodeRequestsPer10Minutes", kind: .integer(1...1000)),
+            Field(key: "verification.emailVerificationEnabled", kind: .flag),
+            Field(key: "legal.termsActive", kind: .flag),
+            Field(key: "verification.registeredClientIds", kind: .clientIds),
+        ]),
+        SettingsSection(id: "transfer", permission: .editSettings, fields: [
+            Field(key: "policy.maxRetentionDays", kind: .integer(1...365)),
+            Field(key: "policy.defaultRetentionDays", kind: .integer(1...365)),
+            Field(key: "policy.maxTotalSize", kind: .mebibytes),
+            Field(key: "policy.checksumsEnabled", kind: .flag),
+            Field(key: "policy.showFileNamesDefault", kind: .flag),
+            Field(key: "policy.sendDownloadNotificationsDefault", kind: .flag),
+            Field(key: "policy.confidentialMessageAllowed", kind: .flag),
+            Field(key: "policy.generatedPasswordInUploadSummary", kind: .flag),
+        ]),
+        SettingsSection(id: "password", permission: .editSettings, fields: [
+            Field(key: "password.minimumLength", kind: .integer(1...1024)),
+            Field(key: "password.maximumLength", kind: .integer(1...1024)),
+            Field(key: "password.minimumLengthRequired", kind: .flag),
+            Field(key: "password.maximumLengthRequired", kind: .flag),
+            Field(key: "password.lettersRequired", kind: .flag),
+            Field(key: "password.upperCaseRequired", kind: .flag),
+            Field(key: "password.lowerCaseRequired", kind: .flag),
+            Field(key: "password.digitsRequired", kind: .flag),
+            Field(key: "password.specialCharactersRequired", kind: .flag),
+            Field(key: "password.whitespacesDeclined", kind: .flag),
+            Field(key: "password.alphabeticalSequenceDeclined", kind: .flag),
+            Field(key: "password.numericSequenceDeclined", kind: .flag),
+            Field(key: "password.keyboardSequenceDeclined", kind: .flag),
+            Field(key: "password.repeatedCharactersDeclined", kind: .flag),
+            Field(key: "password.sequenceLength", kind: .integer(2...20)),
+            Field(key: "password.dictionaryWordsDeclined", kind: .flag),
+            Field(key: "password.dictionaryWords", kind: .lines),
+            Field(key: "password.blacklistedCharacters", kind: .text),
+        ]),
+        SettingsSection(id: "protection", permission: .editSettings, fields: [
+            Field(key: "downloadProtection.maxAttempts", kind: .integer(1...10_000)),
+            Field(key: "downloadProtection.action", kind: .choice(["lock", "delete"])),
+            Field(key: "downloadProtection.lockMinutes", kind: .integer(1...525_600)),
+            Field(key: "downloadProtection.adminEmails", kind: .lines),
+        ]),
+        SettingsSection(id: "network", permission: .editSettings, fields: [
+            Field(key: "adminAllowedNetworks", kind: .lines),
+        ]),
+    ]
+
+    static func named(_ id: String) -> SettingsSection? { id == "legal" ? legal : all.first { $0.id == id } }
+
+    /// The top-level keys the admin API accepts for this section.
+    var keys: Set<String> { id == "legal" ? ["legal.terms", "legal.imprint", "legal.termsLastChange"] : Set(fields.map(\.key)) }
+
+    /// Legal texts are edited as a whole (`legal.terms`, `legal.imprint`); the page has its own form.
+    static let legal = SettingsSection(id: "legal", permission: .editSettings, fields: [])
+
+    /// The current value of every field, as the form shows it.
+    static func formValues(_ settings: SealdropSettings) throws -> [String: Any] {
+        let flat = try SettingsJSON.object(of: settings)
+        var values: [String: Any] = [:]
+        for section in all {
+            for field in section.fields {
+                let value = lookup(flat, field.key)
+                switch field.kind {
+                case .lines: values[field.key] = ((value as? [Any]) ?? []).map { "\($0)" }.joined(separator: "\n")
+                case .clientIds:
+                    values[field.key] = ((value as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
+                case .mebibytes: values[field.key] = String(((value as? NSNumber)?.int64Value ?? 0) / (1024 * 1024))
+                case .flag: values[field.key] = (value as? Bool) ?? false
+                default: values[field.key] = value.map { "\($0)" } ?? ""
+                }
+            }
+        }
+        return values
+    }
+
+    /// The JSON patch a submitted form means; fields that cannot be read become problems.
+    func patch(from form: [String: String]) -> (patch: [String: Any], problems: [FieldProblem]) {
+        var patch: [String: Any] = [:]
+        var problems: [FieldProblem] = []
+        for field in fields {
+            let raw = form[field.key] ?? ""
+            let value: Any
+            switch field.kind {
+            case .flag: value = raw == "on" || raw == "true"
+            case .integer(let range):
+                guard let number = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+                    problems.append(FieldProblem(field.key, "Enter a whole number from \(range.lowerBound) to \(range.upperBound)."))
+                    continue
+                }
+                value = number
+            case .mebibytes:
+                guard let number = Int64(raw.trimmingCharacters(in: .whitespaces)), number >= 1, number <= 1 << 30 else {
+                    problems.append(FieldProblem(field.key, "Enter a size in MiB from 1 to 1073741824."))
+                    continue
+                }
+                value = number * 1024 * 1024
+            case .text: value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .lines: value = Self.lines(raw)
+            case .choice(let options):
+                guard options.contains(raw) else {
+                    problems.append(FieldProblem(field.key, "Choose one of \(options.joined(separator: ", "))."))
+                    continue
+                }
+                value = raw
+            case .clientIds:
+                var map: [String: String] = [:]
+                for line in Self.lines(raw) {
+                    let parts = line.split(separator: "=", maxSplits: 1)
+                    map[parts[0].trimmingCharacters(in: .whitespaces)] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+                }
+                value = map
+            }
+            Self.set(&patch, field.key, value)
+        }
+        return (patch, problems)
+    }
+
+    static func lines(_ raw: String) -> [String] {
+        raw.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func lookup(_ object: [String: Any], _ key: String) -> Any? {
+        var current: Any? = object
+        for part in key.split(separator: ".") { current = (current as? [String: Any])?[String(part)] }
+        return current
+    }
+
+    static func set(_ object: inout [String: Any], _ key: String, _ value: Any) {
+        let parts = key.split(separator: ".").map(String.init)
+        if parts.count == 1 {
+            object[parts[0]] = value
+            return
+        }
+        var inner = (object[parts[0]] as? [String: Any]) ?? [:]
+        set(&inner, parts.dropFirst().joined(separator: "."), value)
+        object[parts[0]] = inner
+    }
+}
+
+extension RuntimeSettings {
+    /// Applies a JSON patch (objects merged key by key into the current settings). Keys the settings do
+    /// not have and values of the wrong type are reported next to their key.
+    @discardableResult
+    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil) async throws -> [String] {
+        let current = try SettingsJSON.object(of: store.current)
+        let known = SettingsJSON.flatten(current)
+        var problems: [FieldProblem] = []
+        for key in SettingsJSON.flatten(patch).keys.sorted() {
+            let isKnown = known[key] != nil || known.keys.contains { $0.hasPrefix(key + ".") } || SettingsJSON.optionalKeys.contains(key)
+                || SettingsJSON.isLeafMap(key.split(separator: ".").dropLast().joined(separator: "."))
+            if !isKnown {
+                problems.append(FieldProblem(key, "There is no such setting."))
+            } else if let allowedKeys, !allowedKeys.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
+                problems.append(FieldProblem(key, "This setting belongs to another section."))
+            }
+        }
+        if !problems.isEmpty { throw AdminError.invalid(problems) }
+        let decoded: SealdropSettings
+        do {
+            decoded = try SettingsJSON.decode(SettingsJSON.merge(current, patch))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
+            throw AdminError.invalid([FieldProblem(context.codingPath.map(\.stringValue).filter { Int($0) == nil }.joined(separator: "."), "This value has the wrong type.")])
+        }
+        return try await apply(actor: actor) { (settings: inout SealdropSettings) throws(AdminError) in settings = decoded }
+    }
+}

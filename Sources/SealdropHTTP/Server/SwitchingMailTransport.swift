@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import SMTPClient
+import SealdropCore
+import SealdropServices
+import Synchronization
+
+/// The outbox's transport, following the relay administrators choose at run time (`mail.relayURL`) and
+/// falling back to `SEALDROP_SMTP_URL`; when the environment or configuration file pins the relay, the
+/// setting is ignored. Transports are rebuilt only when the URL changes.
+final class SwitchingMailTransport: MailTransport, Sendable {
+    let configuredURL: String
+    /// Whether `SEALDROP_SMTP_URL` (or the file's `smtpURL`) was set: then the admin setting is read-only.
+    let pinned: Bool
+    let settings: SettingsStore
+    let dataDirectory: String
+    let trustCA: String?
+    let ehloName: String
+    let logger: Logger
+    private let current: Mutex<(url: String, transport: any MailTransport)?>
+
+    init(configuredURL: String, pinned: Bool, settings: SettingsStore, dataDirectory: String, trustCA: String?, ehloName: String, logger: Logger) {
+        self.configuredURL = configuredURL
+        self.pinned = pinned
+        self.settings = settings
+        self.dataDirectory = dataDirectory
+        self.trustCA = trustCA
+        self.ehloName = ehloName
+        self.logger = logger
+        self.current = Mutex(nil)
+    }
+
+    /// The relay URL in force now.
+    var effectiveURL: String {
+        let chosen = settings.current.mail.relayURL
+        return pinned || chosen.isEmpty ? configuredURL : chosen
+    }
+
+    /// Whether mail is kept in the data dir instead of sent.
+    var isCapture: Bool { effectiveURL.hasPrefix("capture:") }
+
+    func deliver(_ message: OutboxMessage) async throws {
+        try await transport().deliver(message)
+    }
+
+    /// The transport for the URL in force, built on first use after a change.
+    func transport() throws -> any MailTransport {
+        let url = effectiveURL
+        if let existing = current.withLock({ $0 }), existing.url == url { return existing.transport }
+        let made = try Self.make(url: url, dataDirectory: dataDirectory, trustCA: trustCA, ehloName: ehloName, logger: logger)
+        current.withLock { $0 = (url, made) }
+        return made
+    }
+
+    static func make(url: String, dataDirectory: String, trustCA: String?, ehloName: String, logger: Logger) throws -> any MailTransport {
+        if url.hasPrefix("capture:") { return try CaptureMailTransport(directory: dataDirectory + "/mail") }
+        return SMTPMailTransport(configuration: try SMTPMailTransport.configuration(url: url, trustCA: trustCA, ehloName: ehloName), logger: logger)
+    }
+
+    /// Sends one test message now, outside the outbox, and returns the relay's final answer (or where the
+    /// capture transport kept it).
+    func sendTest(to address: String, from: String, builder: MailMessageBuilder) async -> (ok: Bool, answer: String) {
+        let url = effectiveURL
+        let subject = "Sealdrop test mail"
+        let body = builder.build(to: [address], subject: subject, body: "This is a test message from the Sealdrop admin interface.\n")
+        if url.hasPrefix("capture:") {
+            do {
+                let transport = try CaptureMailTransport(directory: dataDirectory + "/mail")
+                try await transport.deliver(OutboxMessage(id: Int64(Date().timeIntervalSince1970 * 1000), kind: "test", envelopeFrom: from, envelopeTo: [address], subject: subject, message: body,
+                                                          createdAt: Date(), nextAttemptAt: Date()))
+                return (true, "Capture mode: the message was kept in \(dataDirectory)/mail.")
+            } catch {
+                return (false, "Capture mode: the message could not be written (\(error)).")
+            }
+        }
+        do {
+            let configuration = try SMTPMailTransport.configuration(url: url, trustCA: trustCA, ehloName: ehloName)
+            let client = SMTPClient(configuration: configuration, logger: logger)
+            let result = try await client.send(SMTPEnvelope(from: from, to: [address]), message: body)
+            let refused = result.rejected.map { "\($0.address): \($0.reply)" }.joined(separator: "; ")
+            return (result.rejected.isEmpty, "\(result.dataReply)" + (refused.isEmpty ? "" : " — refused: \(refused)"))
+        } catch let error as SMTPError {
+            return (false, error.description)
+        } catch let error as ConfigurationError {
+            return (false, error.problem)
+        } catch {
+            return (false, "\(error)")
+        }
+    }
+}
