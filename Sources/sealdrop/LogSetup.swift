@@ -2,13 +2,16 @@ import Foundation
 import Logging
 import SealdropHTTP
 
-/// Installs the process-wide log handler once, at start.
+/// Installs the process-wide log handler once, at start: the chosen output, plus the in-memory buffer of
+/// recent lines the admin status page shows.
 enum LogSetup {
     static func bootstrap(level: Logger.Level, format: ServerConfiguration.LogFormat) {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            var recent = RecentLogLines.shared.handler(label: label)
+            recent.logLevel = level
+            return MultiplexLogHandler([handler, recent])
         }
     }
 }

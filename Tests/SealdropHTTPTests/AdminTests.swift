@@ -72,6 +72,20 @@ import Testing
         }
     }
 
+    @Test func refusalsAreExplainedInThePageLanguageWithTheMenu() async throws {
+        try await AdminClient.run { admin in
+            var admin = admin
+            try await admin.login("uma", role: .logAnalyst)
+            let english = try await admin.send(.get, "/admin/settings/password")
+            #expect(english.status == .forbidden)
+            #expect(english.text.contains("Your role does not allow this (changing settings)."))
+            #expect(english.text.contains(#"href="/admin/log""#))
+            let german = try await admin.send(.get, "/admin/settings/password?lang=de")
+            #expect(german.text.contains("Ihre Rolle erlaubt das nicht (Einstellungen ändern)."))
+            #expect(try await admin.send(.get, "/admin/nothing-here").text.contains("Diese Seite gibt es nicht."))
+        }
+    }
+
     @Test(arguments: AdminRole.allCases)
     func apiTokensActWithTheirRole(role: AdminRole) async throws {
         try await AdminClient.run { admin in

@@ -10,7 +10,7 @@ import SealdropServices
 /// unknown errors; those are logged and shown as a generic failure.
 struct AdminErrorMiddleware: RouterMiddleware {
     typealias Context = SealdropRequestContext
-    let pages: WebPages
+    let surface: AdminSurface
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -30,9 +30,11 @@ struct AdminErrorMiddleware: RouterMiddleware {
             case AdminError.reauthenticationRequired:
                 return Self.redirect("/admin/reauth?next=" + WebPages.queryEscape(request.method == .get ? next : "/admin"), clearing: false)
             default:
-                return pages.render("error", status: mapped.status, request: request,
-                                    context: ["message": mapped.message, "problems": mapped.problems.map { ["field": $0.field, "message": $0.message] },
-                                              "signedIn": context.admin != nil])
+                let strings = surface.pages.strings[WebPages.language(of: request)] ?? [:]
+                return surface.render("error", request, context.admin, status: mapped.status, [
+                    "message": Self.localized(error, strings: strings, fallback: mapped.message),
+                    "problems": mapped.problems.map { ["field": strings["field.\($0.field)"] ?? $0.field, "message": $0.message] },
+                ])
             }
         }
     }
@@ -73,6 +75,36 @@ struct AdminErrorMiddleware: RouterMiddleware {
         default:
             return (.internalServerError, "internal", "Something went wrong on the server; the problem was logged.", [])
         }
+    }
+
+    /// The page text for `error` in the page's language; `{detail}` in a string takes the error's detail.
+    static func localized(_ error: any Error, strings: [String: String], fallback: String) -> String {
+        let key: String
+        var detail = ""
+        switch error {
+        case let e as AdminError:
+            switch e {
+            case .invalidCredentials: key = "error.invalidCredentials"
+            case .accountLocked(let until):
+                key = "error.accountLocked"
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+                detail = formatter.string(from: until) + " UTC"
+            case .accountDisabled: key = "error.accountDisabled"
+            case .forbidden(let permission): key = "error.forbidden"; detail = strings["permission.\(permission.rawValue)"] ?? permission.rawValue
+            case .staleForm: key = "error.csrf"
+            case .invalid: key = "error.invalid"
+            case .pinned(let k): key = "error.pinned"; detail = strings["field.\(k)"] ?? k
+            case .addressNotAllowed: key = "error.addressNotAllowed"
+            case .notFound: key = "error.notFound"
+            default: return fallback
+            }
+        case let e as HTTPError where e.status == .notFound: key = "error.notFound"
+        case is NIOTooManyBytesError: key = "error.tooLarge"
+        default: return fallback
+        }
+        guard let text = strings[key] else { return fallback }
+        return text.replacingOccurrences(of: "{detail}", with: detail)
     }
 
     static func json(_ mapped: (status: HTTPResponse.Status, code: String, message: String, problems: [FieldProblem])) -> Response {

@@ -16,8 +16,10 @@ struct AdminRoutes {
         let router = Router(context: SealdropRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         if let surface {
-            router.add(middleware: AdminErrorMiddleware(pages: surface.pages))
+            router.add(middleware: AdminErrorMiddleware(surface: surface))
             router.add(middleware: AdminAuthMiddleware(accounts: surface.accounts, settings: surface.settings))
+            // Again inside: route errors then render with the signed-in principal's menu.
+            router.add(middleware: AdminErrorMiddleware(surface: surface))
         }
         router.get("health") { _, _ in
             let ready = (try? await database.queuedCount()) != nil

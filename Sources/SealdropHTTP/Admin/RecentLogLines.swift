@@ -8,7 +8,16 @@ public final class RecentLogLines: Sendable {
     /// The process-wide buffer the `serve` command's log handler feeds.
     public static let shared = RecentLogLines(capacity: 200)
 
-    private let lines: Mutex<[String]>
+    /// One record, formatted only when the status page asks for it (logging stays cheap).
+    struct Record: Sendable {
+        let date: Date
+        let level: Logger.Level
+        let label: String
+        let message: String
+        let metadata: Logger.Metadata
+    }
+
+    private let lines: Mutex<[Record]>
     let capacity: Int
 
     public init(capacity: Int) {
@@ -16,23 +25,28 @@ public final class RecentLogLines: Sendable {
         self.lines = Mutex([])
     }
 
-    public func append(_ line: String) {
+    func append(_ record: Record) {
         lines.withLock { lines in
-            lines.append(line)
+            lines.append(record)
             if lines.count > capacity { lines.removeFirst(lines.count - capacity) }
         }
     }
 
-    /// Up to `limit` lines, newest last.
+    /// Up to `limit` lines, newest last, like the text log: `time level label: message key=value`.
     public func recent(_ limit: Int) -> [String] {
-        lines.withLock { Array($0.suffix(limit)) }
+        let records = lines.withLock { Array($0.suffix(limit)) }
+        let formatter = ISO8601DateFormatter()
+        return records.map { r in
+            let pairs = r.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "\(formatter.string(from: r.date)) \(r.level) \(r.label): \(r.message)" + (pairs.isEmpty ? "" : " " + pairs)
+        }
     }
 
     /// A log handler that writes into this buffer.
     public func handler(label: String) -> some LogHandler { RecentLogHandler(label: label, buffer: self) }
 }
 
-/// Formats records like the text log (`time level label: message key=value`) into a `RecentLogLines`.
+/// Keeps records in a `RecentLogLines`.
 struct RecentLogHandler: LogHandler {
     let label: String
     let buffer: RecentLogLines
@@ -45,9 +59,7 @@ struct RecentLogHandler: LogHandler {
     }
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = self.metadata.merging(explicit ?? [:]) { $1 }
-        let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let time = ISO8601DateFormatter().string(from: Date())
-        buffer.append("\(time) \(level) \(label): \(message)" + (pairs.isEmpty ? "" : " " + pairs))
+        let all = explicit.map { self.metadata.merging($0) { $1 } } ?? self.metadata
+        buffer.append(.init(date: Date(), level: level, label: label, message: message.description, metadata: all))
     }
 }
