@@ -405,6 +405,37 @@ import Testing
         }
     }
 
+    @Test func theMailPageComposesTheRelayAndKeepsThePasswordUnshown() async throws {
+        try await AdminClient.run { admin in
+            var admin = admin
+            try await admin.login("otto", role: .configAdmin)
+            let fields = [("mail.security", "smtps"), ("mail.host", "mail.example.org"), ("mail.port", ""), ("mail.username", "sealdrop@example.org"),
+                          ("mail.password", "p@ss:w/rd"), ("mail.from", "files@example.org")]
+            #expect(try await admin.post("/admin/settings/mail", fields).status == .seeOther)
+            let mail = admin.server.settings.current.mail
+            #expect(mail.relayURL == "smtps://sealdrop%40example.org:p%40ss%3Aw%2Frd@mail.example.org")
+            #expect(mail.from == "files@example.org")
+            let page = try await admin.send(.get, "/admin/settings/mail")
+            #expect(!page.text.contains("p%40ss") && !page.text.contains("p@ss"))
+            #expect(page.text.contains("A password is stored"))
+            var again = fields
+            again[4] = ("mail.password", "")
+            again[2] = ("mail.port", "2465")
+            #expect(try await admin.post("/admin/settings/mail", again).status == .seeOther)
+            #expect(admin.server.settings.current.mail.relayURL == "smtps://sealdrop%40example.org:p%40ss%3Aw%2Frd@mail.example.org:2465")
+            // Notifications now come from the new address.
+            let message = admin.server.notifications.verificationCode(to: EmailAddress("x@example.org")!, code: "ABCDEFGHJK", validMinutes: 15, language: "en", now: Date())
+            #expect(message.envelopeFrom == "files@example.org")
+            let audit = try await admin.server.database.recentAuditEntries(limit: 10)
+            #expect(!audit.contains { ($0.newValue ?? "").contains("p%40ss") || ($0.oldValue ?? "").contains("p%40ss") })
+            let bad = try await admin.post("/admin/settings/mail", [("mail.security", "smtp"), ("mail.host", "a b"), ("mail.port", "0"), ("mail.from", "x")])
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains(#"id="f-mail-host-error""#) && bad.text.contains(#"id="f-mail-port-error""#) && bad.text.contains(#"id="f-mail-from-error""#))
+            #expect(try await admin.post("/admin/settings/mail", [("mail.security", "default"), ("mail.from", "")]).status == .seeOther)
+            #expect(admin.server.settings.current.mail == MailServerSettings())
+        }
+    }
+
     @Test func legalTextsAndVerificationResetApply() async throws {
         try await AdminClient.run { admin in
             var admin = admin

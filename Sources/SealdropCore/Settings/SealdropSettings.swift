@@ -63,6 +63,9 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if !mail.relayURL.isEmpty, !(mail.relayURL.hasPrefix("capture:") || ["smtp", "smtp+starttls", "smtps"].contains(URLComponents(string: mail.relayURL)?.scheme?.lowercased() ?? "")) {
             errors.append("mail.relayURL must be smtp://, smtp+starttls://, smtps://[user:pass@]host[:port] or capture:")
         }
+        if !mail.from.isEmpty, EmailAddress(mail.from) == nil || mail.from.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) {
+            errors.append("mail.from must be an email address")
+        }
         if policy.maxTotalSize < 1 { errors.append("policy.maxTotalSize must be positive") }
         if policy.allowedPasswordModes.isEmpty { errors.append("policy.allowedPasswordModes must name at least one mode") }
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
@@ -249,14 +252,18 @@ public struct LegalSettings: Codable, Sendable, Equatable {
 public struct MailServerSettings: Codable, Sendable, Equatable {
     /// `smtp://…`, `smtp+starttls://…`, `smtps://…` or `capture:`; may carry `user:password@`.
     public var relayURL: String = ""
+    /// The address notifications come from; empty means `SEALDROP_MAIL_FROM`.
+    public var from: String = ""
 
-    public init(relayURL: String = "") {
+    public init(relayURL: String = "", from: String = "") {
         self.relayURL = relayURL
+        self.from = from
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         relayURL = try c.decodeIfPresent(String.self, forKey: .relayURL) ?? ""
+        from = try c.decodeIfPresent(String.self, forKey: .from) ?? ""
     }
 }
 

@@ -61,39 +61,51 @@ struct AdminSettingsController: Sendable {
             return item
         }
         if section.id == "mail" {
-            values["isMail"] = true
+            let mail = surface.settings.current.mail
+            var fields = MailSettingsForm.values(relayURL: mail.relayURL, from: mail.from)
+            for (key, value) in form ?? [:] where key.hasPrefix("mail.") && key != "mail.password" { fields[key] = value }
+            values["mail"] = Dictionary(uniqueKeysWithValues: fields.map { (String($0.key.split(separator: ".").last ?? ""), $0.value) })
+            values["securityOptions"] = MailSettingsForm.securityModes.map { mode -> [String: Any] in
+                ["value": mode, "label": strings["security.\(mode)"] ?? mode, "selected": fields["mail.security"] == mode]
+            }
+            for key in ["mail.security", "mail.host", "mail.port", "mail.username", "mail.password", "mail.from", "to"] {
+                if let error = problems.first(where: { $0.field == key })?.message { values["error-" + key.replacingOccurrences(of: ".", with: "-")] = error }
+            }
+            values["hasPassword"] = !(fields["hasPassword"] ?? "").isEmpty
             values["effectiveRelay"] = SMTPMailTransport.redacted(surface.mail.effectiveURL)
             values["relayPinned"] = surface.mail.pinned
+            values["fromPinned"] = surface.configuration.mailFromPinned
             values["configuredRelay"] = SMTPMailTransport.redacted(surface.mail.configuredURL)
-            values["mailFrom"] = surface.configuration.mailFrom
+            values["configuredFrom"] = surface.configuration.mailFrom
+            values["effectiveFrom"] = surface.effectiveMailFrom
         }
         if section.id == "verification" { values["isVerification"] = true }
         if section.id == "connection" { values["baseURL"] = surface.configuration.baseURL }
         if section.id == "legal" { values.merge(legalValues(form: form)) { $1 } }
         let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
-        return surface.render(section.id == "legal" ? "settings-legal" : "settings", request, admin, status: status, values)
+        let page = ["legal": "settings-legal", "mail": "settings-mail"][section.id] ?? "settings"
+        return surface.render(page, request, admin, status: status, values)
     }
 
     @Sendable func save(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let section = try Self.section(context)
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, section.permission, accounts: surface.accounts)
-        var (patch, problems) = section.id == "legal" ? legalPatch(form) : section.patch(from: form)
-        if section.id == "mail", var relay = SettingsSection.lookup(patch, "mail.relayURL") as? String {
-            // The page shows the password as •••; sending that back keeps the stored one.
-            let stored = surface.settings.current.mail.relayURL
-            if relay.contains("***"), var url = URLComponents(string: relay), let old = URLComponents(string: stored) {
-                url.percentEncodedPassword = old.percentEncodedPassword
-                relay = url.string ?? relay
-            }
-            SettingsSection.set(&patch, "mail.relayURL", relay)
-            if !relay.isEmpty, !relay.hasPrefix("capture:") {
+        var (patch, problems): ([String: Any], [FieldProblem])
+        switch section.id {
+        case "legal": (patch, problems) = legalPatch(form)
+        case "mail":
+            (patch, problems) = MailSettingsForm.patch(form, stored: surface.settings.current.mail.relayURL)
+            if surface.mail.pinned { SettingsSection.remove(&patch, "mail.relayURL") }
+            if surface.configuration.mailFromPinned { SettingsSection.remove(&patch, "mail.from") }
+            if let relay = SettingsSection.lookup(patch, "mail.relayURL") as? String, !relay.isEmpty, !relay.hasPrefix("capture:") {
                 do {
                     _ = try SMTPMailTransport.configuration(url: relay, trustCA: surface.configuration.trustCAPath, ehloName: "localhost")
                 } catch let error as ConfigurationError {
-                    problems.append(FieldProblem("mail.relayURL", error.problem))
+                    problems.append(FieldProblem("mail.host", error.problem))
                 }
             }
+        default: (patch, problems) = section.patch(from: form)
         }
         // Fields pinned by the configuration file are shown read-only and not sent back.
         for field in section.fields where surface.runtime.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
@@ -162,8 +174,8 @@ struct AdminSettingsController: Sendable {
         guard EmailAddress(to) != nil else {
             return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [FieldProblem("to", "Enter the address to send the test mail to.")])
         }
-        let builder = MailMessageBuilder(from: surface.configuration.mailFrom, messageIdHost: URL(string: surface.configuration.baseURL)?.host ?? "localhost")
-        let result = await surface.mail.sendTest(to: to, from: surface.configuration.mailFrom, builder: builder)
+        let builder = MailMessageBuilder(from: surface.effectiveMailFrom, messageIdHost: URL(string: surface.configuration.baseURL)?.host ?? "localhost")
+        let result = await surface.mail.sendTest(to: to, from: surface.effectiveMailFrom, builder: builder)
         try await surface.audit.record(actor: admin.actor, action: "mail.test", target: to, new: String(result.answer.prefix(300)))
         return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [],
                           extra: ["testResult": result.answer, "testOK": result.ok, "testTo": to])

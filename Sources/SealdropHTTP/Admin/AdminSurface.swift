@@ -21,6 +21,12 @@ struct AdminSurface: Sendable {
 
     var settings: SettingsStore { runtime.store }
 
+    /// The sender address of notifications now: the admin setting unless the configuration pins it.
+    var effectiveMailFrom: String {
+        let chosen = settings.current.mail.from
+        return configuration.mailFromPinned || chosen.isEmpty ? configuration.mailFrom : chosen
+    }
+
     /// Renders an admin page with the menu for the principal's role, its CSRF token and the flash notice.
     func render(_ page: String, _ request: Request, _ admin: AdminPrincipal?, status: HTTPResponse.Status = .ok,
                 _ values: [String: Any] = [:], cookies: [String] = []) -> Response {

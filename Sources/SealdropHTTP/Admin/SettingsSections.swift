@@ -42,6 +42,7 @@ struct SettingsSection: Sendable {
         ]),
         SettingsSection(id: "mail", permission: .manageMail, fields: [
             Field(key: "mail.relayURL", kind: .text),
+            Field(key: "mail.from", kind: .text),
         ]),
         SettingsSection(id: "verification", permission: .editSettings, fields: [
             Field(key: "verification.maxValidityDays", kind: .integer(0...3650)),

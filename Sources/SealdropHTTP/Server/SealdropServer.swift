@@ -53,10 +53,12 @@ public struct SealdropServer: Sendable {
         }
         let database = try SealdropDatabase.open(path: configuration.sqlitePath)
         let blobs = try FileBlobStore(directory: data + "/store")
-        let settings = SettingsStore(configuration.settings)
         let host = URL(string: configuration.baseURL)?.host ?? "localhost"
+        let settings = SettingsStore(configuration.settings)
+        let fromPinned = configuration.mailFromPinned
         let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host),
-                                          templates: try configuration.loadMailTemplates(), baseURL: configuration.baseURL)
+                                          templates: try configuration.loadMailTemplates(), baseURL: configuration.baseURL,
+                                          fromOverride: { fromPinned ? nil : settings.current.mail.from.isEmpty ? nil : settings.current.mail.from })
         let kdf = KeyDerivationRunner()
         var outboxConfiguration = OutboxService.Configuration()
         outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds

@@ -12,11 +12,14 @@ public struct Notifications: Sendable {
     let templates: MailTemplates
     /// Public base URL used in links, without trailing slash.
     let baseURL: String
+    /// The sender address administrators set at run time, if any; otherwise the builder's.
+    let fromOverride: @Sendable () -> String?
 
-    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String) {
+    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String, fromOverride: @escaping @Sendable () -> String? = { nil }) {
         self.builder = builder
         self.templates = templates
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.fromOverride = fromOverride
     }
 
     /// The link a recipient opens; carries the password only in mode NONE.
@@ -213,7 +216,9 @@ public struct Notifications: Sendable {
     }
 
     func message(_ kind: MailKind, mail: RenderedMail, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
-        OutboxMessage(
+        var builder = self.builder
+        if let from = fromOverride() { builder.from = from }
+        return OutboxMessage(
             kind: kind.rawValue, envelopeFrom: builder.from, envelopeTo: to, subject: mail.subject,
             message: builder.build(to: to, subject: mail.subject, text: mail.text, html: mail.html, date: now),
             createdAt: now, trackingId: trackingId?.rawValue
