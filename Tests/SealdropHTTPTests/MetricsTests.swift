@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SealdropCore
 import Testing
 @testable import SealdropHTTP
 
@@ -69,13 +70,25 @@ import Testing
         metrics.addUploaded(10)
         metrics.addUploaded(5)
         metrics.recordRequest(status: 503, duration: .milliseconds(20))
-        let text = metrics.render(outboxQueued: 3, uptimeSeconds: 42)
+        let text = metrics.render(outboxQueued: 3, outboxFailed: 2, uptimeSeconds: 42)
         #expect(text.contains("# TYPE sealdrop_upload_bytes_total counter"))
         #expect(Self.sample(text, "sealdrop_upload_bytes_total") == 15)
         #expect(Self.sample(text, "sealdrop_download_bytes_total") == 0)
         #expect(Self.sample(text, "sealdrop_http_requests_total", #"listener="user",status="5xx""#) == 1)
         #expect(Self.sample(text, "sealdrop_http_requests_total", #"listener="user",status="2xx""#) == 0)
         #expect(Self.sample(text, "sealdrop_outbox_queued") == 3)
+        #expect(Self.sample(text, "sealdrop_outbox_failed") == 2)
         #expect(Self.sample(text, "sealdrop_uptime_seconds") == 42)
+    }
+
+    @Test func failedMailIsCountedFromTheOutbox() async throws {
+        try await TestServer.run { api in
+            try await api.server.database.enqueue([OutboxMessage(kind: "test", envelopeFrom: "a@x.test", envelopeTo: ["b@x.test"], subject: "s",
+                                                                 message: Array("x".utf8), createdAt: Date())])
+            let id = try #require(try await api.server.database.recentMessages(limit: 1).first?.id)
+            try await api.server.database.markFailed(id, attempts: 3, error: "550 no")
+            let text = try await Self.scrape(api.server).text
+            #expect(Self.sample(text, "sealdrop_outbox_failed") == 1)
+        }
     }
 }

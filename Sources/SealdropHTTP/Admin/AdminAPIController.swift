@@ -54,7 +54,7 @@ struct AdminAPIController: Sendable {
         let r = try await StatusReport.collect(surface)
         var value: [String: Any] = ["version": r.version, "uptimeSeconds": r.uptimeSeconds, "dataDirectory": r.dataDirectory,
                                     "outbox": ["queued": r.outboxQueued, "sent": r.outboxSent, "failed": r.outboxFailed],
-                                    "mailRelay": r.mailRelay, "updateStatus": r.updateStatus]
+                                    "mailRelay": r.mailRelay, "derivationsWaiting": r.derivationsWaiting, "updateStatus": r.updateStatus]
         if let free = r.freeBytes { value["freeBytes"] = free }
         return try Self.json(value)
     }

@@ -30,8 +30,9 @@ struct AdminRoutes {
             return Response(status: ready ? .ok : .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("metrics") { _, _ in
-            let queued = (try? await database.queuedCount()) ?? -1
-            let text = metrics.render(outboxQueued: queued, uptimeSeconds: Int(Date().timeIntervalSince(startedAt)))
+            let counts = (try? await database.outboxCounts()) ?? [:]
+            let text = metrics.render(outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0,
+                                      uptimeSeconds: Int(Date().timeIntervalSince(startedAt)))
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -99,6 +99,8 @@ struct StatusReport: Sendable {
     var outboxFailed: Int
     var outboxSent: Int
     var mailRelay: String
+    /// Password derivations (scrypt, bcrypt) waiting for a thread.
+    var derivationsWaiting: Int
     var updateStatus: String
 
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
@@ -109,13 +111,15 @@ struct StatusReport: Sendable {
             dataDirectory: surface.configuration.dataDirectory,
             freeBytes: (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, totalBytes: (attributes?[.systemSize] as? NSNumber)?.int64Value,
             outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0, outboxSent: counts[.sent] ?? 0,
-            mailRelay: SMTPMailTransport.redacted(surface.mail.effectiveURL), updateStatus: "not checked yet")
+            mailRelay: SMTPMailTransport.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
+            updateStatus: "not checked yet")
     }
 
     var values: [String: Any] {
         var values: [String: Any] = [
             "version": version, "uptime": Self.duration(uptimeSeconds), "dataDirectory": dataDirectory,
             "outboxQueued": outboxQueued, "outboxFailed": outboxFailed, "outboxSent": outboxSent, "mailRelay": mailRelay,
+            "derivationsWaiting": derivationsWaiting,
             "updateStatus": updateStatus,
         ]
         if let freeBytes, let totalBytes, totalBytes > 0 {

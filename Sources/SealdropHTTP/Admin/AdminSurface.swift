@@ -16,6 +16,8 @@ struct AdminSurface: Sendable {
     let configuration: ServerConfiguration
     let mail: SwitchingMailTransport
     let logLines: RecentLogLines
+    /// The password-derivation threads; their queue shows on the status page.
+    let kdf: KeyDerivationRunner
     let staticFiles: StaticFiles
     let startedAt: Date
 

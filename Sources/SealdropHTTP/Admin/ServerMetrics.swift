@@ -17,9 +17,9 @@ import Prometheus
 /// - `sealdrop_download_bytes_total`: `RequestLogMiddleware` counts the body bytes written for 200/206 GET
 ///   responses with `Content-Disposition: attachment` (file, ZIP, EML and checksum downloads), as they
 ///   stream, so a download broken off counts what was sent.
-/// - `sealdrop_transfers_finalized_total`, `sealdrop_mail_failures_total`: `transferFinalized()` and
-///   `mailFailed()`; finalization and mail delivery live in SealdropServices and do not call them yet.
-/// - `sealdrop_outbox_queued`, `sealdrop_uptime_seconds`: set by ``render(outboxQueued:uptimeSeconds:)`` at scrape time.
+/// - `sealdrop_outbox_queued`, `sealdrop_outbox_failed` (mail the relay finally refused or that ran out of
+///   retries), `sealdrop_uptime_seconds`: read from the outbox at scrape time by
+///   ``render(outboxQueued:outboxFailed:uptimeSeconds:)``, so they survive restarts.
 public final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Requests on the user listeners, by status class: index 0 is `1xx`, 4 is `5xx`.
@@ -27,9 +27,8 @@ public final class ServerMetrics: Sendable {
     let requestDuration: CoreMetrics.Timer
     let uploadedBytes: CoreMetrics.Counter
     let downloadedBytes: CoreMetrics.Counter
-    let transfersFinalized: CoreMetrics.Counter
-    let mailFailures: CoreMetrics.Counter
     let outboxQueued: CoreMetrics.Gauge
+    let outboxFailed: CoreMetrics.Gauge
     let uptime: CoreMetrics.Gauge
 
     public init() {
@@ -43,9 +42,8 @@ public final class ServerMetrics: Sendable {
         self.requestDuration = CoreMetrics.Timer(label: "sealdrop_http_request_duration_seconds", dimensions: [listener], factory: factory)
         self.uploadedBytes = CoreMetrics.Counter(label: "sealdrop_upload_bytes_total", factory: factory)
         self.downloadedBytes = CoreMetrics.Counter(label: "sealdrop_download_bytes_total", factory: factory)
-        self.transfersFinalized = CoreMetrics.Counter(label: "sealdrop_transfers_finalized_total", factory: factory)
-        self.mailFailures = CoreMetrics.Counter(label: "sealdrop_mail_failures_total", factory: factory)
         self.outboxQueued = CoreMetrics.Gauge(label: "sealdrop_outbox_queued", factory: factory)
+        self.outboxFailed = CoreMetrics.Gauge(label: "sealdrop_outbox_failed", factory: factory)
         self.uptime = CoreMetrics.Gauge(label: "sealdrop_uptime_seconds", factory: factory)
     }
 
@@ -66,19 +64,10 @@ public final class ServerMetrics: Sendable {
         downloadedBytes.increment(by: bytes)
     }
 
-    /// Counts one transfer session finalized (sent to its recipients).
-    public func transferFinalized() {
-        transfersFinalized.increment()
-    }
-
-    /// Counts one failed mail delivery attempt.
-    public func mailFailed() {
-        mailFailures.increment()
-    }
-
     /// Sets the scrape-time gauges and returns every metric in the Prometheus text format (version 0.0.4).
-    public func render(outboxQueued queued: Int, uptimeSeconds: Int) -> String {
+    public func render(outboxQueued queued: Int, outboxFailed failed: Int, uptimeSeconds: Int) -> String {
         outboxQueued.record(queued)
+        outboxFailed.record(failed)
         uptime.record(uptimeSeconds)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

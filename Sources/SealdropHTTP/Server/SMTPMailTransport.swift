@@ -50,7 +50,13 @@ struct SMTPMailTransport: MailTransport {
         }
         var credentials: SMTPConfiguration.Credentials?
         if let user = url.user, !user.isEmpty {
-            credentials = .init(username: user.removingPercentEncoding ?? user, password: (url.password ?? "").removingPercentEncoding ?? "")
+            let name = user.removingPercentEncoding ?? user
+            let password = (url.password ?? "").removingPercentEncoding ?? ""
+            // AUTH carries them base64-encoded, but a control character is never a real credential.
+            guard !(name + password).unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ConfigurationError(key: "SEALDROP_SMTP_URL", problem: "the user name or password contains a control character")
+            }
+            credentials = .init(username: name, password: password)
         }
         let configuration = SMTPConfiguration(
             host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: url.port ?? defaultPort, security: security,

@@ -76,7 +76,7 @@ public struct SealdropServer: Sendable {
         let staticFiles = try StaticFiles()
         let admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
                                  database: database, transfers: transfers, metrics: metrics, configuration: configuration, mail: transport,
-                                 logLines: RecentLogLines.shared, staticFiles: staticFiles, startedAt: Date())
+                                 logLines: RecentLogLines.shared, kdf: kdf, staticFiles: staticFiles, startedAt: Date())
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger),

@@ -42,7 +42,7 @@ public final class KeyDerivationRunner: Service, Sendable {
     }
 
     /// Derivations waiting for a thread.
-    var queuedCount: Int { workers.queuedCount }
+    public var queuedCount: Int { workers.queuedCount }
 
     /// Whether the runner has stopped taking derivations.
     var isStopping: Bool { workers.isStopping }
