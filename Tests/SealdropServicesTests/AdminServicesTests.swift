@@ -57,6 +57,36 @@ import Testing
         _ = try await f.accounts.login(name: "olga", password: "olga's password!", from: nil, now: start.addingTimeInterval(15 * 60 + 1))
     }
 
+    @Test func oneAddressGetsThirtyPasswordChecksAMinute() async throws {
+        let f = try Fixture()
+        try await f.accounts.create(name: "quinn", role: .administrator, password: "quinn's password", by: "test")
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for i in 0..<30 {
+            await #expect(throws: AdminError.invalidCredentials) {
+                try await f.accounts.login(name: "ghost\(i)", password: "x", from: "198.51.100.7", now: start)
+            }
+        }
+        await #expect(throws: AdminError.tooManyAttempts) {
+            try await f.accounts.login(name: "quinn", password: "quinn's password", from: "198.51.100.7", now: start)
+        }
+        // Other addresses are not affected, and the address may try again a minute later.
+        _ = try await f.accounts.login(name: "quinn", password: "quinn's password", from: "198.51.100.8", now: start)
+        _ = try await f.accounts.login(name: "quinn", password: "quinn's password", from: "198.51.100.7", now: start.addingTimeInterval(61))
+    }
+
+    @Test func reauthenticationOpensNoSecondSession() async throws {
+        let f = try Fixture()
+        try await f.accounts.create(name: "rita", role: .administrator, password: "rita's password!", by: "test")
+        let login = try await f.accounts.login(name: "rita", password: "rita's password!", from: nil)
+        let later = Date().addingTimeInterval(600)
+        #expect(!f.accounts.isRecentlyAuthenticated(login.session, now: later))
+        let refreshed = try await f.accounts.reauthenticate(login.session, password: "rita's password!", from: nil, now: later)
+        #expect(f.accounts.isRecentlyAuthenticated(refreshed, now: later))
+        let sessions = try await f.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM admin_sessions") }
+        #expect(sessions == 1)
+        await #expect(throws: AdminError.invalidCredentials) { try await f.accounts.reauthenticate(login.session, password: "nope", from: nil) }
+    }
+
     @Test func sessionsExpireWhenIdleAndEndWithTheAccount() async throws {
         let f = try Fixture()
         try await f.accounts.create(name: "pia", role: .configAdmin, password: "pia's password!!", by: "test")

@@ -59,6 +59,7 @@ struct AdminErrorMiddleware: RouterMiddleware {
             case .notFound(let what): return (.notFound, "notFound", "\(what) does not exist.", [])
             case .conflict(let what): return (.conflict, "conflict", what, [])
             case .addressNotAllowed: return (.forbidden, "addressNotAllowed", "The admin interface is not available from this network.", [])
+            case .tooManyAttempts: return (.tooManyRequests, "tooManyAttempts", "Too many sign-in attempts from this address; wait a minute.", [])
             }
         case let e as SealdropError:
             return (HTTPResponse.Status(code: e.status), "\(e.code.rawValue)", e.message, [])
@@ -96,6 +97,7 @@ struct AdminErrorMiddleware: RouterMiddleware {
             case .invalid: key = "error.invalid"
             case .pinned(let k): key = "error.pinned"; detail = strings["field.\(k)"] ?? k
             case .addressNotAllowed: key = "error.addressNotAllowed"
+            case .tooManyAttempts: key = "error.tooManyAttempts"
             case .notFound: key = "error.notFound"
             default: return fallback
             }

@@ -63,7 +63,7 @@ struct AdminSessionController: Sendable {
         guard let session = admin.session, let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
         let next = AdminSurface.safeNext(form["next"])
         do {
-            _ = try await surface.accounts.reauthenticate(session, password: form["password"] ?? "")
+            _ = try await surface.accounts.reauthenticate(session, password: form["password"] ?? "", from: context.clientIP)
             return AdminSurface.redirect(next)
         } catch let error as AdminError {
             if case .accountLocked = error, let cookie = admin.cookie { try await surface.accounts.logout(cookie: cookie) }

@@ -31,6 +31,8 @@ public final class AdminAccounts: Sendable {
     let logger: Logger
     /// Verified against for unknown names, so they take as long as known ones.
     private let dummyHash: String
+    /// Password checks per client address: bcrypt is costly, a flood must not starve the derivation threads.
+    private let attemptsPerAddress = RateLimiter(limit: 30, window: 60)
 
     public init(repository: any AdminRepository, audit: AuditLog, hasher: AdminPasswordHasher, policy: Policy = Policy(), logger: Logger) {
         self.repository = repository
@@ -124,9 +126,22 @@ public final class AdminAccounts: Sendable {
 
     // MARK: - Login and sessions
 
-    /// Checks name and password; after `maxFailures` wrong passwords in a row the account is locked for
-    /// `lockDuration` and every login is refused until then, right password or not.
+    /// Checks name and password and opens a session; after `maxFailures` wrong passwords in a row the
+    /// account is locked for `lockDuration` and every login is refused until then, right password or not.
     public func login(name: String, password: String, from address: String?, now: Date = Date()) async throws -> (cookie: String, session: AdminSession, account: AdminAccount) {
+        let account = try await verifyPassword(name: name, password: password, from: address, now: now)
+        try await repository.deleteAdminSessions(idleSince: now.addingTimeInterval(-policy.sessionIdle))
+        let cookie = Self.randomText(bytes: 32)
+        let session = AdminSession(tokenHash: Self.digest(cookie), accountName: account.name,
+                                   csrfToken: Self.randomText(bytes: 32), createdAt: now, lastSeenAt: now, authenticatedAt: now)
+        try await repository.insertAdminSession(session)
+        try await audit.record(actor: account.name, action: "login", target: account.name, new: address)
+        return (cookie, session, account)
+    }
+
+    /// The account if `password` is its password; counts failures toward the lock-out and audits them.
+    func verifyPassword(name: String, password: String, from address: String?, now: Date) async throws -> AdminAccount {
+        if let address, !attemptsPerAddress.allow(address, now: now) { throw AdminError.tooManyAttempts }
         guard password.utf8.count <= 1024, name.utf8.count <= 256, var account = try await repository.adminAccount(named: name) else {
             _ = try await hasher.verify(String(password.prefix(72)), hash: dummyHash)
             try await audit.record(actor: "anonymous", action: "login.failed", target: String(name.prefix(64)), new: address)
@@ -140,10 +155,11 @@ public final class AdminAccounts: Sendable {
             account.failedAttempts += 1
             var records = [AuditRecord(actor: "anonymous", action: "login.failed", target: account.name, newValue: address)]
             if account.failedAttempts >= policy.maxFailures {
+                let until = now.addingTimeInterval(policy.lockDuration)
                 account.failedAttempts = 0
-                account.lockedUntil = now.addingTimeInterval(policy.lockDuration)
+                account.lockedUntil = until
                 records.append(AuditRecord(actor: "system", action: "admin.locked", target: account.name,
-                                           newValue: "until \(ISO8601DateFormatter().string(from: account.lockedUntil!))"))
+                                           newValue: "until \(ISO8601DateFormatter().string(from: until))"))
                 logger.warning("admin.account.locked", metadata: ["admin.name": "\(account.name)", "client.ip": "\(address ?? "-")"])
             }
             try await repository.updateAdminAccount(account)
@@ -157,12 +173,7 @@ public final class AdminAccounts: Sendable {
         }
         (account.failedAttempts, account.lockedUntil, account.lastLoginAt) = (0, nil, now)
         try await repository.updateAdminAccount(account)
-        let cookie = Self.randomText(bytes: 32)
-        let session = AdminSession(tokenHash: Self.digest(cookie), accountName: account.name,
-                                   csrfToken: Self.randomText(bytes: 32), createdAt: now, lastSeenAt: now, authenticatedAt: now)
-        try await repository.insertAdminSession(session)
-        try await audit.record(actor: account.name, action: "login", target: account.name, new: address)
-        return (cookie, session, account)
+        return account
     }
 
     /// The session and account behind a cookie value, if the session is fresh and the account enabled;
@@ -188,9 +199,9 @@ public final class AdminAccounts: Sendable {
 
     /// Confirms the password of the session's account for sensitive actions; wrong passwords count
     /// toward the lock-out like logins.
-    public func reauthenticate(_ session: AdminSession, password: String, now: Date = Date()) async throws -> AdminSession {
-        _ = try await login(name: session.accountName, password: password, from: "re-authentication", now: now)
-        // `login` opened a second session; the browser keeps its own, marked as freshly authenticated.
+    public func reauthenticate(_ session: AdminSession, password: String, from address: String?, now: Date = Date()) async throws -> AdminSession {
+        _ = try await verifyPassword(name: session.accountName, password: password, from: address, now: now)
+        try await audit.record(actor: session.accountName, action: "reauthenticate", target: session.accountName, new: address)
         var updated = session
         updated.authenticatedAt = now
         updated.lastSeenAt = now

@@ -25,6 +25,8 @@ public enum AdminError: Error, Sendable, Equatable {
     case conflict(String)
     /// The client address is outside the admin allow-list.
     case addressNotAllowed
+    /// Too many sign-in attempts from one address in a minute.
+    case tooManyAttempts
 }
 
 /// One input problem next to its field.
