@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SealdropCore
 @testable import SealdropHTTP
+import SealdropServices
 import Testing
 
 /// The recipient's web pages: password form, CSRF, the ticket cookie, files, downloads, errors, languages,
@@ -158,21 +160,64 @@ import Testing
         }
     }
 
-    @Test func unknownRevokedAndMalformedTransfersGetTheNotFoundPage() async throws {
+    @Test func revokedTransferHasItsOwnPageUnknownAndMalformedGetNotFound() async throws {
         try await TestServer.run { api in
             let sent = try await api.sendTransfer()
+            let browser = Browser(api)
+            let form = try await browser.request(.get, "/download?id=\(sent.transferId)")
+            let csrf = try browser.csrf(in: form)
             let r = try await api.send(.patch, "/api/users/\(sent.sender)/transfers/\(sent.trackingId)", token: sent.token,
                                        json: #"{"status":{"state":"DELETED_BY_REVOCATION"}}"#)
             #expect(r.status.code < 300)
+            // The link itself, the password form's answer and a page behind an old ticket all say "withdrawn".
+            let link = try await browser.request(.get, "/download?id=\(sent.transferId)")
+            #expect(link.status == .gone && link.text.contains("data-state=\"revoked\"") && link.text.contains("The sender withdrew this transfer"))
+            #expect(!link.text.contains("name=\"password\""))
+            let posted = try await browser.request(.post, "/download", form: ["id": sent.transferId, "password": sent.password, "csrf": csrf])
+            #expect(posted.status == .gone && posted.text.contains("data-state=\"revoked\""))
+            let german = try await browser.request(.get, "/download?id=\(sent.transferId)&lang=de")
+            #expect(german.text.contains("Der Absender hat diesen Transfer widerrufen"))
+            // The REST API answers as before: 404/2003, whatever the reason.
+            expectError(try await api.send(.get, "/api/transfers/\(sent.transferId)/files", password: sent.password), 404, 2003)
+
+            for id in ["ZZZZZZZZZZ", "../../etc", "<script>"] {
+                let page = try await browser.request(.post, "/download", form: ["id": id, "password": "x", "csrf": csrf])
+                #expect(page.status == .notFound && page.text.contains("data-error=\"errorNotFound\""), "\(id)")
+                #expect(!page.text.contains("<script>") && !page.text.contains("data-state="))
+            }
+            // An unknown (well-formed) id still gets the form: opening a link reveals nothing about ids.
+            let unknown = try await browser.request(.get, "/download?id=ZZZZZZZZZZ")
+            #expect(unknown.status == .ok && unknown.text.contains("name=\"password\""))
+        }
+    }
+
+    @Test func expiredTransferHasItsOwnPageWithTheDate() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer()
+            let other = try await api.sendTransfer(sender: "dora@example.com")
             let browser = Browser(api)
             let form = try await browser.request(.get, "/download?id=\(sent.transferId)")
-            let revoked = try await browser.request(.post, "/download", form: ["id": sent.transferId, "password": sent.password, "csrf": try browser.csrf(in: form)])
-            #expect(revoked.status == .notFound && revoked.text.contains("data-error=\"errorNotFound\""))
-            for id in ["ZZZZZZZZZZ", "../../etc", "<script>"] {
-                let page = try await browser.request(.post, "/download", form: ["id": id, "password": "x", "csrf": try browser.csrf(in: form)])
-                #expect(page.status == .notFound, "\(id)")
-                #expect(!page.text.contains("<script>"))
+            _ = try await browser.request(.post, "/download", form: ["id": sent.transferId, "password": sent.password, "csrf": try browser.csrf(in: form)])
+            #expect(try await browser.request(.get, "/download/files?id=\(sent.transferId)").status == .ok)
+
+            let trackingId = try #require(TrackingID(rawValue: sent.trackingId))
+            let expires = try #require(try await api.server.database.transfer(trackingId)).settings.expirationDate
+            // What the clean-up does at the expiration date.
+            #expect(try await api.server.database.endTransfer(trackingId, state: .deletedByExpiration, mails: []))
+            let date = DisplayFormat.date(expires, language: "en")
+            for uri in ["/download?id=\(sent.transferId)", "/download/files?id=\(sent.transferId)",
+                        "/download/file?id=\(sent.transferId)&file=\(sent.fileIds[0])", "/download/zip?id=\(sent.transferId)"] {
+                let page = try await browser.request(.get, uri)
+                #expect(page.status == .gone, "\(uri)")
+                #expect(page.text.contains("data-state=\"expired\"") && page.text.contains("This transfer has expired"), "\(uri)")
+                #expect(page.text.contains("It expired on \(date)") && page.text.contains("ask the sender to send the files again"), "\(uri)")
             }
+            let german = try await browser.request(.get, "/download?id=\(sent.transferId)&lang=de")
+            #expect(german.text.contains("Dieser Transfer ist abgelaufen") && german.text.contains(DisplayFormat.date(expires, language: "de")))
+            // Nothing of another transfer or recipient shows, and the REST API still answers 404/2003.
+            #expect(!german.text.contains(sent.trackingId) && !german.text.contains("bob@example.org"))
+            expectError(try await api.send(.get, "/api/transfers/\(sent.transferId)/files", password: sent.password), 404, 2003)
+            #expect(try await Browser(api).request(.get, "/download?id=\(other.transferId)").status == .ok)
         }
     }
 

@@ -243,4 +243,36 @@ import Testing
         h.clock.advance(14 * 86400)
         await #expect(throws: SealdropError.notFound("The transfer")) { _ = try await h.downloads().open(t.bob, password: Sample.manualPassword) }
     }
+
+    /// The recipient's pages may say "expired on …" or "withdrawn"; `open` (the REST API) keeps answering 404 alike.
+    @Test func retrievalStateTellsExpiredAndRevokedOnly() async throws {
+        let h = try ServiceHarness()
+        let service = h.downloads()
+        let expiring = try await provide(h)
+        let expires = try #require(try await h.database.transfer(expiring.trackingId)).settings.expirationDate
+        #expect(try await service.retrievalState(expiring.bob) == .available)
+        #expect(try await service.retrievalState(TransferID.random()) == .unavailable)
+
+        h.clock.advance(expires.timeIntervalSince(h.clock.now) + 1)
+        // Past the date, before and after the clean-up removed the files: expired, with the date.
+        #expect(try await service.retrievalState(expiring.bob) == .expired(on: expires))
+        await #expect(throws: SealdropError.notFound("The transfer")) { _ = try await service.open(expiring.bob, password: Sample.manualPassword) }
+        try await h.cleanup().runOnce()
+        #expect(try await h.database.transfer(expiring.trackingId)?.state == .deletedByExpiration)
+        #expect(try await service.retrievalState(expiring.carol) == .expired(on: expires))
+        await #expect(throws: SealdropError.notFound("The transfer")) { _ = try await service.open(expiring.carol, password: Sample.manualPassword) }
+
+        let sender = Sample.sender()
+        let (revokedId, _, _) = try await h.transfers().provide(by: sender, recipients: RecipientList(to: [Sample.bob]), mode: .manual,
+                                                                files: [("a.txt", Array("a".utf8))])
+        _ = try await h.transfers().revoke(revokedId, by: sender, options: RevocationOptions(notifySender: false, notifyRecipients: false))
+        let revoked = try #require(try await h.database.recipients(of: revokedId).first).transferId
+        #expect(try await service.retrievalState(revoked) == .revoked)
+        await #expect(throws: SealdropError.notFound("The transfer")) { _ = try await service.open(revoked, password: Sample.manualPassword) }
+
+        // Deleted by an administrator: nothing more than "not available".
+        let removed = try await provide(h)
+        try await h.transfers().deleteByAdministrator(removed.trackingId)
+        #expect(try await service.retrievalState(removed.bob) == .unavailable)
+    }
 }

@@ -1,5 +1,6 @@
 """The recipient's pages in a real browser (headless Chromium from Debian, driven by Selenium): the link from
-the mail, password, files, single and ZIP download, the confidential message, errors, languages, 320 px, keyboard.
+the mail, password, files, single and ZIP download, the confidential message, errors (revoked and expired
+transfers on their own pages), languages, 320 px, keyboard.
 
 Screenshots of every step go to ci-output/screenshots/ (not committed)."""
 import hashlib
@@ -50,6 +51,17 @@ def chromium():
 def shot(browser, name):
     os.makedirs(SHOTS, exist_ok=True)
     browser.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
+def submit(browser, button="unlock"):
+    """Presses a button that submits a form and waits until the answer replaced the page (the password
+    check takes a moment, and the old page must not be read as the answer)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.ID, button).click()
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old))
 
 
 def wait_download(folder, name, timeout=30):
@@ -162,24 +174,80 @@ def test_wrong_password_then_locked_and_revoked_pages(web_server, browser):
     browser.get(link)
     for attempt in range(2):
         browser.find_element(By.ID, "password").send_keys("Wr0ng!Guess#%d" % attempt)
-        browser.find_element(By.ID, "unlock").click()
+        submit(browser)
         alert = browser.find_element(By.ID, "form-error")
         assert "not correct" in alert.text
         assert browser.find_element(By.ID, "password").get_attribute("aria-invalid") == "true"
     shot(browser, "04-wrong-password")
     browser.find_element(By.ID, "password").send_keys("Wr0ng!Guess#3")
-    browser.find_element(By.ID, "unlock").click()
+    submit(browser)
     shot(browser, "05-locked")
     assert browser.find_element(By.ID, "error-message").get_attribute("data-error") == "errorLocked"
 
     _, tracking2, link2 = provide(web_server, {"b.txt": b"beta"})
+    # The recipient has the form open when the sender revokes: unlocking then says so.
+    browser.get(link2)
     r = client.request("PATCH", f"/api/users/{SENDER}/transfers/{tracking2}", json={"status": {"state": "DELETED_BY_REVOCATION"}})
     assert r.status_code == 200, r.text
-    browser.get(link2)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "unlock").click()
+    submit(browser)
     shot(browser, "06-revoked")
+    gone = browser.find_element(By.ID, "gone-message")
+    assert gone.get_attribute("data-state") == "revoked"
+    assert "The sender withdrew this transfer" in gone.text
+    assert browser.find_element(By.TAG_NAME, "h1").text == "This transfer was withdrawn"
+    # Opening the link again shows the same page straight away, without asking for the password.
+    browser.get(link2)
+    assert browser.find_element(By.ID, "gone-message").get_attribute("data-state") == "revoked"
+    assert browser.find_elements(By.ID, "password") == []
+
+    # An id nobody was given keeps the neutral not-found page.
+    browser.get(web_server.base + "/download?id=ZZZZZZZZZZ")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    submit(browser)
+    shot(browser, "06b-unknown")
     assert browser.find_element(By.ID, "error-message").get_attribute("data-error") == "errorNotFound"
+    assert browser.find_elements(By.ID, "gone-message") == []
+
+
+def test_expired_transfer_has_its_own_page_with_the_date(web_server, browser):
+    import datetime
+    import sqlite3
+    from selenium.webdriver.common.by import By
+    client, tracking, link = provide(web_server, {"report.txt": b"expired soon"})
+    # The recipient unlocked the files while the transfer was active.
+    browser.get(link)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    submit(browser)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Your files"
+    files_url = browser.current_url
+
+    # Its expiration date passes (set back in the database: two days ago, 09:30 UTC).
+    expired = datetime.datetime.now(datetime.timezone.utc).replace(hour=9, minute=30, second=0, microsecond=0) - datetime.timedelta(days=2)
+    db = sqlite3.connect(os.path.join(web_server.data, "sealdrop.sqlite"), timeout=30)
+    with db:
+        changed = db.execute("UPDATE transfers SET expires_at = ?, settings_json = json_set(settings_json, '$.expirationDate', ?) "
+                             "WHERE tracking_id = ?", (expired.timestamp(), expired.timestamp(), tracking)).rowcount
+    db.close()
+    assert changed == 1
+
+    day = f"{expired.day} {expired.strftime('%B %Y')}"
+    for url in (files_url, link):
+        browser.get(url)
+        gone = browser.find_element(By.ID, "gone-message")
+        assert gone.get_attribute("data-state") == "expired"
+        assert browser.find_element(By.TAG_NAME, "h1").text == "This transfer has expired"
+        assert f"It expired on {day}" in gone.text and "09:30 UTC" in gone.text, gone.text
+        assert "ask the sender to send the files again" in gone.text
+    shot(browser, "06c-expired")
+    assert browser.find_elements(By.ID, "password") == []
+    browser.find_element(By.LINK_TEXT, "Deutsch").click()
+    shot(browser, "06d-expired-german")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Dieser Transfer ist abgelaufen"
+    assert "abgelaufen" in browser.find_element(By.ID, "gone-message").text
+    # The REST API still answers 404/2003 for it.
+    r = client.get(f"/api/transfers/{link.split('id=')[1]}/files", headers={"X-CS-Password": PASSWORD})
+    assert r.status_code == 404 and r.json()["errorCode"] == 2003, r.text
 
 
 def test_language_switch_small_screen_and_keyboard(web_server, browser):

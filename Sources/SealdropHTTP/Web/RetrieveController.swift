@@ -6,7 +6,8 @@ import SealdropServices
 /// The recipient's pages: the link from the notification mail, the password, the files.
 ///
 /// Routes (user listeners):
-/// - `GET|HEAD /download?id=…[&password=…]` — the password form (filled in for mode NONE links); changes nothing
+/// - `GET|HEAD /download?id=…[&password=…]` — the password form (filled in for mode NONE links); changes nothing.
+///   For an expired or revoked transfer the page says so instead (410); an unknown id still gets the form
 /// - `POST /download` — form `id`, `password`, `csrf`: checks the password (a wrong one counts towards
 ///   download protection), sets the `cs-ui-session` ticket and redirects to the files
 /// - `GET /download/files?id=…` — files, sizes, the confidential message, the recipient's own status
@@ -14,6 +15,9 @@ import SealdropServices
 ///
 /// A mail scanner that opens the link (HEAD, prefetch, GET) sees the form and nothing else: without the
 /// CSRF cookie it cannot post, without the ticket it cannot list or download.
+///
+/// Every page that meets an expired or revoked transfer shows that (the transfer id is the recipient's
+/// secret, so its holder may know); unknown ids and other deletions stay the neutral "not found".
 struct RetrieveController {
     let downloads: DownloadService
     let budget: AsyncBudget
@@ -50,6 +54,7 @@ struct RetrieveController {
     @Sendable func passwordPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let q = request.uri.queryParameters
         let id = q["id"].map(String.init) ?? ""
+        if let transferId = TransferID(rawValue: id) { try await explainUnavailable(transferId) }
         return passwordForm(request, transferId: id, password: q["password"].map(String.init) ?? "", error: nil)
     }
 
@@ -71,7 +76,7 @@ struct RetrieveController {
             return passwordForm(request, transferId: id, password: "", error: t["errorPasswordMissing"], status: .badRequest)
         }
         do {
-            _ = try await downloads.open(transferId, password: password)
+            _ = try await open(transferId, password: password)
         } catch let error as SealdropError where error.code == SealdropError.wrongPassword.code {
             return passwordForm(request, transferId: id, password: "", error: t["errorPasswordWrong"], status: .unauthorized)
         }
@@ -85,7 +90,26 @@ struct RetrieveController {
     func access(_ request: Request) async throws -> DownloadAccess {
         let transferId = try Self.transferId(request.uri.queryParameters["id"].map(String.init))
         guard let password = tickets.password(for: transferId, in: request) else { throw WebError.needsPassword(transferId) }
-        return try await downloads.open(transferId, password: password)
+        return try await open(transferId, password: password)
+    }
+
+    /// `DownloadService.open`, with a "not found" for an expired or revoked transfer turned into its own page.
+    func open(_ transferId: TransferID, password: String) async throws -> DownloadAccess {
+        do {
+            return try await downloads.open(transferId, password: password)
+        } catch let error as SealdropError where error.status == 404 {
+            try await explainUnavailable(transferId)
+            throw error
+        }
+    }
+
+    /// Throws the page error for an expired or revoked transfer; returns for any other state.
+    func explainUnavailable(_ transferId: TransferID) async throws {
+        switch try await downloads.retrievalState(transferId) {
+        case .expired(let date): throw WebError.transferExpired(on: date)
+        case .revoked: throw WebError.transferRevoked
+        case .available, .unavailable: return
+        }
     }
 
     @Sendable func filesPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {

@@ -14,10 +14,15 @@ enum WebError: Error {
     case needsPassword(TransferID)
     /// The page needs a verified sender: to verification, then back to `next`.
     case needsIdentity(next: String)
+    /// The recipient's transfer id is valid but the transfer expired at this date.
+    case transferExpired(on: Date)
+    /// The recipient's transfer id is valid but the sender revoked the transfer.
+    case transferRevoked
 }
 
 /// Maps every error under the web pages to a page in one place: a human message, the right status,
 /// never the error's own text. Unknown errors are logged with the request id and shown as a generic page.
+/// An expired or revoked transfer gets its own page (410) saying so; an unknown id the neutral 404.
 struct WebErrorMiddleware: RouterMiddleware {
     typealias Context = SealdropRequestContext
     let pages: WebPages
@@ -33,6 +38,10 @@ struct WebErrorMiddleware: RouterMiddleware {
             var headers = HTTPFields()
             headers[.location] = "/sender?next=" + WebPages.queryEscape(next)
             return Response(status: .seeOther, headers: headers)
+        } catch WebError.transferExpired(let date) {
+            return gonePage(request, state: "expired", date: date)
+        } catch WebError.transferRevoked {
+            return gonePage(request, state: "revoked", date: nil)
         } catch {
             let (status, key) = Self.page(for: error)
             if status == .internalServerError {
@@ -42,11 +51,24 @@ struct WebErrorMiddleware: RouterMiddleware {
         }
     }
 
+    /// The page for a transfer the recipient's link names but that can no longer be retrieved (410): its
+    /// state (`expired` or `revoked`) in words, with the expiry date where it has one.
+    func gonePage(_ request: Request, state: String, date: Date?) -> Response {
+        let language = WebPages.language(of: request)
+        let t = pages.strings[language] ?? [:]
+        var text = t["\(state)Text"] ?? ""
+        if let date { text = text.replacingOccurrences(of: "{date}", with: DisplayFormat.date(date, language: language)) }
+        return pages.render("retrieve-gone", status: .gone, request: request,
+                            context: ["state": state, "title": t["\(state)Title"] ?? "", "text": text])
+    }
+
     /// Status and UI string key of the error page for `error`.
     static func page(for error: any Error) -> (HTTPResponse.Status, String) {
         switch error {
         case WebError.notFound: return (.notFound, "errorNotFound")
         case WebError.staleForm: return (.forbidden, "errorStaleForm")
+        case WebError.transferExpired: return (.gone, "expiredTitle")
+        case WebError.transferRevoked: return (.gone, "revokedText")
         case let e as SealdropError:
             switch e.code {
             case SealdropError.locked.code: return (.forbidden, "errorLocked")

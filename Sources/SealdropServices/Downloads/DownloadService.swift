@@ -74,11 +74,20 @@ public struct DownloadService: Sendable {
     func current(_ transferId: TransferID) async throws -> (transfer: TransferRecord, recipient: RecipientRecord, wrappedKey: [UInt8]) {
         guard let recipient = try await transfers.recipient(transferId),
               let transfer = try await transfers.transfer(recipient.trackingId) else { throw SealdropError.notFound("The transfer") }
-        guard transfer.state == .active, transfer.settings.expirationDate > now(), let wrappedKey = transfer.wrappedKey else {
+        guard RetrievalState(transfer, now: now()) == .available, let wrappedKey = transfer.wrappedKey else {
             throw SealdropError.notFound("The transfer")
         }
         if let until = recipient.lockedUntil, until > now() { throw SealdropError.locked }
         return (transfer, recipient, wrappedKey)
+    }
+
+    /// Whether a recipient's transfer id can be retrieved, or why not, for the recipient's pages.
+    ///
+    /// Reads only: no password is involved and nothing is counted, so a link opened by a mail scanner
+    /// learns no more than the link itself carries. `open` still answers 404 for every state but `available`.
+    public func retrievalState(_ transferId: TransferID) async throws -> RetrievalState {
+        guard let recipient = try await transfers.recipient(transferId) else { return .unavailable }
+        return RetrievalState(try await transfers.transfer(recipient.trackingId), now: now())
     }
 
     /// The unlocked transfer after a correct password; clears the failure count.
