@@ -50,6 +50,50 @@ import Testing
         }
     }
 
+    /// Cc and Bcc stay closed behind their buttons unless prefilled or remembered in `show_cc`/`show_bcc`;
+    /// without the script (`noscript.css`) both are shown and the buttons are not.
+    @Test func ccAndBccOpenWhenPrefilledOrRemembered() async throws {
+        try await TestServer.run { api in
+            let (browser, _) = try await ready(api)
+            func state(_ page: TestResponse, _ field: String) -> (open: Bool, expanded: String?) {
+                let open = page.text.contains("id=\"\(field)-field\">")
+                let closed = page.text.contains("id=\"\(field)-field\" hidden>")
+                #expect(open != closed, "\(field) is rendered exactly once")
+                let expanded = page.text.firstMatch(of: try! Regex("id=\"toggle-\(field)\"[^>]*aria-expanded=\"(true|false)\""))
+                return (open, expanded.flatMap { $0.output[1].substring.map(String.init) })
+            }
+            let plain = try await browser.request(.get, "/upload?to=bob@example.org")
+            #expect(state(plain, "cc") == (false, "false") && state(plain, "bcc") == (false, "false"))
+            #expect(plain.text.contains(">Add Cc</button>") && plain.text.contains(">Add Bcc</button>"))
+            #expect(plain.text.contains("<noscript><link rel=\"stylesheet\" href=\"/static/noscript.css\"></noscript>"))
+            // The server sets neither cookie: they record the sender's own clicks.
+            #expect(!RetrievePagesTests.setCookies(plain).keys.contains { $0.hasPrefix("show_") })
+
+            let prefilled = try await browser.request(.get, "/upload?to=bob@example.org&cc=carol@example.org")
+            #expect(state(prefilled, "cc") == (true, "true") && state(prefilled, "bcc") == (false, "false"))
+            #expect(prefilled.text.contains(">Remove Cc</button>") && prefilled.text.contains("value=\"carol@example.org\""))
+
+            browser.cookies["show_bcc"] = "true"
+            browser.cookies["show_cc"] = "false"
+            let remembered = try await browser.request(.get, "/upload?to=bob@example.org")
+            #expect(state(remembered, "cc") == (false, "false") && state(remembered, "bcc") == (true, "true"))
+            // A prefilled field opens even when the sender last closed it.
+            let both = try await browser.request(.get, "/upload?cc=carol@example.org&bcc=dave@example.org")
+            #expect(state(both, "cc") == (true, "true") && state(both, "bcc") == (true, "true"))
+            browser.cookies["show_bcc"] = "yes"
+            #expect(state(try await browser.request(.get, "/upload"), "bcc") == (false, "false"))
+            let german = try await browser.request(.get, "/upload?lang=de")
+            #expect(german.text.contains(">Cc hinzufügen</button>") && german.text.contains("data-remove=\"Bcc entfernen\""))
+
+            let css = try await api.client.execute(uri: "/static/noscript.css", method: .get, headers: [:], body: nil)
+            #expect(css.status == .ok && css.text.contains(".optional-field[hidden] { display: block !important; }")
+                    && css.text.contains(".js-only { display: none !important; }"))
+            #expect(plain.text.contains("class=\"field-toggles js-only\""))
+            let js = try await api.client.execute(uri: "/static/upload.js", method: .get, headers: [:], body: nil)
+            #expect(js.text.contains("\"; Path=/; Max-Age=31536000; Secure; SameSite=Strict\""))
+        }
+    }
+
     @Test func chunkedUploadAndSend() async throws {
         try await TestServer.run { api in
             let (browser, token) = try await ready(api)

@@ -1,6 +1,7 @@
 """The sender's side in a real browser (headless Chromium, Selenium): verification by the mailed code, the
 upload page with a 200 MiB file, the connection cut mid-upload and a reload mid-upload — both resumed
-without re-sending finished chunks — options, send, summary, the recipient's download, status and revoke.
+without re-sending finished chunks — options, send, summary, the recipient's download, status and revoke;
+the Cc/Bcc fields behind their buttons, remembered in the show_cc/show_bcc cookies.
 
 Screenshots go to ci-output/screenshots/ (not committed)."""
 import hashlib
@@ -12,7 +13,7 @@ import pytest
 
 from client import Client, mail_text
 from conftest import Server
-from test_browser_retrieve import chromium, shot
+from test_browser_retrieve import chromium, shot, submit
 
 SENDER = "provider@example.org"
 BIG = int(os.environ.get("SEALDROP_E2E_BROWSER_BYTES", str(200 * 1024 * 1024)))
@@ -68,12 +69,13 @@ def verify_in_browser(browser, server, email, name="Paula Provider"):
     before = len([m for m in server.mails() if m.endswith("-verification-code.eml")])
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "name").send_keys(name)
-    browser.find_element(By.ID, "send-code").click()
+    submit(browser, "send-code")
     mail = server.wait_for_mail("verification-code", count=before + 1)[-1]
     code = re.search(r"\b([A-Z0-9]{10})\b", mail_text(mail)[1]).group(1)
     shot(browser, "10-code")
     browser.find_element(By.ID, "code").send_keys(code)
-    browser.find_element(By.ID, "verify").click()
+    # Wait for the answer: a caller that navigates at once would cut the verification off.
+    submit(browser, "verify")
 
 
 def upload_state(browser):
@@ -93,6 +95,11 @@ def test_provide_with_cut_and_reload_then_retrieve_and_revoke(web_server, browse
     wait_until(lambda: "/upload" in browser.current_url, 30, "the upload page")
     assert browser.find_element(By.ID, "to").get_attribute("value") == "bob@example.net"
     assert browser.find_element(By.ID, "subject").get_attribute("value") == "Quarterly files"
+    # The prefilled Cc is open; Bcc stays behind its button.
+    assert browser.find_element(By.ID, "cc").is_displayed()
+    assert browser.find_element(By.ID, "cc").get_attribute("value") == "carol@example.com"
+    assert not browser.find_element(By.ID, "bcc").is_displayed()
+    assert browser.find_element(By.ID, "toggle-bcc").text == "Add Bcc"
     cookies = {c["name"]: c for c in browser.get_cookies()}
     for name in ("user_email0", "verification_token0", "active_user", "client_id"):
         assert cookies[name]["httpOnly"] and cookies[name]["secure"] and cookies[name]["sameSite"] == "Strict", name
@@ -168,6 +175,64 @@ def test_provide_with_cut_and_reload_then_retrieve_and_revoke(web_server, browse
     assert recipient.get(f"/api/transfers/{transfer_id}/files", headers={"X-CS-Password": PASSWORD}).status_code == 404
 
 
+def test_cc_and_bcc_open_on_demand_and_are_remembered(web_server, browser):
+    from selenium.webdriver.common.by import By
+    browser.get(web_server.base + "/sender")
+    verify_in_browser(browser, web_server, "cc-sender@example.org", name="Cc Sender")
+    browser.get(web_server.base + "/upload?to=bob@example.net")
+    shot(browser, "19-cc-bcc-closed")
+    cc, bcc, add_cc, add_bcc = (browser.find_element(By.ID, i) for i in ("cc", "bcc", "toggle-cc", "toggle-bcc"))
+    assert not cc.is_displayed() and not bcc.is_displayed()
+    assert add_cc.text == "Add Cc" and add_cc.get_attribute("aria-expanded") == "false"
+    assert "show_cc" not in {c["name"] for c in browser.get_cookies()}
+
+    # Opening Cc focuses it and remembers the choice in a script-readable, Secure, SameSite=Strict cookie.
+    add_cc.click()
+    assert cc.is_displayed() and browser.switch_to.active_element == cc
+    assert add_cc.text == "Remove Cc" and add_cc.get_attribute("aria-expanded") == "true"
+    cookie = next(c for c in browser.get_cookies() if c["name"] == "show_cc")
+    assert cookie["value"] == "true" and not cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/" and 364 * 86400 < cookie["expiry"] - time.time() <= 365 * 86400
+    cc.send_keys("carol@example.com")
+    shot(browser, "20-cc-open")
+
+    # The server reads the cookie: after a reload Cc is rendered open, Bcc closed.
+    browser.refresh()
+    assert browser.find_element(By.ID, "cc").is_displayed() and not browser.find_element(By.ID, "bcc").is_displayed()
+    assert browser.find_element(By.ID, "toggle-cc").get_attribute("aria-expanded") == "true"
+
+    # Removing Cc clears it and is remembered too; Bcc opened and filled goes into the session.
+    browser.find_element(By.ID, "cc").send_keys("carol@example.com")
+    browser.find_element(By.ID, "toggle-cc").click()
+    assert not browser.find_element(By.ID, "cc").is_displayed() and browser.find_element(By.ID, "cc").get_attribute("value") == ""
+    assert next(c for c in browser.get_cookies() if c["name"] == "show_cc")["value"] == "false"
+    browser.find_element(By.ID, "toggle-bcc").click()
+    browser.find_element(By.ID, "bcc").send_keys("dave@example.com")
+    browser.refresh()
+    assert not browser.find_element(By.ID, "cc").is_displayed() and browser.find_element(By.ID, "bcc").is_displayed()
+    browser.find_element(By.ID, "bcc").clear()
+    browser.find_element(By.ID, "bcc").send_keys("dave@example.com")
+    browser.find_element(By.ID, "continue").click()
+    wait_until(lambda: browser.find_element(By.ID, "step-files").is_displayed(), 30, "the files step")
+    assert not browser.find_element(By.ID, "rcpt-toggles").is_displayed()
+    assert browser.find_element(By.ID, "bcc").get_attribute("readonly") == "true"
+    shot(browser, "21-bcc-in-session")
+    state = browser.execute_script("return JSON.parse(localStorage.getItem('sealdrop-upload:cc-sender@example.org'))")
+    session = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1]; var x = new XMLHttpRequest();"
+        "x.open('GET', '/upload/api/session?trackingId=' + arguments[0]);"
+        "x.setRequestHeader('X-CSRF-Token', document.getElementById('upload-app').getAttribute('data-csrf'));"
+        "x.onload = function () { done(JSON.parse(x.responseText)); }; x.send();", state["trackingId"])
+    assert session["to"] == ["bob@example.net"] and session["cc"] == [] and session["bcc"] == ["dave@example.com"]
+
+    # Without JavaScript both fields are simply shown and the buttons are not.
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    browser.get(web_server.base + "/upload?to=bob@example.net")
+    shot(browser, "22-no-script")
+    assert browser.find_element(By.ID, "cc").is_displayed() and browser.find_element(By.ID, "bcc").is_displayed()
+    assert not browser.find_element(By.ID, "toggle-cc").is_displayed()
+
+
 def test_generated_password_shown_once_with_copy_and_identity_switch(web_server, browser):
     from selenium.webdriver.common.by import By
     browser.get(web_server.base + "/sender")
@@ -177,7 +242,7 @@ def test_generated_password_shown_once_with_copy_and_identity_switch(web_server,
     browser.get(web_server.base + "/sender")
     shot(browser, "18-identities")
     assert len(browser.find_elements(By.CSS_SELECTOR, ".identity")) == 2
-    browser.find_element(By.ID, "use-0").click()
+    submit(browser, "use-0")
     browser.get(web_server.base + "/upload?to=bob@example.net")
     assert browser.find_element(By.ID, "sender-email").text == "first@example.org"
     browser.find_element(By.ID, "continue").click()

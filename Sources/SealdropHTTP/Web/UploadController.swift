@@ -7,7 +7,8 @@ import SealdropServices
 /// The sender's upload page and the small JSON API its script uses for resumable, chunked uploads.
 ///
 /// Routes (user listeners; the active verified identity of the browser is the sender):
-/// - `GET /upload[?from=&to=&cc=&bcc=&notificationSubject=]` — the page, prefilled; `/upload/done?trackingId=` — the summary
+/// - `GET /upload[?from=&to=&cc=&bcc=&notificationSubject=]` — the page, prefilled (Cc/Bcc open when prefilled or
+///   remembered in the `show_cc`/`show_bcc` cookies); `/upload/done?trackingId=` — the summary
 /// - `POST /upload/api/session` `{to, cc, bcc}` → `{trackingId}`
 /// - `POST /upload/api/files` `{trackingId, name, size}` → `{fileId}`
 /// - `GET /upload/api/files/{fileId}?trackingId=` → `{received, size, complete}`
@@ -67,6 +68,8 @@ struct UploadController {
         day.timeZone = TimeZone(identifier: "UTC")
         day.dateFormat = "yyyy-MM-dd"
         func list(_ key: String) -> String { q.getAll(key).joined(separator: ", ") }
+        let showCc = Self.showsField(request, cookie: "show_cc", prefilled: !list("cc").isEmpty)
+        let showBcc = Self.showsField(request, cookie: "show_bcc", prefilled: !list("bcc").isEmpty)
         let modes = s.policy.allowedPasswordModes.map { mode -> [String: Any] in
             ["value": mode.rawValue, "label": pages.strings[WebPages.language(of: request)]?["mode_\(mode.rawValue)"] ?? mode.rawValue,
              "checked": mode == s.policy.allowedPasswordModes.first]
@@ -74,6 +77,7 @@ struct UploadController {
         let values: [String: Any] = [
             "csrf": csrf.token, "senderEmail": sender.email.address, "senderName": sender.name,
             "to": list("to"), "cc": list("cc"), "bcc": list("bcc"), "subject": q["notificationSubject"].map(String.init) ?? "",
+            "showCc": showCc, "showBcc": showBcc, "ccExpanded": "\(showCc)", "bccExpanded": "\(showBcc)",
             "maxDate": day.string(from: maxDate), "minDate": day.string(from: Date().addingTimeInterval(86400)),
             "defaultDate": day.string(from: maxDate), "modes": modes, "maxTotalSize": s.policy.maxTotalSize,
             "showFileNames": s.policy.showFileNamesDefault, "showFileNamesChangeable": s.policy.showFileNamesChangeable,
@@ -81,6 +85,16 @@ struct UploadController {
             "subjectEditable": s.policy.recipientNotificationEditable,
         ]
         return pages.render("upload", request: request, context: values, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
+    }
+
+    /// Whether the Cc or Bcc field is rendered open: when the link prefills it, or when the browser's
+    /// `show_cc`/`show_bcc` cookie says `true`.
+    ///
+    /// The page's script writes those cookies when the sender opens or removes a field (not HttpOnly,
+    /// `Path=/; Secure; SameSite=Strict`, one year); the server only reads them, and a missing or other
+    /// value means closed. Without the script the fields are always shown (`noscript.css`).
+    static func showsField(_ request: Request, cookie: String, prefilled: Bool) -> Bool {
+        prefilled || request.cookies[cookie]?.value == "true"
     }
 
     @Sendable func donePage(_ request: Request, context: SealdropRequestContext) async throws -> Response {

@@ -57,8 +57,32 @@
     });
   }
 
+  // ---- Cc / Bcc: closed behind "Add Cc" / "Add Bcc" unless prefilled; the sender's choice is kept in the
+  // show_cc / show_bcc cookies, which the server reads to render the field open next time.
+  function remember(name, open) {
+    document.cookie = name + "=" + (open ? "true" : "false") + "; Path=/; Max-Age=31536000; Secure; SameSite=Strict";
+  }
+  function showField(button, open) {
+    $(button.getAttribute("aria-controls")).hidden = !open;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.textContent = button.getAttribute(open ? "data-remove" : "data-add");
+  }
+  ["toggle-cc", "toggle-bcc"].forEach(function (id) {
+    var button = $(id);
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      var input = $(button.getAttribute("data-field"));
+      // A removed field takes its addresses with it: nothing hidden is ever sent.
+      if (!open) { input.value = ""; }
+      showField(button, open);
+      remember(button.getAttribute("data-cookie"), open);
+      if (open) { input.focus(); }
+    });
+  });
+
   function lockRecipients(locked) {
     ["to", "cc", "bcc"].forEach(function (id) { $(id).readOnly = locked; });
+    $("rcpt-toggles").hidden = locked;
     $("continue").hidden = locked;
     $("start-over").hidden = !locked;
     ["step-files", "step-message", "step-options"].forEach(function (id) { $(id).hidden = !locked; });
@@ -301,6 +325,8 @@
     api("GET", "/upload/api/session?trackingId=" + state.trackingId).then(function (r) {
       if (r.status !== 200) { state = { trackingId: null, files: {} }; save(); return; }
       $("to").value = r.data.to.join(", "); $("cc").value = r.data.cc.join(", "); $("bcc").value = r.data.bcc.join(", ");
+      if (r.data.cc.length > 0) { showField($("toggle-cc"), true); }
+      if (r.data.bcc.length > 0) { showField($("toggle-bcc"), true); }
       lockRecipients(true);
       var byId = {};
       Object.keys(state.files).forEach(function (k) { byId[state.files[k]] = k; });
