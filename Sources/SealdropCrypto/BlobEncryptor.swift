@@ -38,6 +38,18 @@ public struct BlobEncryptor: Sendable {
         self.buffer.reserveCapacity(header.segmentSize)
     }
 
+    /// Continues a blob of which `segments` full, non-final segments were written earlier (a resumed upload).
+    ///
+    /// The caller must have read those segments back and checked them with `BlobDecryptor`, and must have cut
+    /// the blob after them: the next segment is sealed with index `segments` under the same nonce prefix.
+    /// Nothing but the header and the sealed segments is needed, so no plaintext or key state is kept on disk.
+    public init(key: SymmetricKey, header: BlobHeader, resumingAfter segments: Int) throws {
+        guard segments >= 0, segments <= Int(UInt32.max) else { throw BlobError.tooLarge }
+        try self.init(key: key, header: header)
+        self.nextIndex = segments
+        self.plaintextCount = Int64(segments) * Int64(header.segmentSize)
+    }
+
     /// Accepts plaintext and returns the sealed bytes that are now final (often empty).
     ///
     /// Zero-copy for whole segments: when nothing is buffered, full segments are sealed straight

@@ -6,16 +6,17 @@ import Darwin
 import Foundation
 import SealdropCore
 
-/// Blobs as files under the data dir: `blobs/<tracking id>/<file id>.blob`, uploads in `tmp/` until complete.
+/// Blobs as files under the data dir: `blobs/<tracking id>/<file id>.blob`, uploads in `tmp/` until complete,
+/// resumable (chunked) uploads in `partial/<tracking id>.<file id>.part` until complete.
 ///
 /// Names on disk are only ever server-generated ids (validated again here), never user file names.
 public struct FileBlobStore: BlobStore {
     let root: String
 
-    /// Creates the store below `directory`, creating `blobs/` and `tmp/` with mode 0700.
+    /// Creates the store below `directory`, creating `blobs/`, `tmp/` and `partial/` with mode 0700.
     public init(directory: String) throws {
         self.root = directory
-        for sub in ["", "/blobs", "/tmp"] {
+        for sub in ["", "/blobs", "/tmp", "/partial"] {
             let path = directory + sub
             if mkdir(path, 0o700) != 0 && errno != EEXIST { throw POSIXFileError(op: "mkdir", path: path, code: errno) }
         }
@@ -23,6 +24,7 @@ public struct FileBlobStore: BlobStore {
 
     var tmpDir: String { root + "/tmp" }
     var blobDir: String { root + "/blobs" }
+    var partialDir: String { root + "/partial" }
 
     func transferDir(_ trackingId: String) throws -> String {
         guard TrackingID(rawValue: trackingId) != nil else { throw POSIXFileError(op: "path", path: trackingId, code: EINVAL) }
@@ -34,11 +36,58 @@ public struct FileBlobStore: BlobStore {
         return try transferDir(trackingId) + "/" + fileId + ".blob"
     }
 
+    func partialPath(_ trackingId: String, _ fileId: String) throws -> String {
+        guard TrackingID(rawValue: trackingId) != nil, FileID(rawValue: fileId) != nil else {
+            throw POSIXFileError(op: "path", path: trackingId + "." + fileId, code: EINVAL)
+        }
+        return partialDir + "/" + trackingId + "." + fileId + ".part"
+    }
+
     public func beginWrite() throws -> any BlobWriteHandle {
         let name = tmpDir + "/" + FileID.random().rawValue + FileID.random().rawValue + ".part"
         let fd = Glibc.open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXFileError.from(op: "create", path: name, code: errno) }
         return FileBlobWriteHandle(fd: fd, tempPath: name, store: self)
+    }
+
+    public func beginResumableWrite(trackingId: String, fileId: String) throws -> any BlobWriteHandle {
+        let name = try partialPath(trackingId, fileId)
+        let fd = Glibc.open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXFileError.from(op: "create", path: name, code: errno) }
+        return FileBlobWriteHandle(fd: fd, tempPath: name, store: self, resumable: true)
+    }
+
+    public func resumeWrite(trackingId: String, fileId: String) throws -> (reader: any BlobReadHandle, writer: any BlobWriteHandle)? {
+        let name = try partialPath(trackingId, fileId)
+        let fd = Glibc.open(name, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw POSIXFileError.from(op: "open", path: name, code: errno)
+        }
+        var st = stat()
+        let readFd = fstat(fd, &st) == 0 && lseek(fd, 0, SEEK_END) >= 0 ? dup(fd) : -1
+        guard readFd >= 0 else {
+            let code = errno
+            close(fd)
+            throw POSIXFileError(op: "reopen", path: name, code: code)
+        }
+        let size = Int64(st.st_size)
+        return (FileBlobReadHandle(fd: readFd, size: size),
+                FileBlobWriteHandle(fd: fd, tempPath: name, store: self, resumable: true, existing: size))
+    }
+
+    public func resumableWrites() throws -> [(trackingId: String, fileId: String)] {
+        try FileManager.default.contentsOfDirectory(atPath: partialDir).compactMap { name in
+            guard name.hasSuffix(".part") else { return nil }
+            let parts = name.dropLast(".part".count).split(separator: ".")
+            guard parts.count == 2, TrackingID(rawValue: String(parts[0])) != nil, FileID(rawValue: String(parts[1])) != nil else { return nil }
+            return (String(parts[0]), String(parts[1]))
+        }
+    }
+
+    public func removeResumable(trackingId: String, fileId: String) throws {
+        let path = try partialPath(trackingId, fileId)
+        if unlink(path) != 0 && errno != ENOENT { throw POSIXFileError(op: "unlink", path: path, code: errno) }
     }
 
     public func open(trackingId: String, fileId: String) throws -> any BlobReadHandle {
@@ -57,9 +106,13 @@ public struct FileBlobStore: BlobStore {
     public func remove(trackingId: String, fileId: String) throws {
         let path = try blobPath(trackingId, fileId)
         if unlink(path) != 0 && errno != ENOENT { throw POSIXFileError(op: "unlink", path: path, code: errno) }
+        try removeResumable(trackingId: trackingId, fileId: fileId)
     }
 
     public func removeAll(trackingId: String) throws {
+        for partial in try resumableWrites() where partial.trackingId == trackingId {
+            try removeResumable(trackingId: partial.trackingId, fileId: partial.fileId)
+        }
         let dir = try transferDir(trackingId)
         guard FileManager.default.fileExists(atPath: dir) else { return }
         try FileManager.default.removeItem(atPath: dir)
@@ -94,7 +147,8 @@ public struct FileBlobStore: BlobStore {
     }
 }
 
-/// A temporary upload file; renamed into place by `commit`, unlinked by `discard` or on deinit.
+/// A temporary upload file; renamed into place by `commit`, unlinked by `discard` or on deinit — except a
+/// resumable one, which deinit and `release` only close, so a later request (or process) can continue it.
 ///
 /// Written data is handed to the kernel's writeback every `writebackWindow` bytes and the window before
 /// is waited for and dropped from the page cache, so the disk works while the upload is still hashing
@@ -104,19 +158,25 @@ final class FileBlobWriteHandle: BlobWriteHandle {
     private var fd: Int32
     private let tempPath: String
     private let store: FileBlobStore
+    private let resumable: Bool
     private var finished = false
     private var written: Int64 = 0
     private var submitted: Int64 = 0
     private var settled: Int64 = 0
     static let writebackWindow: Int64 = 8 << 20
 
-    init(fd: Int32, tempPath: String, store: FileBlobStore) {
+    /// `existing` bytes are already in the file (a reopened resumable upload) and the descriptor is at its end.
+    init(fd: Int32, tempPath: String, store: FileBlobStore, resumable: Bool = false, existing: Int64 = 0) {
         self.fd = fd
         self.tempPath = tempPath
         self.store = store
+        self.resumable = resumable
+        self.written = existing
+        self.submitted = existing
+        self.settled = existing
     }
 
-    deinit { discard() }
+    deinit { release() }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
@@ -170,6 +230,15 @@ final class FileBlobWriteHandle: BlobWriteHandle {
             unlink(tempPath)
             finished = true
         }
+    }
+
+    func release() {
+        guard resumable else { return discard() }
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        finished = true
     }
 }
 

@@ -115,7 +115,7 @@ import Testing
                 #expect(entry != ".." && !entry.hasPrefix("/"))
             }
             // On disk only server-generated names exist.
-            let allowed = try Regex(#"^(sealdrop\.sqlite(-wal|-shm|-journal)?|server\.key|store|store/blobs|store/tmp|mail|mail/.*\.eml|store/blobs/[0-9]{8}-[0-9]{6}-[A-Za-z0-9]{8}(/[A-Za-z0-9]{10}\.blob)?)$"#)
+            let allowed = try Regex(#"^(sealdrop\.sqlite(-wal|-shm|-journal)?|server\.key|store|store/blobs|store/tmp|store/partial|store/partial/[0-9]{8}-[0-9]{6}-[A-Za-z0-9]{8}\.[A-Za-z0-9]{10}\.part|mail|mail/.*\.eml|store/blobs/[0-9]{8}-[0-9]{6}-[A-Za-z0-9]{8}(/[A-Za-z0-9]{10}\.blob)?)$"#)
             for entry in api.dataDirectoryEntries() {
                 #expect(entry.wholeMatch(of: allowed) != nil, "unexpected \(entry)")
                 #expect(!entry.contains("passwd") && !entry.contains("boot.ini"))

@@ -14,9 +14,10 @@ struct TestServer {
     let server: SealdropServer
     let directory: String
 
-    /// Builds a server; `settings` is the JSON of the config file's `settings` member.
-    static func make(settings: String = "{}") throws -> TestServer {
-        let directory = FileManager.default.temporaryDirectory
+    /// Builds a server; `settings` is the JSON of the config file's `settings` member. Given the `directory`
+    /// of an earlier one, the new server starts over its data, as after a restart.
+    static func make(settings: String = "{}", directory existing: String? = nil) throws -> TestServer {
+        let directory = existing ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("sealdrop-http-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configPath = directory + "/config.json"

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 @testable import SealdropHTTP
 import Testing
 
@@ -133,6 +134,63 @@ import Testing
             let files = try await api.send(.get, "/api/transfers/\(transferId)/files", password: TestData.password)
             let listed = try #require(files.list.first { $0["fileName"] as? String == "data.bin" })
             #expect(listed["checksum"] as? String == TestData.sha256(content))
+        }
+    }
+
+    /// After a restart `GET /upload/api/files/{id}` reports the offset the temporary blob holds (rounded down
+    /// to a whole 1 MiB segment), a chunk at the old offset gets 409 with it, and the rest completes the file exactly.
+    @Test func chunkedUploadContinuesAfterARestart() async throws {
+        let first = try TestServer.make()
+        defer { try? FileManager.default.removeItem(atPath: first.directory) }
+        var quiet = Logger(label: "sealdrop-http-tests.app")
+        quiet.logLevel = .critical
+        let content = (0..<5_000_000).map { (i: Int) -> UInt8 in UInt8(truncatingIfNeeded: (i &* 7) ^ (i >> 13)) }
+        let segment = 1024 * 1024
+        // The first process: a verified browser, a session, the first 3,000,000 bytes.
+        let (cookies, token, trackingId, fileId) = try await Application(router: first.server.userRouter(), logger: quiet).test(.router) { client in
+            let api = API(client: client, server: first.server, dataDirectory: first.directory + "/data")
+            let (browser, token) = try await ready(api)
+            let session = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":["bob@example.org"]}"#)
+            let trackingId = try #require(object(session)["trackingId"] as? String)
+            let file = try await call(browser, .post, "/upload/api/files", token: token,
+                                      json: #"{"trackingId":"\#(trackingId)","name":"data.bin","size":\#(content.count)}"#)
+            let fileId = try #require(object(file)["fileId"] as? String)
+            let put = try await call(browser, .put, "/upload/api/files/\(fileId)?trackingId=\(trackingId)&offset=0", token: token,
+                                     bytes: Array(content[0..<3_000_000]))
+            #expect(object(put)["received"] as? Int == 3_000_000)
+            return (browser.cookies, token, trackingId, fileId)
+        }
+
+        // The restarted process over the same data directory, with its start-up recovery.
+        let second = try TestServer.make(directory: first.directory)
+        #expect(try await second.server.cleanup.recoverAfterStart().resumable == 1)
+        try await Application(router: second.server.userRouter(), logger: quiet).test(.router) { client in
+            let api = API(client: client, server: second.server, dataDirectory: second.directory + "/data")
+            let browser = Browser(api)
+            browser.cookies = cookies
+            let base = "/upload/api/files/\(fileId)?trackingId=\(trackingId)"
+            let resumeAt = 3_000_000 / segment * segment
+            let progress = try await call(browser, .get, base, token: token)
+            #expect(progress.status == .ok && object(progress)["received"] as? Int == resumeAt && object(progress)["complete"] as? Bool == false)
+            let listed = try await call(browser, .get, "/upload/api/session?trackingId=\(trackingId)", token: token)
+            #expect((object(listed)["files"] as? [[String: Any]])?.first?["received"] as? Int == resumeAt)
+            let stale = try await call(browser, .put, base + "&offset=3000000", token: token, bytes: Array(content[3_000_000...]))
+            #expect(stale.status == .conflict && object(stale)["received"] as? Int == resumeAt)
+            let rest = try await call(browser, .put, base + "&offset=\(resumeAt)", token: token, bytes: Array(content[resumeAt...]))
+            #expect(rest.status == .ok && object(rest)["complete"] as? Bool == true)
+            #expect(!api.dataDirectoryEntries().contains { $0.hasSuffix(".part") })
+
+            let sent = try await call(browser, .post, "/upload/api/send", token: token, json: #"""
+                {"trackingId":"\#(trackingId)","passwordMode":"MANUAL","password":"\#(TestData.password)","subject":"Hi","message":"Body"}
+                """#)
+            #expect(sent.status == .ok, "\(sent.text)")
+            let mail = try #require(try await api.server.database.recentMessages(limit: 10).first { $0.kind == "recipient-notification" })
+            let transferId = try #require(MailText.body(of: mail)?.firstMatch(of: /download\?id=(\w+)/)).1
+            let files = try await api.send(.get, "/api/transfers/\(transferId)/files", password: TestData.password)
+            let listedFile = try #require(files.list.first { $0["fileName"] as? String == "data.bin" })
+            #expect(listedFile["checksum"] as? String == TestData.sha256(content))
+            let download = try await api.send(.get, "/api/transfers/\(transferId)/files/\(fileId)", password: TestData.password)
+            #expect(download.status == .ok && download.bytes == content)
         }
     }
 

@@ -4,7 +4,8 @@ import SealdropCore
 import Testing
 
 /// `ChunkedUploads`: a file sent in chunks over several calls, a chunk that breaks off is rolled back and
-/// resent, offsets are enforced, the result is byte-for-byte the original, nothing is visible early.
+/// resent, offsets are enforced, the result is byte-for-byte the original, nothing is visible early, and an
+/// upload continues after a restart from the sealed segments on disk (only ciphertext is there).
 @Suite struct ChunkedUploadsTests {
     struct Broken: Error {}
 
@@ -126,6 +127,127 @@ import Testing
         // The owner continues where it was.
         let done = try await uploads.receive(trackingId, fileId: fileId, offset: 5_000, by: sender) { try write(bytes[5_000...], to: $0) }
         #expect(done.complete)
+    }
+
+    /// Sends `bytes[from...]` in chunks of `chunk` through `uploads`; returns the last progress.
+    func finish(_ uploads: ChunkedUploads, _ trackingId: TrackingID, _ fileId: FileID, _ bytes: [UInt8], from: Int, chunk: Int = 1_500_001,
+                sender: VerifiedSender) async throws -> ChunkedUploads.Progress {
+        var offset = from
+        var last = ChunkedUploads.Progress(received: Int64(from), size: Int64(bytes.count), complete: false)
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + chunk)
+            last = try await uploads.receive(trackingId, fileId: fileId, offset: Int64(offset), by: sender) { try write(bytes[offset..<end], to: $0) }
+            offset = end
+        }
+        return last
+    }
+
+    /// The committed file's plaintext, through a finalized transfer.
+    func downloaded(_ h: ServiceHarness, _ service: TransferService, _ trackingId: TrackingID, _ fileId: FileID, sender: VerifiedSender) async throws -> [UInt8] {
+        var patch = SessionPatch()
+        patch.passwordMode = .manual
+        patch.password = Sample.manualPassword
+        _ = try await service.patch(trackingId, by: sender, with: patch)
+        try await service.finalize(trackingId, by: sender)
+        let transferId = try #require(try await h.database.recipients(of: trackingId).first?.transferId)
+        let access = try await h.downloads().open(transferId, password: Sample.manualPassword)
+        return try h.downloads().plaintext(access, fileId)
+    }
+
+    /// The resumable temporary blob of a file.
+    func partial(_ h: ServiceHarness, _ trackingId: TrackingID, _ fileId: FileID) -> String {
+        h.blobRoot + "/partial/\(trackingId.rawValue).\(fileId.rawValue).part"
+    }
+
+    @Test func uploadContinuesAfterARestartFromTheSealedSegments() async throws {
+        let h = try ServiceHarness()
+        let sender = Sample.sender()
+        let bytes = Sample.plaintext(5 * 1024 * 1024 + 4321)
+        let segment = ServiceHarness.segmentSize
+        let (trackingId, fileId) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
+        do {
+            // The first process: one chunk that does not end on a segment boundary, then it is gone.
+            let before = ChunkedUploads(transfers: h.transfers())
+            let first = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(bytes[0..<2_000_017], to: $0) }
+            #expect(first.received == 2_000_017)
+        }
+        // Start-up recovery keeps the resumable blob of an open session's unfinished file.
+        let recovered = try await h.cleanup().recoverAfterStart()
+        #expect(recovered.resumable == 1 && recovered.temporaries == 0)
+        let onDisk = try [UInt8](Data(contentsOf: URL(fileURLWithPath: partial(h, trackingId, fileId))))
+        let sealedSegments = 2_000_017 / segment
+        #expect(onDisk.count == 16 + sealedSegments * (segment + 16))
+        // Only ciphertext is on disk: no 64-byte run of the plaintext, anywhere.
+        for start in stride(from: 0, to: sealedSegments * segment, by: 100_003) {
+            #expect(onDisk.firstRange(of: bytes[start..<start + 64]) == nil)
+        }
+
+        // The next process resumes at the last whole sealed segment; the unsealed tail is sent again.
+        let service = h.transfers()
+        let after = ChunkedUploads(transfers: service)
+        let resumeAt = Int64(sealedSegments * segment)
+        #expect(try await after.progress(trackingId, fileId: fileId, by: sender) == .init(received: resumeAt, size: Int64(bytes.count), complete: false))
+        await #expect { _ = try await after.receive(trackingId, fileId: fileId, offset: 2_000_017, by: sender) { _ in } } throws: {
+            ($0 as? ChunkedUploads.OffsetMismatch)?.received == resumeAt
+        }
+        let done = try await finish(after, trackingId, fileId, bytes, from: Int(resumeAt), sender: sender)
+        #expect(done.complete)
+        let file = try #require(try await service.session(trackingId, by: sender).files.first)
+        #expect(file.state == .uploaded && file.checksum == Sample.sha256Hex(bytes))
+        #expect(try h.temporaries().isEmpty)
+        #expect(try await downloaded(h, service, trackingId, fileId, sender: sender) == bytes)
+    }
+
+    @Test func aTornOrTamperedBlobIsCutAtTheLastGoodSegment() async throws {
+        let h = try ServiceHarness()
+        let sender = Sample.sender()
+        let bytes = Sample.plaintext(1_000_000)
+        let segment = ServiceHarness.segmentSize
+        let (trackingId, fileId) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
+        do {
+            let before = ChunkedUploads(transfers: h.transfers())
+            _ = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(bytes[0..<900_000], to: $0) }
+        }
+        // A torn write at the end and one flipped bit in segment 7 (of 13 sealed).
+        let path = partial(h, trackingId, fileId)
+        var onDisk = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(onDisk.count == 16 + 13 * (segment + 16))
+        onDisk[16 + 7 * (segment + 16) + 5] ^= 0x01
+        onDisk += [UInt8](repeating: 0, count: 30_000)
+        try Data(onDisk).write(to: URL(fileURLWithPath: path))
+
+        let service = h.transfers()
+        let after = ChunkedUploads(transfers: service)
+        #expect(try await after.progress(trackingId, fileId: fileId, by: sender).received == Int64(7 * segment))
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 16 + 7 * (segment + 16))
+        _ = try await finish(after, trackingId, fileId, bytes, from: 7 * segment, chunk: 123_457, sender: sender)
+        #expect(try await downloaded(h, service, trackingId, fileId, sender: sender) == bytes)
+    }
+
+    @Test func afterARestartOffsetZeroStartsOverAndStaleBlobsAreRemoved() async throws {
+        let h = try ServiceHarness()
+        let sender = Sample.sender()
+        let bytes = Sample.plaintext(700_000)
+        let (trackingId, fileId) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
+        let (goneSession, goneFile) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
+        do {
+            let before = ChunkedUploads(transfers: h.transfers())
+            _ = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(bytes[0..<400_000], to: $0) }
+            _ = try await before.receive(goneSession, fileId: goneFile, offset: 0, by: sender) { try write(bytes[0..<400_000], to: $0) }
+        }
+        // A session that ended (here: deleted in the database only, as if the process died meanwhile) loses its blob at start-up.
+        try await h.database.deleteTransfer(goneSession)
+        let recovered = try await h.cleanup().recoverAfterStart()
+        #expect(recovered.resumable == 1)
+        #expect(!FileManager.default.fileExists(atPath: partial(h, goneSession, goneFile)))
+
+        // A client that starts again at 0 (an older page, say) gets a fresh blob and an exact file.
+        let service = h.transfers()
+        let after = ChunkedUploads(transfers: service)
+        let done = try await finish(after, trackingId, fileId, bytes, from: 0, chunk: 250_000, sender: sender)
+        #expect(done.complete)
+        #expect(try h.temporaries().isEmpty)
+        #expect(try await downloaded(h, service, trackingId, fileId, sender: sender) == bytes)
     }
 
     @Test func idleUploadsAreDiscarded() async throws {

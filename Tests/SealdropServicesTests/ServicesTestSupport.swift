@@ -112,8 +112,10 @@ struct ServiceHarness {
     /// Whether a transfer has blobs on disk.
     func hasBlobs(_ trackingId: TrackingID) -> Bool { FileManager.default.fileExists(atPath: blobDirectory(trackingId)) }
 
-    /// Names in the temp upload folder.
-    func temporaries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: blobRoot + "/tmp") }
+    /// Temporary blobs: plain uploads in `tmp/`, resumable (chunked) ones in `partial/`.
+    func temporaries() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: blobRoot + "/tmp") + FileManager.default.contentsOfDirectory(atPath: blobRoot + "/partial")
+    }
 }
 
 /// Values shared by the service tests.

@@ -97,6 +97,46 @@ import Testing
         #expect(try handle.read(at: 0, count: 100_000) == content)
     }
 
+    @Test func resumableBlobOutlivesItsHandleAndContinuesWhereItWasCut() throws {
+        let (tid, fid) = (TrackingID.random(), FileID.random())
+        do {
+            let handle = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+            try write(Array("0123456789".utf8), to: handle)
+            handle.release()
+        }
+        // A restart removes plain temporaries only.
+        #expect(try store.removeTemporaries() == 0)
+        #expect(try entries("partial") == ["\(tid.rawValue).\(fid.rawValue).part"])
+        #expect(try store.resumableWrites().map { "\($0.trackingId) \($0.fileId)" } == ["\(tid.rawValue) \(fid.rawValue)"])
+        #expect(try store.resumeWrite(trackingId: tid.rawValue, fileId: FileID.random().rawValue) == nil)
+
+        let resumed = try #require(try store.resumeWrite(trackingId: tid.rawValue, fileId: fid.rawValue))
+        #expect(resumed.reader.size == 10)
+        #expect(try resumed.reader.read(at: 0, count: 10) == Array("0123456789".utf8))
+        try resumed.writer.truncate(to: 4)
+        try write(Array("abc".utf8), to: resumed.writer)
+        try resumed.writer.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(try readAll(tid, fid) == Array("0123abc".utf8))
+        #expect(try entries("partial").isEmpty)
+
+        // Starting again empties the blob; removing the file or the transfer removes it.
+        let again = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        try write([1, 2, 3], to: again)
+        let fresh = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(try #require(try store.resumeWrite(trackingId: tid.rawValue, fileId: fid.rawValue)).reader.size == 0)
+        fresh.release()
+        try store.remove(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(try entries("partial").isEmpty)
+        let other = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: FileID.random().rawValue)
+        other.release()
+        try store.removeAll(trackingId: tid.rawValue)
+        #expect(try entries("partial").isEmpty)
+        // Explicit discard deletes a resumable blob too.
+        let dropped = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        dropped.discard()
+        #expect(try entries("partial").isEmpty)
+    }
+
     @Test func removeTemporariesDeletesLeftoversOnly() throws {
         let (tid, fid) = (TrackingID.random(), FileID.random())
         try commit([7, 7, 7], tid, fid)
@@ -160,13 +200,17 @@ import Testing
         #expect(throws: (any Error).self) { try handle.commit(trackingId: trackingId, fileId: fileId) }
         #expect(throws: (any Error).self) { try store.open(trackingId: trackingId, fileId: fileId) }
         #expect(throws: (any Error).self) { try store.remove(trackingId: trackingId, fileId: fileId) }
+        #expect(throws: (any Error).self) { try store.beginResumableWrite(trackingId: trackingId, fileId: fileId) }
+        #expect(throws: (any Error).self) { try store.resumeWrite(trackingId: trackingId, fileId: fileId) }
+        #expect(throws: (any Error).self) { try store.removeResumable(trackingId: trackingId, fileId: fileId) }
         if TrackingID(rawValue: trackingId) == nil {
             #expect(throws: (any Error).self) { try store.removeAll(trackingId: trackingId) }
         }
         handle.discard()
         // Nothing appeared anywhere: not beside the store, not inside it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["data"])
-        #expect(try entries("").sorted() == ["blobs", "tmp"])
+        #expect(try entries("").sorted() == ["blobs", "partial", "tmp"])
+        #expect(try entries("partial").isEmpty)
         #expect(try entries("blobs").isEmpty)
         #expect(try entries("tmp").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: root + "/x"))
@@ -185,6 +229,10 @@ import Testing
         try handle.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
         #expect(permissions(root + "/blobs/" + tid.rawValue) == 0o700)
         #expect(permissions(root + "/blobs/\(tid.rawValue)/\(fid.rawValue).blob") == 0o600)
+        #expect(permissions(root + "/partial") == 0o700)
+        let resumable = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        #expect(permissions(root + "/partial/\(tid.rawValue).\(fid.rawValue).part") == 0o600)
+        resumable.discard()
     }
 
     @Test func reopeningAnExistingDirectoryKeepsBlobs() throws {

@@ -1,18 +1,31 @@
 /// Where encrypted file blobs live: a temporary object per upload, renamed into place only when complete.
+///
+/// Uploads that arrive in chunks over several requests (the web app's) write a *resumable* temporary blob
+/// instead, named by its file: it survives a restart, so the upload can continue from the sealed segments
+/// it already holds (ciphertext only; see `ChunkedUploads`).
 public protocol BlobStore: Sendable {
     /// Starts a new temporary blob for an upload.
     func beginWrite() throws -> any BlobWriteHandle
+    /// Starts the resumable temporary blob of one file, replacing (and emptying) an earlier one.
+    func beginResumableWrite(trackingId: String, fileId: String) throws -> any BlobWriteHandle
+    /// Reopens a file's resumable temporary blob, e.g. after a restart: a reader of what it holds and a
+    /// handle that appends after it (cut it back with `truncate` first). Nil when there is none.
+    func resumeWrite(trackingId: String, fileId: String) throws -> (reader: any BlobReadHandle, writer: any BlobWriteHandle)?
+    /// Every file that has a resumable temporary blob.
+    func resumableWrites() throws -> [(trackingId: String, fileId: String)]
+    /// Deletes one file's resumable temporary blob (no error when absent).
+    func removeResumable(trackingId: String, fileId: String) throws
     /// Opens the committed blob of a file for random-access reads.
     func open(trackingId: String, fileId: String) throws -> any BlobReadHandle
-    /// Removes one file's blob (no error when absent).
+    /// Removes one file's blob and resumable temporary blob (no error when absent).
     func remove(trackingId: String, fileId: String) throws
-    /// Removes every blob of a transfer (no error when absent).
+    /// Removes every blob and resumable temporary blob of a transfer (no error when absent).
     func removeAll(trackingId: String) throws
     /// Tracking ids that have blobs on storage.
     func storedTrackingIds() throws -> [String]
     /// File ids that have a committed blob under a tracking id (empty when it has none).
     func storedFileIds(trackingId: String) throws -> [String]
-    /// Deletes leftover temporary blobs (after a crash) and returns how many were removed.
+    /// Deletes leftover temporary blobs (after a crash) and returns how many were removed; resumable ones stay.
     func removeTemporaries() throws -> Int
 }
 
@@ -26,6 +39,9 @@ public protocol BlobWriteHandle: AnyObject {
     func commit(trackingId: String, fileId: String) throws
     /// Deletes the temporary blob.
     func discard()
+    /// Closes the handle without committing: a resumable temporary blob stays for `resumeWrite`, any
+    /// other is deleted as by `discard`.
+    func release()
 }
 
 /// Random access to a committed blob.

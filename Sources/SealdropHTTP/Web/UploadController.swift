@@ -11,7 +11,7 @@ import SealdropServices
 ///   remembered in the `show_cc`/`show_bcc` cookies); `/upload/done?trackingId=` — the summary
 /// - `POST /upload/api/session` `{to, cc, bcc}` → `{trackingId}`
 /// - `POST /upload/api/files` `{trackingId, name, size}` → `{fileId}`
-/// - `GET /upload/api/files/{fileId}?trackingId=` → `{received, size, complete}`
+/// - `GET /upload/api/files/{fileId}?trackingId=` → `{received, size, complete}` (also after a restart: see `ChunkedUploads`)
 /// - `PUT /upload/api/files/{fileId}?trackingId=&offset=` — one chunk (≤ 16 MiB); 409 `{received}` if the offset is not where the file stands
 /// - `DELETE /upload/api/files/{fileId}?trackingId=` — cancel and remove the file
 /// - `POST /upload/api/password` `{password}` → rules not met; `GET /upload/api/password` → a generated password
@@ -163,10 +163,12 @@ struct UploadController {
         let sender = try await apiSender(request)
         guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
         let view = try await transfers.session(trackingId, by: sender)
-        // One session read for all files (not one per file through `uploads.progress`).
-        let files = view.files.map { file -> [String: Any] in
-            let p = uploads.progress(of: file)
-            return ["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete]
+        // One session read for all files (not one per file through `uploads.progress`); after a restart each
+        // unfinished file is restored from its temporary blob, so `received` is where it can continue.
+        var files: [[String: Any]] = []
+        for file in view.files {
+            let p = try await uploads.progress(of: file, by: sender)
+            files.append(["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete])
         }
         let r = view.transfer.recipients
         return Self.reply(["trackingId": trackingId.rawValue, "files": files,

@@ -33,9 +33,12 @@ public struct CleanupService: Service {
 
     /// Removes what a crash may have left: temporary uploads, blobs of transfers that no longer exist, and
     /// blobs committed for files a live transfer does not record as uploaded (a crash between the blob's
-    /// rename and the database update). Call before any listener accepts traffic.
-    public func recoverAfterStart() async throws -> (temporaries: Int, orphans: Int, unfinished: Int) {
+    /// rename and the database update). Resumable uploads stay while their session is open and the file
+    /// not uploaded, so the web app can continue them (`ChunkedUploads`); the others go too. Call before
+    /// any listener accepts traffic.
+    public func recoverAfterStart() async throws -> (temporaries: Int, orphans: Int, unfinished: Int, resumable: Int) {
         let temporaries = try blobs.removeTemporaries()
+        let resumable = try await removeStaleResumableUploads()
         let live = try await transfers.liveTrackingIds()
         var orphans = 0
         var unfinished = 0
@@ -47,8 +50,29 @@ public struct CleanupService: Service {
             }
             unfinished += try await removeUnfinishedBlobs(of: id)
         }
-        logger.info("cleanup.recovered", metadata: ["temporaries": "\(temporaries)", "orphans": "\(orphans)", "unfinished": "\(unfinished)"])
-        return (temporaries, orphans, unfinished)
+        logger.info("cleanup.recovered", metadata: ["temporaries": "\(temporaries)", "orphans": "\(orphans)", "unfinished": "\(unfinished)",
+                                                    "resumable": "\(resumable.kept)"])
+        return (temporaries, orphans, unfinished, resumable.kept)
+    }
+
+    /// Deletes resumable uploads whose session is gone or no longer open, or whose file is gone or uploaded;
+    /// returns how many were kept and how many removed.
+    func removeStaleResumableUploads() async throws -> (kept: Int, removed: Int) {
+        var kept = 0
+        var removed = 0
+        for partial in try blobs.resumableWrites() {
+            var keep = false
+            if let trackingId = TrackingID(rawValue: partial.trackingId), try await transfers.transfer(trackingId)?.state == .open {
+                keep = try await transfers.files(of: trackingId).contains { $0.fileId.rawValue == partial.fileId && $0.state == .initialized }
+            }
+            if keep {
+                kept += 1
+            } else {
+                try blobs.removeResumable(trackingId: partial.trackingId, fileId: partial.fileId)
+                removed += 1
+            }
+        }
+        return (kept, removed)
     }
 
     /// Deletes a live transfer's blobs whose file record is missing or not uploaded; returns how many.

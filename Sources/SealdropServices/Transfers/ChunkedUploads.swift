@@ -7,8 +7,24 @@ import Synchronization
 /// Each file in progress keeps one `FileUpload` (hashing and encrypting into its temporary blob) between
 /// requests. A chunk starts at a checkpoint; if its request breaks off, the upload goes back to that
 /// checkpoint, so the client resends from the last acknowledged offset and no byte is counted twice. A
-/// file is committed when its last byte arrives and never visible before. State is in memory: after a
-/// restart (which removes temporary blobs) a file starts again from 0. Idle uploads are discarded.
+/// file is committed when its last byte arrives and never visible before. Idle uploads are discarded.
+///
+/// **Across a restart the upload continues from disk** (decided over "start again at 0"): the temporary
+/// blob is resumable (`BlobStore.beginResumableWrite`, kept by the start-up recovery while its session is
+/// open and the file not uploaded), and the first `progress` or chunk after the restart rebuilds the upload
+/// from it (`FileUpload.resume`). That is safe because nothing secret has to be checkpointed:
+/// - the file key is derived again from the transfer key, which stays sealed with the server key in the
+///   database as before; nothing key-related is written next to the blob;
+/// - the blob holds only the header and sealed segments (ciphertext), exactly what a committed blob holds;
+///   the unsealed tail (up to one segment of plaintext) lives only in memory and is simply lost, so the
+///   offset reported after a restart is the end of the last whole segment on disk (1 MiB by default): at
+///   most one segment before the last acknowledged offset, or past it when the crash cut a chunk off
+///   (that chunk's sealed segments are authentic bytes of the file at their offsets, so they are kept);
+/// - the SHA-256 state cannot be exported (swift-crypto has no API for it) and need not be: the sealed
+///   segments are decrypted — which also authenticates them, so a torn or tampered tail is cut off — and
+///   hashed again. That costs one read of the uploaded part per file and restart.
+/// The next segment is sealed under the same nonce index as a segment that may have been cut off; that is
+/// what the in-memory rollback of a broken chunk has always done, and the client sends the same bytes again.
 public final class ChunkedUploads: Sendable {
     /// Where a file stands.
     public struct Progress: Sendable, Equatable {
@@ -22,14 +38,16 @@ public final class ChunkedUploads: Sendable {
         public var received: Int64
     }
 
+    /// A file's upload held between requests; `upload` is nil only while it is being started or restored
+    /// (the entry is `busy` then, so no other request touches the file's temporary blob meanwhile).
     private final class Entry: @unchecked Sendable {
-        let upload: FileUpload
-        var busy = false
+        var upload: FileUpload?
+        var busy = true
         var lastUsed: Date
-        init(upload: FileUpload, now: Date) {
-            self.upload = upload
+        init(now: Date) {
             self.lastUsed = now
         }
+        var received: Int64 { upload?.receivedBytes ?? 0 }
     }
 
     private let transfers: TransferService
@@ -50,14 +68,37 @@ public final class ChunkedUploads: Sendable {
     public func progress(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> Progress {
         let view = try await transfers.session(trackingId, by: sender)
         guard let file = view.files.first(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
-        return progress(of: file)
+        return try await progress(of: file, by: sender)
     }
 
-    /// The progress of a file record the caller already read (and checked the sender for).
-    public func progress(of file: FileRecord) -> Progress {
+    /// The progress of a file record the caller already read (and checked the sender for). An upload not
+    /// held in memory (after a restart) is restored from its temporary blob first, so the offset is where
+    /// the client can continue.
+    public func progress(of file: FileRecord, by sender: VerifiedSender) async throws -> Progress {
         if file.state == .uploaded { return Progress(received: file.size, size: file.size, complete: true) }
-        let received = entries.withLock { $0[file.fileId]?.upload.receivedBytes } ?? 0
-        return Progress(received: received, size: file.size, complete: false)
+        let date = now()
+        let reserved: Entry? = entries.withLock { map in
+            if map[file.fileId] != nil { return nil }
+            let entry = Entry(now: date)
+            map[file.fileId] = entry
+            return entry
+        }
+        guard let reserved else {
+            return Progress(received: entries.withLock { $0[file.fileId]?.received } ?? 0, size: file.size, complete: false)
+        }
+        let upload: FileUpload?
+        do {
+            upload = try await transfers.resumeUpload(file.trackingId, fileId: file.fileId, by: sender)
+        } catch {
+            drop(file.fileId, reserved)
+            throw error
+        }
+        guard let upload else {
+            drop(file.fileId, reserved)
+            return Progress(received: 0, size: file.size, complete: false)
+        }
+        release(reserved, upload: upload)
+        return Progress(received: upload.receivedBytes, size: file.size, complete: false)
     }
 
     /// Receives one chunk at `offset`: `body` writes its bytes to the upload. Returns the new progress;
@@ -67,69 +108,89 @@ public final class ChunkedUploads: Sendable {
         body: (FileUpload) async throws -> Void
     ) async throws -> Progress {
         discardIdle()
-        let entry = try await claim(trackingId, fileId: fileId, offset: offset, by: sender)
-        let mark = entry.upload.checkpoint()
+        let (entry, upload) = try await claim(trackingId, fileId: fileId, offset: offset, by: sender)
+        let mark = upload.checkpoint()
         do {
-            try await body(entry.upload)
+            try await body(upload)
         } catch {
             // The chunk broke off (or was too long): back to where it started, unless the upload is gone.
-            if (try? entry.upload.rollback(to: mark)) == nil { remove(fileId) } else { release(fileId, entry) }
+            if (try? upload.rollback(to: mark)) == nil { drop(fileId, entry) } else { release(entry) }
             throw error
         }
-        let upload = entry.upload
         guard upload.receivedBytes == upload.size else {
-            release(fileId, entry)
+            release(entry)
             return Progress(received: upload.receivedBytes, size: upload.size, complete: false)
         }
-        remove(fileId)
+        drop(fileId, entry)
         try await upload.finish()
         return Progress(received: upload.size, size: upload.size, complete: true)
     }
 
     /// Stops a file's upload and forgets what arrived.
     public func cancel(_ fileId: FileID) {
-        if let entry = entries.withLock({ $0.removeValue(forKey: fileId) }) { entry.upload.abort() }
+        if let entry = entries.withLock({ $0.removeValue(forKey: fileId) }) { entry.upload?.abort() }
     }
 
-    private func claim(_ trackingId: TrackingID, fileId: FileID, offset: Int64, by sender: VerifiedSender) async throws -> Entry {
+    /// The file's entry, marked busy, with its upload at `offset`: held in memory, restored from disk after
+    /// a restart, or (at offset 0 only) started afresh.
+    private func claim(_ trackingId: TrackingID, fileId: FileID, offset: Int64, by sender: VerifiedSender) async throws -> (Entry, FileUpload) {
         let date = now()
-        let claimed: Entry?? = try entries.withLock { map in
-            guard let entry = map[fileId] else { return .some(nil) }
-            guard !entry.busy, entry.upload.receivedBytes == offset else { throw OffsetMismatch(received: entry.upload.receivedBytes) }
-            entry.busy = true
-            entry.lastUsed = date
-            return .some(entry)
+        let (entry, held): (Entry, FileUpload?) = try entries.withLock { map in
+            if let entry = map[fileId] {
+                guard !entry.busy, let upload = entry.upload, upload.receivedBytes == offset else { throw OffsetMismatch(received: entry.received) }
+                entry.busy = true
+                entry.lastUsed = date
+                return (entry, upload)
+            }
+            let entry = Entry(now: date)
+            map[fileId] = entry
+            return (entry, nil)
         }
-        if let existing = claimed ?? nil {
+        if let held {
             // The sender must still own the session (and it must still be open).
             do {
                 _ = try await transfers.session(trackingId, by: sender)
             } catch {
-                release(fileId, existing)
+                release(entry)
                 throw error
             }
-            return existing
+            return (entry, held)
         }
-        guard offset == 0 else { throw OffsetMismatch(received: 0) }
-        let upload = try await transfers.beginUpload(trackingId, fileId: fileId, by: sender)
-        let entry = Entry(upload: upload, now: date)
-        entry.busy = true
-        try entries.withLock { map in
-            if map[fileId] != nil { throw OffsetMismatch(received: map[fileId]!.upload.receivedBytes) }
-            map[fileId] = entry
+        let upload: FileUpload?
+        do {
+            upload = offset == 0
+                ? try await transfers.beginUpload(trackingId, fileId: fileId, by: sender, resumable: true)
+                : try await transfers.resumeUpload(trackingId, fileId: fileId, by: sender)
+        } catch {
+            drop(fileId, entry)
+            throw error
         }
-        return entry
+        guard let upload else {
+            drop(fileId, entry)
+            throw OffsetMismatch(received: 0)
+        }
+        guard upload.receivedBytes == offset else {
+            release(entry, upload: upload)
+            throw OffsetMismatch(received: upload.receivedBytes)
+        }
+        entries.withLock { _ in entry.upload = upload }
+        return (entry, upload)
     }
 
-    private func release(_ fileId: FileID, _ entry: Entry) {
+    /// Makes the entry available to the next request (with its upload, once started or restored).
+    private func release(_ entry: Entry, upload: FileUpload? = nil) {
         entries.withLock { _ in
+            if let upload { entry.upload = upload }
             entry.busy = false
             entry.lastUsed = now()
         }
     }
 
-    private func remove(_ fileId: FileID) {
-        _ = entries.withLock { $0.removeValue(forKey: fileId) }
+    /// Forgets the file's entry if it is still this one; its upload (if any) is not aborted.
+    private func drop(_ fileId: FileID, _ entry: Entry) {
+        entries.withLock { map in
+            if map[fileId] === entry { map.removeValue(forKey: fileId) }
+        }
     }
 
     private func discardIdle() {
@@ -139,6 +200,6 @@ public final class ChunkedUploads: Sendable {
             for key in old.keys { map.removeValue(forKey: key) }
             return Array(old.values)
         }
-        for entry in stale { entry.upload.abort() }
+        for entry in stale { entry.upload?.abort() }
     }
 }

@@ -195,7 +195,10 @@ public struct TransferService: Sendable {
     }
 
     /// Starts receiving a file's content; the caller writes the bytes and then calls `finish` or `abort`.
-    public func beginUpload(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> FileUpload {
+    ///
+    /// A `resumable` upload (the web app's chunks) writes a temporary blob named by the file, which
+    /// `resumeUpload` can continue after a restart; starting one empties an earlier one.
+    public func beginUpload(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender, resumable: Bool = false) async throws -> FileUpload {
         let record = try await openSession(trackingId, by: sender)
         guard var file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
             throw SealdropError.notFound("The file")
@@ -208,7 +211,23 @@ public struct TransferService: Sendable {
             try await transfers.updateFile(file)
         }
         let encryptor = try BlobEncryptor(key: tk.fileKey(fileId: fileId.rawValue), segmentSize: segmentSize)
-        return try FileUpload(file: file, encryptor: encryptor, handle: blobs.beginWrite(), service: self)
+        let handle = resumable ? try blobs.beginResumableWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) : try blobs.beginWrite()
+        return try FileUpload(file: file, encryptor: encryptor, handle: handle, service: self)
+    }
+
+    /// Continues a resumable upload from what its temporary blob holds (see `FileUpload.resume`); nil when
+    /// there is nothing to continue: no such blob, or the file is already uploaded.
+    public func resumeUpload(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> FileUpload? {
+        let record = try await openSession(trackingId, by: sender)
+        guard let file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
+            throw SealdropError.notFound("The file")
+        }
+        guard file.state == .initialized, let sealed = record.serverSealedKey,
+              let blob = try blobs.resumeWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) else { return nil }
+        let tk = try serverKey.open(sealed, context: trackingId.rawValue)
+        let upload = try FileUpload.resume(file: file, key: tk.fileKey(fileId: fileId.rawValue), reader: blob.reader, writer: blob.writer, service: self)
+        logger.info("upload.resumed", metadata: ["file.id": "\(fileId)", "received": "\(upload?.receivedBytes ?? 0)"])
+        return upload
     }
 
     /// Completes an upload whose bytes all arrived: verifies size and checksum, commits the blob, marks the file.
@@ -399,93 +418,5 @@ public struct TransferService: Sendable {
         let ok = !tag.isEmpty && tag.count <= 35 && tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         guard ok else { throw SealdropError.malformed("Invalid language tag") }
         return tag
-    }
-}
-
-/// One upload in progress: hashes and encrypts the bytes into a temporary blob; nothing is visible until `finish`.
-public final class FileUpload {
-    private let file: FileRecord
-    private var encryptor: BlobEncryptor
-    private var hasher = SHA256()
-    private let handle: any BlobWriteHandle
-    private let service: TransferService
-    private var received: Int64 = 0
-    private var written: Int64 = 0
-    private var closed = false
-
-    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService) throws {
-        self.file = file
-        self.encryptor = encryptor
-        self.handle = handle
-        self.service = service
-        try encryptor.header.withUnsafeBytes { try handle.write($0) }
-        written = Int64(encryptor.header.count)
-    }
-
-    /// Where an upload stands between two writes, to go back to when a chunk breaks off.
-    public struct Checkpoint {
-        let received: Int64
-        let written: Int64
-        let encryptor: BlobEncryptor
-        let hasher: SHA256
-    }
-
-    /// The state after the bytes received so far.
-    public func checkpoint() -> Checkpoint {
-        Checkpoint(received: received, written: written, encryptor: encryptor, hasher: hasher)
-    }
-
-    /// Forgets everything written after `checkpoint`, as if those bytes never arrived.
-    public func rollback(to checkpoint: Checkpoint) throws {
-        guard !closed else { throw SealdropError.malformed("The upload was discarded") }
-        try handle.truncate(to: checkpoint.written)
-        received = checkpoint.received
-        written = checkpoint.written
-        encryptor = checkpoint.encryptor
-        hasher = checkpoint.hasher
-    }
-
-    /// The registered size of the file.
-    public var size: Int64 { file.size }
-
-    deinit { if !closed { handle.discard() } }
-
-    /// Bytes received so far.
-    public var receivedBytes: Int64 { received }
-
-    /// Consumes the next bytes; throws 400/1004 (and discards everything) once more than the registered size arrived.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        received += Int64(bytes.count)
-        guard received <= file.size else {
-            abort()
-            throw SealdropError.malformed("More bytes than the registered size of \(file.size) were sent; the upload was discarded")
-        }
-        hasher.update(bufferPointer: bytes)
-        let sealed = encryptor.append(bytes)
-        if !sealed.isEmpty {
-            try sealed.withUnsafeBytes { try handle.write($0) }
-            written += Int64(sealed.count)
-        }
-    }
-
-    /// Ends the upload: fewer bytes than registered leave the file unfinished (400/1004); otherwise it is committed.
-    public func finish() async throws {
-        guard !closed else { throw SealdropError.malformed("The upload was discarded") }
-        guard received == file.size else {
-            abort()
-            throw SealdropError.malformed("Only \(received) of \(file.size) registered bytes were sent; the file stays incomplete")
-        }
-        let last = try encryptor.finish()
-        try last.withUnsafeBytes { try handle.write($0) }
-        closed = true
-        let checksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        try await service.complete(file, checksum: checksum, handle: handle)
-    }
-
-    /// Discards everything received.
-    public func abort() {
-        guard !closed else { return }
-        closed = true
-        handle.discard()
     }
 }

@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import SealdropCore
+import SealdropCrypto
+
+/// One upload in progress: hashes and encrypts the bytes into a temporary blob; nothing is visible until `finish`.
+///
+/// A chunked upload writes a resumable temporary blob and can be continued by `resume` in a later process
+/// from the sealed segments on disk: they are read back, authenticated and hashed again, so neither the
+/// SHA-256 state nor the unsealed tail (plaintext) ever has to be stored.
+public final class FileUpload {
+    private let file: FileRecord
+    private var encryptor: BlobEncryptor
+    private var hasher = SHA256()
+    private let handle: any BlobWriteHandle
+    private let service: TransferService
+    private var received: Int64 = 0
+    private var written: Int64 = 0
+    private var closed = false
+
+    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService) throws {
+        self.file = file
+        self.encryptor = encryptor
+        self.handle = handle
+        self.service = service
+        try encryptor.header.withUnsafeBytes { try handle.write($0) }
+        written = Int64(encryptor.header.count)
+    }
+
+    /// An upload continued after `received` bytes, whose blob already holds `written` bytes.
+    private init(file: FileRecord, encryptor: BlobEncryptor, hasher: SHA256, received: Int64, written: Int64,
+                 handle: any BlobWriteHandle, service: TransferService) {
+        self.file = file
+        self.encryptor = encryptor
+        self.hasher = hasher
+        self.handle = handle
+        self.service = service
+        self.received = received
+        self.written = written
+    }
+
+    /// Continues `file`'s upload from its resumable temporary blob (`reader` shows what it holds, `writer`
+    /// appends): every whole non-final segment is decrypted with the file key, which authenticates it, and its
+    /// plaintext is hashed again; the blob is cut after the last good one and the upload continues there.
+    /// The bytes after it — a segment still unsealed at the crash, or a torn write — are simply sent again.
+    ///
+    /// Nil when the blob does not even hold a valid header (the upload then starts at 0).
+    static func resume(file: FileRecord, key: SymmetricKey, reader: any BlobReadHandle, writer: any BlobWriteHandle,
+                       service: TransferService) throws -> FileUpload? {
+        guard reader.size >= Int64(BlobFormat.headerSize),
+              let header = try? BlobHeader(parsing: reader.read(at: 0, count: BlobFormat.headerSize)) else { return nil }
+        let decryptor = try BlobDecryptor(key: key, header: header)
+        let segment = Int64(header.segmentSize)
+        let sealed = segment + Int64(BlobFormat.tagSize)
+        // The segment holding the file's last byte is sealed only by `finish`, so at most this many can be on disk.
+        let possible = min((reader.size - Int64(BlobFormat.headerSize)) / sealed, file.size > 0 ? (file.size - 1) / segment : 0)
+        var hasher = SHA256()
+        var good: Int64 = 0
+        while good < possible {
+            let bytes = try reader.read(at: Int64(BlobFormat.headerSize) + good * sealed, count: Int(sealed))
+            guard bytes.count == Int(sealed), let plain = try? decryptor.open(index: Int(good), isLast: false, sealed: bytes) else { break }
+            hasher.update(data: plain)
+            good += 1
+        }
+        let written = Int64(BlobFormat.headerSize) + good * sealed
+        try writer.truncate(to: written)
+        let encryptor = try BlobEncryptor(key: key, header: header, resumingAfter: Int(good))
+        return FileUpload(file: file, encryptor: encryptor, hasher: hasher, received: good * segment, written: written, handle: writer, service: service)
+    }
+
+    /// Where an upload stands between two writes, to go back to when a chunk breaks off.
+    public struct Checkpoint {
+        let received: Int64
+        let written: Int64
+        let encryptor: BlobEncryptor
+        let hasher: SHA256
+    }
+
+    /// The state after the bytes received so far.
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(received: received, written: written, encryptor: encryptor, hasher: hasher)
+    }
+
+    /// Forgets everything written after `checkpoint`, as if those bytes never arrived.
+    public func rollback(to checkpoint: Checkpoint) throws {
+        guard !closed else { throw SealdropError.malformed("The upload was discarded") }
+        try handle.truncate(to: checkpoint.written)
+        received = checkpoint.received
+        written = checkpoint.written
+        encryptor = checkpoint.encryptor
+        hasher = checkpoint.hasher
+    }
+
+    /// The registered size of the file.
+    public var size: Int64 { file.size }
+
+    // Dropped without `finish` or `abort`: a resumable blob stays for a later `resume`, any other is deleted.
+    deinit { if !closed { handle.release() } }
+
+    /// Bytes received so far.
+    public var receivedBytes: Int64 { received }
+
+    /// Consumes the next bytes; throws 400/1004 (and discards everything) once more than the registered size arrived.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        received += Int64(bytes.count)
+        guard received <= file.size else {
+            abort()
+            throw SealdropError.malformed("More bytes than the registered size of \(file.size) were sent; the upload was discarded")
+        }
+        hasher.update(bufferPointer: bytes)
+        let sealed = encryptor.append(bytes)
+        if !sealed.isEmpty {
+            try sealed.withUnsafeBytes { try handle.write($0) }
+            written += Int64(sealed.count)
+        }
+    }
+
+    /// Ends the upload: fewer bytes than registered leave the file unfinished (400/1004); otherwise it is committed.
+    public func finish() async throws {
+        guard !closed else { throw SealdropError.malformed("The upload was discarded") }
+        guard received == file.size else {
+            abort()
+            throw SealdropError.malformed("Only \(received) of \(file.size) registered bytes were sent; the file stays incomplete")
+        }
+        let last = try encryptor.finish()
+        try last.withUnsafeBytes { try handle.write($0) }
+        closed = true
+        let checksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        try await service.complete(file, checksum: checksum, handle: handle)
+    }
+
+    /// Discards everything received.
+    public func abort() {
+        guard !closed else { return }
+        closed = true
+        handle.discard()
+    }
+}
