@@ -74,14 +74,7 @@ struct AdminSurface: Sendable {
 
     /// The form fields of a URL-encoded body (at most 256 KiB: legal texts).
     static func form(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 256 * 1024)
-        var fields: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            fields[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
-        }
-        return fields
+        try await RetrieveController.form(request, limit: 256 * 1024)
     }
 
     /// The principal of a form post with a matching CSRF token and the permission; sensitive actions also

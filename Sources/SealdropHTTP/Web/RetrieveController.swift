@@ -34,9 +34,9 @@ struct RetrieveController {
         web.get("zip", use: zip)
     }
 
-    /// The form fields of a URL-encoded body (at most 16 KiB).
-    static func form(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 16 * 1024)
+    /// The form fields of a URL-encoded body (at most `limit` bytes, 16 KiB unless said otherwise).
+    static func form(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: limit)
         var fields: [String: String] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
