@@ -65,6 +65,16 @@ class Server:
                 self.proc.terminate()
             self.proc.wait(timeout=30)
 
+    def wait_for_log(self, text, timeout=30):
+        """Waits until the server's output contains `text` (for example `admin.bootstrap`, logged once every
+        listener is up)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.read_log():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not in the server log after {timeout}s")
+
     def read_log(self):
         with open(os.path.join(self.dir, "server.log"), "rb") as f:
             return f.read().decode("utf-8", "replace")

@@ -53,6 +53,7 @@ def test_relay_and_sender_address_changed_in_the_admin_pages_apply_at_once():
     server = Server()
     server.env.update(SEALDROP_ADMIN_PASSWORD=ADMIN_PASSWORD, SEALDROP_TRUST_CA=e["SMTP_CA_FILE"])
     server.start()
+    server.wait_for_log("admin.bootstrap")
     secret = e["SMTP_PASSWORD"]
     try:
         admin = AdminSession(server)
@@ -77,7 +78,7 @@ def test_relay_and_sender_address_changed_in_the_admin_pages_apply_at_once():
         assert mail["From"].addresses[0].addr_spec == "notify@relay-test.example"
 
         # The next notification uses relay and sender address without a restart.
-        sender = "admin-relay-sender-%d@example.org" % os.getpid()
+        sender = "mailpage-sender-%d@example.org" % os.getpid()
         client = Client(server.base)
         client.obtain_client_id()
         assert client.post(f"/api/users/{sender}/verification/code/email").status_code == 200

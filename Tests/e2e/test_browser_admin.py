@@ -20,7 +20,9 @@ ADMIN_PASSWORD = "operator's long password"
 def start_server():
     server = Server()
     server.env["SEALDROP_ADMIN_PASSWORD"] = ADMIN_PASSWORD
-    return server.start()
+    server.start()
+    server.wait_for_log("admin.bootstrap")
+    return server
 
 
 def admin_url(server, path):

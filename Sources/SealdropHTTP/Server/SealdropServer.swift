@@ -10,6 +10,7 @@ import SealdropCrypto
 import SealdropServices
 import SealdropStore
 import ServiceLifecycle
+import Synchronization
 
 /// The composition root: builds every service from the configuration and runs them in one `ServiceGroup`.
 public struct SealdropServer: Sendable {
@@ -138,7 +139,17 @@ public struct SealdropServer: Sendable {
     public func run() async throws {
         _ = try await cleanup.recoverAfterStart()
         try await admin.runtime.loadPersisted()
-        try await bootstrapAdministrator()
+        // The first administrator is created once every listener is bound, so a start that fails on a busy
+        // port prints only its one error line and no one-time password that nobody can use yet.
+        let listenerCount = [configuration.userHTTP, configuration.userHTTPS, configuration.adminHTTPS, configuration.adminHTTP].filter { $0 != .off }.count
+        let ready = StartupGate(count: listenerCount) { [self] in
+            do {
+                try await bootstrapAdministrator()
+            } catch {
+                logger.error("admin.bootstrap.failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if listenerCount == 0 { await ready.arrive() }
         let user = userRouter().buildResponder()
         let admin = adminRouter().buildResponder()
         let c = configuration
@@ -158,17 +169,20 @@ public struct SealdropServer: Sendable {
             let responder = HTTPSRedirectResponder(base: user, settings: settings, httpsPort: httpsPort)
             services.append(ListenerService(name: "user HTTP", variable: "SEALDROP_USER_HTTP", address: c.userHTTP, application: Application(
                 responder: responder, server: .http1(configuration: http1),
-                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), onServerRunning: { _ in await ready.arrive() },
+                logger: logger)))
         }
         if case .on(let host, let port) = c.userHTTPS, let tls {
             services.append(ListenerService(name: "user HTTPS", variable: "SEALDROP_USER_HTTPS", address: c.userHTTPS, application: Application(
                 responder: user, server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
-                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), onServerRunning: { _ in await ready.arrive() },
+                logger: logger)))
         }
         if case .on(let host, let port) = c.adminHTTPS, let tls {
             services.append(ListenerService(name: "admin HTTPS", variable: "SEALDROP_ADMIN_HTTPS", address: c.adminHTTPS, application: Application(
                 responder: admin, server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
-                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), onServerRunning: { _ in await ready.arrive() },
+                logger: logger)))
         }
         if case .on(let host, let port) = c.adminHTTP {
             var adminHTTPSPort: Int?
@@ -176,7 +190,8 @@ public struct SealdropServer: Sendable {
             let responder = HTTPSRedirectResponder(base: admin, settings: settings, httpsPort: adminHTTPSPort, enabled: { $0.adminRedirectHTTPToHTTPS })
             services.append(ListenerService(name: "admin HTTP", variable: "SEALDROP_ADMIN_HTTP", address: c.adminHTTP, application: Application(
                 responder: responder, server: .http1(configuration: http1),
-                configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)))
+                configuration: .init(address: .hostname(host, port: port), serverName: nil), onServerRunning: { _ in await ready.arrive() },
+                logger: logger)))
         }
         services.append(outbox)
         services.append(cleanup)
@@ -200,6 +215,25 @@ extension SealdropServer {
                 """.utf8))
         }
         logger.notice("admin.bootstrap", metadata: ["admin.name": "\(created.name)", "password.source": "\(created.generatedPassword == nil ? "SEALDROP_ADMIN_PASSWORD" : "generated")"])
+    }
+}
+
+/// Runs an action once, when the last of `count` listeners reported that it is running.
+final class StartupGate: Sendable {
+    private let remaining: Mutex<Int>
+    private let action: @Sendable () async -> Void
+
+    init(count: Int, action: @escaping @Sendable () async -> Void) {
+        self.remaining = Mutex(max(1, count))
+        self.action = action
+    }
+
+    func arrive() async {
+        let last = remaining.withLock { left -> Bool in
+            left -= 1
+            return left == 0
+        }
+        if last { await action() }
     }
 }
 
