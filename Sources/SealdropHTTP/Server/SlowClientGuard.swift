@@ -10,6 +10,9 @@ import NIOHTTPTypes
 ///   in every `bodyTimeout` window; time the server spends not reading (a slow disk on our side) never
 ///   counts against the client.
 ///
+/// - Reading: a connection whose send buffer stays full (the client stopped reading its response) for
+///   `bodyTimeout` is closed, so a stalled reader cannot keep a decrypted segment of the download budget.
+///
 /// Hummingbird's own idle timer is reset by every byte, so a client that trickles never trips it.
 final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -33,6 +36,8 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var windowBytes = 0
     private var waitedInWindow = false
     private var readOutstanding = false
+    /// Runs while the connection is not writable.
+    private var stallTimer: Scheduled<Void>?
 
     init(limits: Limits) {
         self.limits = limits
@@ -47,11 +52,32 @@ final class SlowClientGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelActive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { cancel() }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancel()
+        cancelStall()
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         cancel()
+        cancelStall()
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            cancelStall()
+        } else if stallTimer == nil, let limit = limits.body {
+            stallTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: limit) { [self] in
+                stallTimer = nil
+                if !context.channel.isWritable { context.close(promise: nil) }
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func cancelStall() {
+        stallTimer?.cancel()
+        stallTimer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
