@@ -464,6 +464,48 @@ import Testing
         }
     }
 
+    @Test func theBaseURLChangesLinksAtOnceUnlessTheEnvironmentFixesIt() async throws {
+        let quiet = { var logger = Logger(label: "sealdrop-admin-tests"); logger.logLevel = .critical; return logger }()
+        // Without SEALDROP_BASE_URL the administrators choose it.
+        let free = try TestServer.make(environment: ["SEALDROP_BASE_URL": ""])
+        defer { try? FileManager.default.removeItem(atPath: free.directory) }
+        let user = Application(router: free.server.userRouter(), logger: quiet)
+        try await user.test(.router) { userClient in
+            let api = API(client: userClient, server: free.server, dataDirectory: free.directory + "/data")
+            let adminApp = Application(router: free.server.adminRouter(), logger: quiet)
+            try await adminApp.test(.live) { client in
+                var admin = AdminClient(client: client, server: free.server)
+                try await admin.login("val", role: .administrator)
+                let page = try await admin.send(.get, "/admin/settings/connection")
+                #expect(page.text.contains(#"name="publicBaseURL" value="""#) && !page.text.contains(#"name="publicBaseURL" value="" maxlength="2000" disabled"#))
+                let token = try await free.server.accounts.createToken(label: "t", role: .administrator, by: "test").token
+                let bad = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "files.example.com/x?y"}"#)
+                #expect(bad.status == .badRequest)
+                let ok = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "https://files.example.com/"}"#)
+                #expect(ok.status == .ok)
+                #expect(try await admin.send(.get, "/admin/settings/connection").text.contains(#"<dd id="base-url">https://files.example.com</dd>"#))
+            }
+            let sent = try await api.sendTransfer()
+            let link = free.server.notifications.downloadURL(transferId: TransferID(rawValue: sent.transferId)!, password: nil)
+            #expect(link.hasPrefix("https://files.example.com/download?id="))
+            let token = try await api.verify("zed@example.com")
+            let session = try await api.send(.post, "/api/users/zed@example.com/transfer-sessions", token: token,
+                                             json: #"{"recipients": {"to": [{"mail": "x@example.org"}]}}"#)
+            #expect(session.headers[.location]?.hasPrefix("https://files.example.com/api/users/") == true)
+        }
+        // With SEALDROP_BASE_URL it is read-only and the API refuses a change.
+        try await AdminClient.run { admin in
+            var admin = admin
+            try await admin.login("wes", role: .administrator)
+            let page = try await admin.send(.get, "/admin/settings/connection")
+            #expect(page.text.contains(#"name="publicBaseURL" value="" maxlength="2000" disabled"#))
+            let token = try await admin.server.accounts.createToken(label: "t", role: .administrator, by: "test").token
+            let pinned = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "https://elsewhere.example"}"#)
+            #expect(pinned.status == .conflict)
+            #expect(admin.server.notifications.baseURL == "https://sealdrop.test")
+        }
+    }
+
     @Test func legalTextsAndVerificationResetApply() async throws {
         try await AdminClient.run { admin in
             var admin = admin

@@ -15,8 +15,9 @@ struct TestServer {
     let directory: String
 
     /// Builds a server; `settings` is the JSON of the config file's `settings` member. Given the `directory`
-    /// of an earlier one, the new server starts over its data, as after a restart.
-    static func make(settings: String = "{}", directory existing: String? = nil) throws -> TestServer {
+    /// of an earlier one, the new server starts over its data, as after a restart. `environment` adds to (or,
+    /// with an empty value, unsets) the test environment.
+    static func make(settings: String = "{}", directory existing: String? = nil, environment: [String: String] = [:]) throws -> TestServer {
         let directory = existing ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("sealdrop-http-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -24,7 +25,7 @@ struct TestServer {
         let config = #"{"settings": \#(settings), "passwordWrap": {"logN": 10, "r": 8, "p": 1}, "adminBcryptCost": 4}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ServerConfiguration.load(
-            environment: ["SEALDROP_DATA_DIR": directory + "/data", "SEALDROP_BASE_URL": "https://sealdrop.test"],
+            environment: ["SEALDROP_DATA_DIR": directory + "/data", "SEALDROP_BASE_URL": "https://sealdrop.test"].merging(environment) { $1 },
             configFile: configPath, dev: false)
         var logger = Logger(label: "sealdrop-http-tests")
         logger.logLevel = .critical

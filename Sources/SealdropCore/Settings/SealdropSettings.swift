@@ -23,6 +23,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var adminRedirectHTTPToHTTPS: Bool = false
     /// Origins allowed to frame the web pages (CSP `frame-ancestors`); empty: none may.
     public var frameAncestors: [String] = []
+    /// The public URL of the user pages for links in mails and `Location`; empty: the configured one.
+    public var publicBaseURL: String = ""
     /// Client networks (CIDR) the admin listeners answer; everyone else gets 403.
     public var adminAllowedNetworks: [String] = IPNetwork.defaultAdminNetworks
     /// The mail relay administrators chose; empty values fall back to the configuration.
@@ -46,8 +48,17 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         redirectHTTPToHTTPS = try c.decodeIfPresent(Bool.self, forKey: .redirectHTTPToHTTPS) ?? d.redirectHTTPToHTTPS
         adminRedirectHTTPToHTTPS = try c.decodeIfPresent(Bool.self, forKey: .adminRedirectHTTPToHTTPS) ?? d.adminRedirectHTTPToHTTPS
         frameAncestors = try c.decodeIfPresent([String].self, forKey: .frameAncestors) ?? d.frameAncestors
+        publicBaseURL = try c.decodeIfPresent(String.self, forKey: .publicBaseURL) ?? d.publicBaseURL
         adminAllowedNetworks = try c.decodeIfPresent([String].self, forKey: .adminAllowedNetworks) ?? d.adminAllowedNetworks
         mail = try c.decodeIfPresent(MailServerSettings.self, forKey: .mail) ?? d.mail
+    }
+
+    /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
+    static func isBaseURL(_ text: String) -> Bool {
+        guard text.count <= 2000, text.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "<" && $0 != ">" }),
+              let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+              let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil else { return false }
+        return true
     }
 
     /// Problems that must stop the server from starting, each naming its key.
@@ -56,6 +67,9 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if !(1...365).contains(policy.maxRetentionDays) { errors.append("policy.maxRetentionDays must be between 1 and 365") }
         if !(1...max(1, policy.maxRetentionDays)).contains(policy.defaultRetentionDays) {
             errors.append("policy.defaultRetentionDays must be between 1 and the maximum retention")
+        }
+        if !publicBaseURL.isEmpty, !Self.isBaseURL(publicBaseURL) {
+            errors.append("publicBaseURL must be an absolute http(s) URL like https://files.example.com")
         }
         if adminAllowedNetworks.isEmpty || adminAllowedNetworks.contains(where: { IPNetwork($0) == nil }) {
             errors.append("adminAllowedNetworks must be one or more networks like 10.0.0.0/8 or ::1/128")

@@ -13,7 +13,8 @@ struct SessionController {
     let verification: VerificationService
     let transfers: TransferService
     let policy: PolicyService
-    let baseURL: String
+    /// The public base URL in force (it may change at run time in the admin interface).
+    let baseURL: @Sendable () -> String
 
     /// The body of the policy request.
     struct PolicyRequest: Decodable {
@@ -162,7 +163,7 @@ struct SessionController {
         let trackingId = try await transfers.createSession(
             by: sender, contact: SenderContact(name: body.sender?.name ?? "", phone: body.sender?.phone ?? ""),
             recipients: recipients, language: try context.apiInfo().language, clientIP: context.clientIP)
-        return APICoding.empty(.created, location: baseURL + sessionPath(sender.email, trackingId))
+        return APICoding.empty(.created, location: baseURL() + sessionPath(sender.email, trackingId))
     }
 
     @Sendable func get(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<TransferDTO.Session> {
@@ -184,7 +185,7 @@ struct SessionController {
         let sender = try await sender(request, context)
         let trackingId = try PathVariable.trackingId(context)
         try await transfers.finalize(trackingId, by: sender)
-        return APICoding.empty(.created, location: "\(baseURL)/api/users/\(sender.email.address)/transfers/\(trackingId.rawValue)")
+        return APICoding.empty(.created, location: "\(baseURL())/api/users/\(sender.email.address)/transfers/\(trackingId.rawValue)")
     }
 
     @Sendable func delete(_ request: Request, context: SealdropRequestContext) async throws -> Response {
@@ -198,7 +199,7 @@ struct SessionController {
         let trackingId = try PathVariable.trackingId(context)
         guard let body = try await APICoding.decode(FileRegistration.self, from: request, context: context) else { throw SealdropError.missing("fileName") }
         let fileId = try await transfers.registerFile(trackingId, by: sender, name: body.fileName, size: body.size, checksum: body.checksum)
-        let location = baseURL + sessionPath(sender.email, trackingId) + "/files/" + fileId.rawValue
+        let location = baseURL() + sessionPath(sender.email, trackingId) + "/files/" + fileId.rawValue
         return try Envelope(data: ["fileId": fileId.rawValue], status: .created, location: location).response(from: request, context: context)
     }
 

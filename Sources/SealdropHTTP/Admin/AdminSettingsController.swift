@@ -41,7 +41,7 @@ struct AdminSettingsController: Sendable {
             // Mustache treats an empty string as true: optional texts are left out instead.
             var item: [String: Any] = [
                 "key": field.key, "id": "f-" + field.key.replacingOccurrences(of: ".", with: "-"),
-                "label": strings["field.\(field.key)"] ?? field.key, "pinned": surface.runtime.isPinned(field.key),
+                "label": strings["field.\(field.key)"] ?? field.key, "pinned": surface.isPinned(field.key),
             ]
             if let help = strings["help.\(field.key)"] { item["help"] = help }
             if let error = problems.first(where: { $0.field == field.key })?.message { item["error"] = error }
@@ -80,7 +80,7 @@ struct AdminSettingsController: Sendable {
             values["effectiveFrom"] = surface.effectiveMailFrom
         }
         if section.id == "verification" { values["isVerification"] = true }
-        if section.id == "connection" { values["baseURL"] = surface.configuration.baseURL }
+        if section.id == "connection" { values["baseURL"] = surface.notifications.baseURL }
         if section.id == "legal" { values.merge(legalValues(form: form)) { $1 } }
         let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
         let page = ["legal": "settings-legal", "mail": "settings-mail"][section.id] ?? "settings"
@@ -108,7 +108,7 @@ struct AdminSettingsController: Sendable {
         default: (patch, problems) = section.patch(from: form)
         }
         // Fields pinned by the configuration file are shown read-only and not sent back.
-        for field in section.fields where surface.runtime.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
+        for field in section.fields where surface.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
         if problems.isEmpty {
             do {
                 try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys)

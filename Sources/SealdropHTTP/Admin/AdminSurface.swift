@@ -15,6 +15,8 @@ struct AdminSurface: Sendable {
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
     let mail: SwitchingMailTransport
+    /// The mail composer; its base URL is the one in force.
+    let notifications: Notifications
     let logLines: RecentLogLines
     /// The password-derivation threads; their queue shows on the status page.
     let kdf: KeyDerivationRunner
@@ -22,6 +24,18 @@ struct AdminSurface: Sendable {
     let startedAt: Date
 
     var settings: SettingsStore { runtime.store }
+
+    /// Whether `key` is read-only here: set under `"settings"` in the configuration file, or (relay, sender
+    /// address, base URL) by its environment variable or configuration-file key.
+    func isPinned(_ key: String) -> Bool {
+        if runtime.isPinned(key) { return true }
+        switch key {
+        case "publicBaseURL": return configuration.baseURLPinned
+        case "mail.relayURL": return mail.pinned
+        case "mail.from": return configuration.mailFromPinned
+        default: return false
+        }
+    }
 
     /// The sender address of notifications now: the admin setting unless the configuration pins it.
     var effectiveMailFrom: String {

@@ -34,6 +34,7 @@ struct SettingsSection: Sendable {
 
     static let all: [SettingsSection] = [
         SettingsSection(id: "connection", permission: .editSettings, fields: [
+            Field(key: "publicBaseURL", kind: .text),
             Field(key: "redirectHTTPToHTTPS", kind: .flag),
             Field(key: "adminRedirectHTTPToHTTPS", kind: .flag),
             Field(key: "frameAncestors", kind: .lines),

@@ -57,9 +57,11 @@ public struct SealdropServer: Sendable {
         let host = URL(string: configuration.baseURL)?.host ?? "localhost"
         let settings = SettingsStore(configuration.settings)
         let fromPinned = configuration.mailFromPinned
+        let baseURLPinned = configuration.baseURLPinned
         let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host),
                                           templates: try configuration.loadMailTemplates(), baseURL: configuration.baseURL,
-                                          fromOverride: { fromPinned ? nil : settings.current.mail.from.isEmpty ? nil : settings.current.mail.from })
+                                          fromOverride: { fromPinned ? nil : settings.current.mail.from.isEmpty ? nil : settings.current.mail.from },
+                                          baseURLOverride: { baseURLPinned ? nil : settings.current.publicBaseURL.isEmpty ? nil : settings.current.publicBaseURL })
         let kdf = KeyDerivationRunner()
         var outboxConfiguration = OutboxService.Configuration()
         outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
@@ -76,7 +78,7 @@ public struct SealdropServer: Sendable {
         let metrics = ServerMetrics()
         let staticFiles = try StaticFiles()
         let admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
-                                 database: database, transfers: transfers, metrics: metrics, configuration: configuration, mail: transport,
+                                 database: database, transfers: transfers, metrics: metrics, configuration: configuration, mail: transport, notifications: notifications,
                                  logLines: RecentLogLines.shared, kdf: kdf, staticFiles: staticFiles, startedAt: Date())
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
@@ -114,7 +116,7 @@ public struct SealdropServer: Sendable {
         }
         let api = router.group("api").add(middleware: APIConventionsMiddleware(settings: settings))
         let sessions = SessionController(verification: verification, transfers: transfers, policy: PolicyService(settings: settings),
-                                         baseURL: configuration.baseURL)
+                                         baseURL: { [notifications] in notifications.baseURL })
         ProductController(settings: settings, logger: logger).addRoutes(to: api)
         PasswordController(settings: settings).addRoutes(to: api)
         VerificationController(verification: verification).addRoutes(to: api)

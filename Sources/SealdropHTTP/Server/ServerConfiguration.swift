@@ -57,6 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var smtpURLPinned = false
     /// Whether `SEALDROP_MAIL_FROM` or the file's `mailFrom` chose the sender address.
     public var mailFromPinned = false
+    /// Whether `SEALDROP_BASE_URL` or the file's `baseURL` chose the public base URL.
+    public var baseURLPinned = false
     /// bcrypt cost of administrator passwords (4–16); tests lower it through the config file.
     public var adminBcryptCost: Int = 12
 
@@ -174,6 +176,7 @@ public struct ServerConfiguration: Sendable {
         configuration.outboxMaxAgeHours = maxAge
         configuration.smtpURLPinned = environment["SEALDROP_SMTP_URL"].map { !$0.isEmpty } ?? false || file.smtpURL != nil
         configuration.mailFromPinned = environment["SEALDROP_MAIL_FROM"].map { !$0.isEmpty } ?? false || file.mailFrom != nil
+        configuration.baseURLPinned = environment["SEALDROP_BASE_URL"].map { !$0.isEmpty } ?? false || file.baseURL != nil
         if let configFile, let data = FileManager.default.contents(atPath: configFile),
            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let pinned = object["settings"] as? [String: Any],
            let text = try? JSONSerialization.data(withJSONObject: pinned, options: [.sortedKeys]) {

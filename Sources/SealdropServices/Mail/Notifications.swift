@@ -10,16 +10,26 @@ import SealdropCore
 public struct Notifications: Sendable {
     let builder: MailMessageBuilder
     let templates: MailTemplates
-    /// Public base URL used in links, without trailing slash.
-    let baseURL: String
+    /// The configured public base URL, without trailing slash.
+    let configuredBaseURL: String
     /// The sender address administrators set at run time, if any; otherwise the builder's.
     let fromOverride: @Sendable () -> String?
+    /// The base URL administrators set at run time, if any; otherwise the configured one.
+    let baseURLOverride: @Sendable () -> String?
 
-    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String, fromOverride: @escaping @Sendable () -> String? = { nil }) {
+    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String, fromOverride: @escaping @Sendable () -> String? = { nil },
+                baseURLOverride: @escaping @Sendable () -> String? = { nil }) {
         self.builder = builder
         self.templates = templates
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.configuredBaseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.fromOverride = fromOverride
+        self.baseURLOverride = baseURLOverride
+    }
+
+    /// Public base URL used in links now, without trailing slash.
+    public var baseURL: String {
+        guard let chosen = baseURLOverride(), !chosen.isEmpty else { return configuredBaseURL }
+        return chosen.hasSuffix("/") ? String(chosen.dropLast()) : chosen
     }
 
     /// The link a recipient opens; carries the password only in mode NONE.
