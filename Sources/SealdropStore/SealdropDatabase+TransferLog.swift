@@ -57,14 +57,20 @@ extension SealdropDatabase: TransferLogRepository {
                 WHERE t.finalized_at IS NOT NULL AND t.finalized_at >= ?
                 GROUP BY month ORDER BY month
                 """, arguments: [Column.time(since)])
-            return try rows.map { row in
+            // Distinct recipients per month in one grouped query (not one query per month).
+            var recipients: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT strftime('%Y-%m', t.finalized_at, 'unixepoch') AS month, COUNT(DISTINCT r.email_normalized) AS n
+                FROM recipients r JOIN transfers t ON t.tracking_id = r.tracking_id
+                WHERE t.finalized_at IS NOT NULL AND t.finalized_at >= ?
+                GROUP BY month
+                """, arguments: [Column.time(since)]) {
+                recipients[row["month"]] = row["n"]
+            }
+            return rows.map { row in
                 let month: String = row["month"]
-                let recipients = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(DISTINCT r.email_normalized) FROM recipients r JOIN transfers t ON t.tracking_id = r.tracking_id
-                    WHERE t.finalized_at IS NOT NULL AND strftime('%Y-%m', t.finalized_at, 'unixepoch') = ?
-                    """, arguments: [month]) ?? 0
                 return MonthlyStatistics(month: month, transfers: row["transfers"], bytes: row["bytes"],
-                                         distinctSenders: row["senders"], distinctRecipients: recipients)
+                                         distinctSenders: row["senders"], distinctRecipients: recipients[month] ?? 0)
             }
         }
     }

@@ -21,11 +21,31 @@ struct AdminClient: Sendable {
     static func run<T: Sendable>(settings: String = "{}", _ body: @Sendable (AdminClient) async throws -> T) async throws -> T {
         let test = try TestServer.make(settings: settings)
         defer { try? FileManager.default.removeItem(atPath: test.directory) }
-        var quiet = Logger(label: "sealdrop-admin-tests")
-        quiet.logLevel = .critical
         let app = Application(router: test.server.adminRouter(), logger: quiet)
         return try await app.test(.live) { client in
             try await body(AdminClient(client: client, server: test.server))
+        }
+    }
+
+    /// A logger that keeps test output quiet.
+    static let quiet: Logger = {
+        var logger = Logger(label: "sealdrop-admin-tests")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Runs `body` with a REST client of the user router and an admin client of the same fresh server, for
+    /// tests of admin changes seen by users; `environment` as in `TestServer.make`.
+    static func runBeside<T: Sendable>(environment: [String: String] = [:], _ body: @Sendable (API, AdminClient) async throws -> T) async throws -> T {
+        let test = try TestServer.make(environment: environment)
+        defer { try? FileManager.default.removeItem(atPath: test.directory) }
+        let user = Application(router: test.server.userRouter(), logger: quiet)
+        return try await user.test(.router) { userClient in
+            let api = API(client: userClient, server: test.server, dataDirectory: test.directory + "/data")
+            let admin = Application(router: test.server.adminRouter(), logger: quiet)
+            return try await admin.test(.live) { client in
+                try await body(api, AdminClient(client: client, server: test.server))
+            }
         }
     }
 
@@ -97,6 +117,14 @@ struct AdminClient: Sendable {
         headers[.authorization] = "Bearer \(token)"
         if json != nil { headers[.contentType] = "application/json" }
         return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    /// The fields a browser submits for `section` with `settings` unchanged (checkboxes only when ticked).
+    static func submitted(_ section: String, _ settings: SealdropSettings) throws -> [(String, String)] {
+        try #require(SettingsSection.named(section)).formValues(settings).compactMap { key, value -> (String, String)? in
+            if let flag = value as? Bool { return flag ? (key, "on") : nil }
+            return (key, "\(value)")
+        }
     }
 
     /// A JSON object body.

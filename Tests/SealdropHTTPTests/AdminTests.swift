@@ -181,41 +181,29 @@ import Testing
     }
 
     @Test func aPasswordRuleChangedInTheFormAppliesToTheUserSideAtOnce() async throws {
-        let test = try TestServer.make()
-        defer { try? FileManager.default.removeItem(atPath: test.directory) }
-        let quiet = { var logger = Logger(label: "sealdrop-admin-tests"); logger.logLevel = .critical; return logger }()
-        let user = Application(router: test.server.userRouter(), logger: quiet)
-        try await user.test(.router) { userClient in
-            let api = API(client: userClient, server: test.server, dataDirectory: test.directory + "/data")
+        try await AdminClient.runBeside { api, admin in
+            var admin = admin
             #expect(try await api.send(.post, "/api/password", json: #"{"password": "Kx7#mPq2vL"}"#).status == .ok)
-            let adminApp = Application(router: test.server.adminRouter(), logger: quiet)
-            try await adminApp.test(.live) { client in
-                var admin = AdminClient(client: client, server: test.server)
-                try await admin.login("erin", role: .configAdmin)
-                let page = try await admin.send(.get, "/admin/settings/password")
-                #expect(page.text.contains(#"id="f-password-minimumLength" name="password.minimumLength" value="8""#))
-                var fields = try SettingsSection.formValues(test.server.settings.current).compactMap { key, value -> (String, String)? in
-                    guard key.hasPrefix("password.") else { return nil }
-                    if let flag = value as? Bool { return flag ? (key, "on") : nil }
-                    return (key, "\(value)")
-                }
-                fields.removeAll { $0.0 == "password.minimumLength" }
-                fields.append(("password.minimumLength", "16"))
-                let saved = try await admin.post("/admin/settings/password", fields)
-                #expect(saved.status == .seeOther)
-                #expect(saved.headers[.location] == "/admin/settings/password?notice=saved")
-                let after = try await admin.send(.get, "/admin/settings/password?notice=saved")
-                #expect(after.text.contains("Saved. The change is in effect now."))
-            }
+            try await admin.login("erin", role: .configAdmin)
+            let page = try await admin.send(.get, "/admin/settings/password")
+            #expect(page.text.contains(#"id="f-password-minimumLength" name="password.minimumLength" value="8""#))
+            var fields = try AdminClient.submitted("password", api.server.settings.current)
+            fields.removeAll { $0.0 == "password.minimumLength" }
+            fields.append(("password.minimumLength", "16"))
+            let saved = try await admin.post("/admin/settings/password", fields)
+            #expect(saved.status == .seeOther)
+            #expect(saved.headers[.location] == "/admin/settings/password?notice=saved")
+            let after = try await admin.send(.get, "/admin/settings/password?notice=saved")
+            #expect(after.text.contains("Saved. The change is in effect now."))
             let rules = try await api.send(.get, "/api/password/requirements").list
             let minimum = try #require(rules.first { $0["name"] as? String == "minimumLengthRequired" })
             #expect((minimum["details"] as? [String: Any])?["length"] as? Int == 16)
             #expect(try await api.send(.post, "/api/password", json: #"{"password": "Kx7#mPq2vL"}"#).text.contains("minimumLengthRequired"))
-            let audit = try await test.server.database.recentAuditEntries(limit: 10)
+            let audit = try await api.server.database.recentAuditEntries(limit: 10)
             let row = try #require(audit.first { $0.target == "password.minimumLength" })
             #expect(row.actor == "erin" && row.oldValue == "8" && row.newValue == "16" && row.action == "settings.change")
             // Persisted: a new server on the same data dir starts with the saved value.
-            let again = try SealdropServer.build(configuration: test.server.configuration, logger: quiet)
+            let again = try SealdropServer.build(configuration: api.server.configuration, logger: AdminClient.quiet)
             #expect(again.settings.current.password.minimumLength == 8)
             try await again.runtimeSettings.loadPersisted()
             #expect(again.settings.current.password.minimumLength == 16)
@@ -227,11 +215,7 @@ import Testing
             var admin = admin
             try await admin.login("frank", role: .administrator)
             let before = admin.server.settings.current
-            var fields = try SettingsSection.formValues(before).compactMap { key, value -> (String, String)? in
-                guard key.hasPrefix("policy.") else { return nil }
-                if let flag = value as? Bool { return flag ? (key, "on") : nil }
-                return (key, "\(value)")
-            }
+            var fields = try AdminClient.submitted("transfer", before)
             fields.removeAll { $0.0 == "policy.maxRetentionDays" || $0.0 == "policy.defaultRetentionDays" }
             fields += [("policy.maxRetentionDays", "400"), ("policy.defaultRetentionDays", "ten")]
             let r = try await admin.post("/admin/settings/transfer", fields)
@@ -368,44 +352,36 @@ import Testing
     }
 
     @Test func theLogShowsTransfersWithFiltersDetailsAndAdminDeletion() async throws {
-        let test = try TestServer.make()
-        defer { try? FileManager.default.removeItem(atPath: test.directory) }
-        let quiet = { var logger = Logger(label: "sealdrop-admin-tests"); logger.logLevel = .critical; return logger }()
-        let user = Application(router: test.server.userRouter(), logger: quiet)
-        try await user.test(.router) { userClient in
-            let api = API(client: userClient, server: test.server, dataDirectory: test.directory + "/data")
+        try await AdminClient.runBeside { api, admin in
+            var admin = admin
             let first = try await api.sendTransfer(sender: "alice@example.com", to: ["bob@example.org"], files: [("report-q3.pdf", Array("pdf".utf8))])
             let second = try await api.sendTransfer(sender: "zoe@example.net", to: ["carl@example.org", "dora@example.org"], files: [("photo.jpg", Array("jpg".utf8))])
             #expect(try await api.send(.get, "/api/transfers/\(second.transferIds[1])/files/\(second.fileIds[0])", password: second.password).status == .ok)
-            let adminApp = Application(router: test.server.adminRouter(), logger: quiet)
-            try await adminApp.test(.live) { client in
-                var admin = AdminClient(client: client, server: test.server)
-                try await admin.login("kim", role: .administrator)
-                let all = try await admin.send(.get, "/admin/log")
-                #expect(all.text.contains(first.trackingId) && all.text.contains(second.trackingId))
-                for query in ["sender=ALICE", "fileName=q3", "recipient=bob@", "trackingId=\(first.trackingId.suffix(6))", "transferId=\(first.transferId)"] {
-                    let r = try await admin.send(.get, "/admin/log?\(query)")
-                    #expect(r.text.contains(first.trackingId) && !r.text.contains(second.trackingId), "\(query)")
-                }
-                #expect(try await admin.send(.get, "/admin/log?sender=%25").text.contains("No transfers match."))
-                let detail = try await admin.send(.get, "/admin/log/\(second.trackingId)")
-                #expect(detail.status == .ok)
-                #expect(detail.text.contains("dora@example.org") && detail.text.contains("photo.jpg"))
-                #expect(detail.text.components(separatedBy: "not downloaded").count - 1 == 1)
-                #expect(try await admin.send(.get, "/admin/log/20990101-000000-XXXXXXXX").status == .notFound)
-                let deleted = try await admin.post("/admin/log/\(first.trackingId)/delete", [])
-                #expect(deleted.status == .seeOther)
-                #expect(try await admin.send(.get, "/admin/log/\(first.trackingId)").text.contains("DELETED_BY_ADMIN"))
-                #expect(try await admin.post("/admin/log/\(first.trackingId)/delete", []).status == .conflict)
-                let stats = try await admin.send(.get, "/admin/statistics")
-                #expect(stats.text.contains("<svg") && stats.text.contains("<rect"))
-                #expect(stats.text.contains("<td>2</td>"))
-                // A Log Analyst reads the log but may not delete.
-                var analyst = AdminClient(client: client, server: test.server)
-                try await analyst.login("leo", role: .logAnalyst)
-                #expect(!(try await analyst.send(.get, "/admin/log/\(second.trackingId)").text.contains("delete-transfer")))
-                #expect(try await analyst.post("/admin/log/\(second.trackingId)/delete", []).status == .forbidden)
+            try await admin.login("kim", role: .administrator)
+            let all = try await admin.send(.get, "/admin/log")
+            #expect(all.text.contains(first.trackingId) && all.text.contains(second.trackingId))
+            for query in ["sender=ALICE", "fileName=q3", "recipient=bob@", "trackingId=\(first.trackingId.suffix(6))", "transferId=\(first.transferId)"] {
+                let r = try await admin.send(.get, "/admin/log?\(query)")
+                #expect(r.text.contains(first.trackingId) && !r.text.contains(second.trackingId), "\(query)")
             }
+            #expect(try await admin.send(.get, "/admin/log?sender=%25").text.contains("No transfers match."))
+            let detail = try await admin.send(.get, "/admin/log/\(second.trackingId)")
+            #expect(detail.status == .ok)
+            #expect(detail.text.contains("dora@example.org") && detail.text.contains("photo.jpg"))
+            #expect(detail.text.components(separatedBy: "not downloaded").count - 1 == 1)
+            #expect(try await admin.send(.get, "/admin/log/20990101-000000-XXXXXXXX").status == .notFound)
+            let deleted = try await admin.post("/admin/log/\(first.trackingId)/delete", [])
+            #expect(deleted.status == .seeOther)
+            #expect(try await admin.send(.get, "/admin/log/\(first.trackingId)").text.contains("DELETED_BY_ADMIN"))
+            #expect(try await admin.post("/admin/log/\(first.trackingId)/delete", []).status == .conflict)
+            let stats = try await admin.send(.get, "/admin/statistics")
+            #expect(stats.text.contains("<svg") && stats.text.contains("<rect"))
+            #expect(stats.text.contains("<td>2</td>"))
+            // A Log Analyst reads the log but may not delete.
+            var analyst = AdminClient(client: admin.client, server: api.server)
+            try await analyst.login("leo", role: .logAnalyst)
+            #expect(!(try await analyst.send(.get, "/admin/log/\(second.trackingId)").text.contains("delete-transfer")))
+            #expect(try await analyst.post("/admin/log/\(second.trackingId)/delete", []).status == .forbidden)
             let gone = try await api.send(.get, "/api/transfers/\(first.transferId)/files/\(first.fileIds[0])", password: first.password)
             #expect(gone.status != .ok)
         }
@@ -465,31 +441,23 @@ import Testing
     }
 
     @Test func theBaseURLChangesLinksAtOnceUnlessTheEnvironmentFixesIt() async throws {
-        let quiet = { var logger = Logger(label: "sealdrop-admin-tests"); logger.logLevel = .critical; return logger }()
         // Without SEALDROP_BASE_URL the administrators choose it.
-        let free = try TestServer.make(environment: ["SEALDROP_BASE_URL": ""])
-        defer { try? FileManager.default.removeItem(atPath: free.directory) }
-        let user = Application(router: free.server.userRouter(), logger: quiet)
-        try await user.test(.router) { userClient in
-            let api = API(client: userClient, server: free.server, dataDirectory: free.directory + "/data")
-            let adminApp = Application(router: free.server.adminRouter(), logger: quiet)
-            try await adminApp.test(.live) { client in
-                var admin = AdminClient(client: client, server: free.server)
-                try await admin.login("val", role: .administrator)
-                let page = try await admin.send(.get, "/admin/settings/connection")
-                #expect(page.text.contains(#"name="publicBaseURL" value="""#) && !page.text.contains(#"name="publicBaseURL" value="" maxlength="2000" disabled"#))
-                let token = try await free.server.accounts.createToken(label: "t", role: .administrator, by: "test").token
-                let bad = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "files.example.com/x?y"}"#)
-                #expect(bad.status == .badRequest)
-                let ok = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "https://files.example.com/"}"#)
-                #expect(ok.status == .ok)
-                #expect(try await admin.send(.get, "/admin/settings/connection").text.contains(#"<dd id="base-url">https://files.example.com</dd>"#))
-            }
+        try await AdminClient.runBeside(environment: ["SEALDROP_BASE_URL": ""]) { api, admin in
+            var admin = admin
+            try await admin.login("val", role: .administrator)
+            let page = try await admin.send(.get, "/admin/settings/connection")
+            #expect(page.text.contains(#"name="publicBaseURL" value="""#) && !page.text.contains(#"name="publicBaseURL" value="" maxlength="2000" disabled"#))
+            let token = try await api.server.accounts.createToken(label: "t", role: .administrator, by: "test").token
+            let bad = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "files.example.com/x?y"}"#)
+            #expect(bad.status == .badRequest)
+            let ok = try await admin.api(.put, "/admin/api/settings/connection", token: token, json: #"{"publicBaseURL": "https://files.example.com/"}"#)
+            #expect(ok.status == .ok)
+            #expect(try await admin.send(.get, "/admin/settings/connection").text.contains(#"<dd id="base-url">https://files.example.com</dd>"#))
             let sent = try await api.sendTransfer()
-            let link = free.server.notifications.downloadURL(transferId: TransferID(rawValue: sent.transferId)!, password: nil)
+            let link = api.server.notifications.downloadURL(transferId: TransferID(rawValue: sent.transferId)!, password: nil)
             #expect(link.hasPrefix("https://files.example.com/download?id="))
-            let token = try await api.verify("zed@example.com")
-            let session = try await api.send(.post, "/api/users/zed@example.com/transfer-sessions", token: token,
+            let senderToken = try await api.verify("zed@example.com")
+            let session = try await api.send(.post, "/api/users/zed@example.com/transfer-sessions", token: senderToken,
                                              json: #"{"recipients": {"to": [{"mail": "x@example.org"}]}}"#)
             #expect(session.headers[.location]?.hasPrefix("https://files.example.com/api/users/") == true)
         }

@@ -184,9 +184,9 @@ import Testing
         #expect(rows.filter { $0.action == "settings.change" }.count == 2)
     }
 
-    @Test func masking() {
-        #expect(SettingsJSON.masked("mail.relayURL", "smtp://u:secret@h:25") == "smtp://u:%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2@h:25" ||
-                SettingsJSON.masked("mail.relayURL", "smtp://u:secret@h:25")?.contains("secret") == false)
+    @Test func masking() throws {
+        let relay = try #require(SettingsJSON.masked("mail.relayURL", "smtp://u:secret@h:25"))
+        #expect(!relay.contains("secret") && relay.hasPrefix("smtp://u:") && relay.hasSuffix("@h:25"))
         #expect(SettingsJSON.masked("ldap.bindPassword", "hunter2") == "••••")
         #expect(SettingsJSON.masked("password.minimumLength", "8") == "8")
         #expect(SettingsJSON.masked("policy.allowedPasswordModes", "[\"NONE\"]") == "[\"NONE\"]")

@@ -87,15 +87,8 @@ struct AdminAPIController: Sendable {
         let section = try AdminSettingsController.section(context)
         let admin = try context.principal(section.permission)
         let patch = try await Self.object(request)
-        if let key = SettingsJSON.flatten(patch).keys.sorted().first(where: surface.isPinned) { throw AdminError.pinned(key) }
-        if let relay = SettingsSection.lookup(patch, "mail.relayURL") as? String, !relay.isEmpty, !relay.hasPrefix("capture:") {
-            do {
-                _ = try SMTPMailTransport.configuration(url: relay, trustCA: surface.configuration.trustCAPath, ehloName: "localhost")
-            } catch let error as ConfigurationError {
-                throw AdminError.invalid([FieldProblem("mail.relayURL", error.problem)])
-            }
-        }
-        let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys)
+        let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys,
+                                                      trustCA: surface.configuration.trustCAPath)
         return try Self.json(["changed": changed])
     }
 

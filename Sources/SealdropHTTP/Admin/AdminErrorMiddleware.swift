@@ -17,11 +17,11 @@ struct AdminErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let isAPI = request.uri.path.hasPrefix("/admin/api/") || request.uri.path == "/admin/api"
-            let mapped = Self.map(error)
-            if mapped.status == .internalServerError {
+            let described = AdminErrorDescription(error)
+            if described.status == .internalServerError {
                 context.logger.error("admin.error", metadata: ["error.type": "\(type(of: error))", "error": "\(error)"])
             }
-            if isAPI { return Self.json(mapped) }
+            if isAPI { return Self.json(described, strings: surface.strings(language: "en")) }
             let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             switch error {
             case AdminError.notSignedIn:
@@ -30,96 +30,28 @@ struct AdminErrorMiddleware: RouterMiddleware {
             case AdminError.reauthenticationRequired:
                 return Self.redirect("/admin/reauth?next=" + WebPages.queryEscape(request.method == .get ? next : "/admin"), clearing: false)
             default:
-                let strings = surface.pages.strings[WebPages.language(of: request)] ?? [:]
-                return surface.render("error", request, context.admin, status: mapped.status, [
-                    "message": Self.localized(error, strings: strings, fallback: mapped.message),
-                    "problems": mapped.problems.map { ["field": strings["field.\($0.field)"] ?? $0.field, "message": $0.message] },
+                let strings = surface.strings(language: WebPages.language(of: request))
+                return surface.render("error", request, context.admin, status: described.status, [
+                    "message": described.message(strings),
+                    "problems": described.problems.map { ["field": strings["field.\($0.field)"] ?? $0.field, "message": $0.message] },
                 ])
             }
         }
     }
 
-    /// Status, API error code, message and field problems for an error.
-    static func map(_ error: any Error) -> (status: HTTPResponse.Status, code: String, message: String, problems: [FieldProblem]) {
-        switch error {
-        case let e as AdminError:
-            switch e {
-            case .invalidCredentials: return (.unauthorized, "invalidCredentials", "Wrong name or password.", [])
-            case .accountLocked(let until):
-                return (.forbidden, "accountLocked", "Too many wrong passwords: this account is locked until \(ISO8601DateFormatter().string(from: until)).", [])
-            case .accountDisabled: return (.forbidden, "accountDisabled", "This account is disabled.", [])
-            case .notSignedIn: return (.unauthorized, "notSignedIn", "Sign in first, or send a valid API token.", [])
-            case .forbidden(let permission):
-                return (.forbidden, "forbidden", "Your role does not allow this (\(permission.rawValue)).", [])
-            case .reauthenticationRequired:
-                return (.forbidden, "reauthenticationRequired", "Enter your password again for this action.", [])
-            case .staleForm: return (.forbidden, "csrf", "This form has expired or came from another site. Reload the page and try again.", [])
-            case .invalid(let problems): return (.badRequest, "invalid", "Some values are not valid.", problems)
-            case .pinned(let key): return (.conflict, "pinned", "\(key) is set in the configuration file and cannot be changed here.", [FieldProblem(key, "Set in the configuration file.")])
-            case .notFound(let what): return (.notFound, "notFound", "\(what) does not exist.", [])
-            case .conflict(let what): return (.conflict, "conflict", what, [])
-            case .addressNotAllowed: return (.forbidden, "addressNotAllowed", "The admin interface is not available from this network.", [])
-            case .tooManyAttempts: return (.tooManyRequests, "tooManyAttempts", "Too many sign-in attempts from this address; wait a minute.", [])
-            }
-        case let e as SealdropError:
-            return (HTTPResponse.Status(code: e.status), "\(e.code.rawValue)", e.message, [])
-        case let e as HTTPError:
-            switch e.status {
-            case .notFound: return (.notFound, "notFound", "There is no such page.", [])
-            case .contentTooLarge: return (.contentTooLarge, "tooLarge", "The request is too large.", [])
-            default: return (e.status, "httpError", e.status.reasonPhrase, [])
-            }
-        case is NIOTooManyBytesError:
-            return (.contentTooLarge, "tooLarge", "The request is too large.", [])
-        case is DecodingError:
-            return (.badRequest, "malformed", "The request body is not valid JSON for this call.", [])
-        default:
-            return (.internalServerError, "internal", "Something went wrong on the server; the problem was logged.", [])
-        }
-    }
-
-    /// The page text for `error` in the page's language; `{detail}` in a string takes the error's detail.
-    static func localized(_ error: any Error, strings: [String: String], fallback: String) -> String {
-        let key: String
-        var detail = ""
-        switch error {
-        case let e as AdminError:
-            switch e {
-            case .invalidCredentials: key = "error.invalidCredentials"
-            case .accountLocked(let until):
-                key = "error.accountLocked"
-                let formatter = ISO8601DateFormatter()
-                formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
-                detail = formatter.string(from: until) + " UTC"
-            case .accountDisabled: key = "error.accountDisabled"
-            case .forbidden(let permission): key = "error.forbidden"; detail = strings["permission.\(permission.rawValue)"] ?? permission.rawValue
-            case .staleForm: key = "error.csrf"
-            case .invalid: key = "error.invalid"
-            case .pinned(let k): key = "error.pinned"; detail = strings["field.\(k)"] ?? k
-            case .addressNotAllowed: key = "error.addressNotAllowed"
-            case .tooManyAttempts: key = "error.tooManyAttempts"
-            case .notFound: key = "error.notFound"
-            default: return fallback
-            }
-        case let e as HTTPError where e.status == .notFound: key = "error.notFound"
-        case is NIOTooManyBytesError: key = "error.tooLarge"
-        default: return fallback
-        }
-        guard let text = strings[key] else { return fallback }
-        return text.replacingOccurrences(of: "{detail}", with: detail)
-    }
-
-    static func json(_ mapped: (status: HTTPResponse.Status, code: String, message: String, problems: [FieldProblem])) -> Response {
+    /// `{"errorCode", "message", "problems"}` with the error's status; messages in English.
+    static func json(_ described: AdminErrorDescription, strings: [String: String]) -> Response {
         struct Body: Encodable {
             let errorCode: String
             let message: String
             let problems: [FieldProblem]
         }
-        let data = (try? JSONEncoder().encode(Body(errorCode: mapped.code, message: mapped.message, problems: mapped.problems))) ?? Data()
+        let body = Body(errorCode: described.code, message: described.message(strings), problems: described.problems)
+        let data = (try? JSONEncoder().encode(body)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: mapped.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: described.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func redirect(_ location: String, clearing: Bool) -> Response {
@@ -128,5 +60,74 @@ struct AdminErrorMiddleware: RouterMiddleware {
         headers[.cacheControl] = "no-store"
         if clearing { headers[.setCookie] = WebCookies.delete(AdminAuthMiddleware.cookie) }
         return Response(status: .seeOther, headers: headers)
+    }
+}
+
+/// What the admin surfaces say about an error: status, API error code, the strings-file key of its text
+/// (with `{detail}` filled in) and field problems. One table for pages and JSON alike.
+struct AdminErrorDescription {
+    let status: HTTPResponse.Status
+    let code: String
+    let key: String
+    var detail = ""
+    var problems: [FieldProblem] = []
+    /// Used when the strings lack `key` (the error's own safe message for `SealdropError`).
+    var fallback = ""
+
+    init(status: HTTPResponse.Status, code: String, key: String, detail: String = "", problems: [FieldProblem] = [], fallback: String = "") {
+        self.status = status
+        self.code = code
+        self.key = key
+        self.detail = detail
+        self.problems = problems
+        self.fallback = fallback
+    }
+
+    init(_ error: any Error) {
+        switch error {
+        case let e as AdminError:
+            switch e {
+            case .invalidCredentials: self.init(status: .unauthorized, code: "invalidCredentials", key: "error.invalidCredentials")
+            case .accountLocked(let until):
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+                self.init(status: .forbidden, code: "accountLocked", key: "error.accountLocked", detail: formatter.string(from: until) + " UTC")
+            case .accountDisabled: self.init(status: .forbidden, code: "accountDisabled", key: "error.accountDisabled")
+            case .notSignedIn: self.init(status: .unauthorized, code: "notSignedIn", key: "error.notSignedIn")
+            case .forbidden(let permission): self.init(status: .forbidden, code: "forbidden", key: "error.forbidden", detail: "permission.\(permission.rawValue)")
+            case .reauthenticationRequired: self.init(status: .forbidden, code: "reauthenticationRequired", key: "error.reauthenticationRequired")
+            case .staleForm: self.init(status: .forbidden, code: "csrf", key: "error.csrf")
+            case .invalid(let problems): self.init(status: .badRequest, code: "invalid", key: "error.invalid", problems: problems)
+            case .pinned(let setting):
+                self.init(status: .conflict, code: "pinned", key: "error.pinned", detail: "field.\(setting)",
+                          problems: [FieldProblem(setting, "Set by the configuration file or environment.")])
+            case .notFound(let what): self.init(status: .notFound, code: "notFound", key: "", fallback: "\(what) does not exist.")
+            case .conflict(let what): self.init(status: .conflict, code: "conflict", key: "", fallback: what)
+            case .addressNotAllowed: self.init(status: .forbidden, code: "addressNotAllowed", key: "error.addressNotAllowed")
+            case .tooManyAttempts: self.init(status: .tooManyRequests, code: "tooManyAttempts", key: "error.tooManyAttempts")
+            }
+        case let e as SealdropError:
+            self.init(status: HTTPResponse.Status(code: e.status), code: "\(e.code.rawValue)", key: "", fallback: e.message)
+        case let e as HTTPError where e.status == .notFound:
+            self.init(status: .notFound, code: "notFound", key: "error.notFound")
+        case let e as HTTPError where e.status == .contentTooLarge:
+            self.init(status: .contentTooLarge, code: "tooLarge", key: "error.tooLarge")
+        case let e as HTTPError:
+            self.init(status: e.status, code: "httpError", key: "", fallback: e.status.reasonPhrase)
+        case is NIOTooManyBytesError:
+            self.init(status: .contentTooLarge, code: "tooLarge", key: "error.tooLarge")
+        case is DecodingError:
+            self.init(status: .badRequest, code: "malformed", key: "error.malformed")
+        default:
+            self.init(status: .internalServerError, code: "internal", key: "error.internal")
+        }
+    }
+
+    /// The text in the language of `strings`; a `detail` that names a strings key (`permission.…`,
+    /// `field.…`) is looked up too, an unlabelled setting shows its key.
+    func message(_ strings: [String: String]) -> String {
+        guard let text = strings[key] else { return fallback }
+        let shown = strings[detail] ?? (detail.hasPrefix("field.") ? String(detail.dropFirst("field.".count)) : detail)
+        return text.replacingOccurrences(of: "{detail}", with: shown)
     }
 }

@@ -165,6 +165,21 @@ struct TransferLogDetails: Sendable {
 struct StatisticsChart: Sendable {
     let months: [MonthlyStatistics]
 
+    /// Horizontal space per month in the SVG.
+    static let slot = 48
+
+    /// One SVG bar per month, 160 px for the largest value of `figure`.
+    func bars<Figure: Comparable>(_ number: (Figure) -> Double, of figure: KeyPath<MonthlyStatistics, Figure>,
+                                  label value: (MonthlyStatistics) -> String) -> [[String: Any]] {
+        let largest = max(1, months.map { number($0[keyPath: figure]) }.max() ?? 1)
+        return months.enumerated().map { i, m -> [String: Any] in
+            let height = Int(number(m[keyPath: figure]) / largest * 160)
+            let x = 10 + i * Self.slot
+            return ["x": x, "y": 180 - height, "height": height, "width": Self.slot - 12, "label": m.month,
+                    "labelX": x + (Self.slot - 12) / 2, "value": value(m)]
+        }
+    }
+
     static func startOfMonth(_ date: Date) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -172,22 +187,11 @@ struct StatisticsChart: Sendable {
     }
 
     var values: [String: Any] {
-        let maxTransfers = max(1, months.map(\.transfers).max() ?? 1)
-        let maxBytes = max(1, months.map(\.bytes).max() ?? 1)
-        let width = 48
         return [
             "empty": months.isEmpty,
-            "chartWidth": max(1, months.count) * width + 20,
-            "transferBars": months.enumerated().map { i, m -> [String: Any] in
-                let h = Int(Double(m.transfers) / Double(maxTransfers) * 160)
-                return ["x": 10 + i * width, "y": 180 - h, "height": h, "width": width - 12, "label": m.month, "labelX": 10 + i * width + (width - 12) / 2,
-                        "value": m.transfers]
-            },
-            "volumeBars": months.enumerated().map { i, m -> [String: Any] in
-                let h = Int(Double(m.bytes) / Double(maxBytes) * 160)
-                return ["x": 10 + i * width, "y": 180 - h, "height": h, "width": width - 12, "label": m.month, "labelX": 10 + i * width + (width - 12) / 2,
-                        "value": DisplayFormat.size(m.bytes, language: "en")]
-            },
+            "chartWidth": max(1, months.count) * Self.slot + 20,
+            "transferBars": bars(Double.init(_:), of: \.transfers) { "\($0.transfers)" },
+            "volumeBars": bars(Double.init(_:), of: \.bytes) { DisplayFormat.size($0.bytes, language: "en") },
             "months": months.map { ["month": $0.month, "transfers": $0.transfers, "volume": DisplayFormat.size($0.bytes, language: "en"),
                                     "senders": $0.distinctSenders, "recipients": $0.distinctRecipients] },
         ]

@@ -35,8 +35,9 @@ struct AdminSessionController: Sendable {
             let target = next == "/admin" ? AdminSurface.home(for: result.account.role) : next
             return AdminSurface.redirect(target, cookies: [WebCookies.make(AdminAuthMiddleware.cookie, result.cookie)])
         } catch let error as AdminError {
-            let (status, _, fallback, _) = AdminErrorMiddleware.map(error)
-            let message = AdminErrorMiddleware.localized(error, strings: surface.pages.strings[WebPages.language(of: request)] ?? [:], fallback: fallback)
+            let described = AdminErrorDescription(error)
+            let status = described.status
+            let message = described.message(surface.strings(language: WebPages.language(of: request)))
             let csrf = CSRF.token(for: request)
             return surface.render("login", request, nil, status: status, ["next": next, "name": name, "error": message, "loginCsrf": csrf.token])
         }
@@ -67,8 +68,9 @@ struct AdminSessionController: Sendable {
             return AdminSurface.redirect(next)
         } catch let error as AdminError {
             if case .accountLocked = error, let cookie = admin.cookie { try await surface.accounts.logout(cookie: cookie) }
-            let (status, _, fallback, _) = AdminErrorMiddleware.map(error)
-            let message = AdminErrorMiddleware.localized(error, strings: surface.pages.strings[WebPages.language(of: request)] ?? [:], fallback: fallback)
+            let described = AdminErrorDescription(error)
+            let status = described.status
+            let message = described.message(surface.strings(language: WebPages.language(of: request)))
             return surface.render("reauth", request, admin, status: status, ["next": next, "error": message])
         }
     }

@@ -31,7 +31,7 @@ struct AdminSettingsController: Sendable {
                 extra: [String: Any] = [:]) throws -> Response {
         let language = WebPages.language(of: request)
         let strings = surface.pages.strings[language] ?? [:]
-        let current = try SettingsSection.formValues(surface.settings.current)
+        let current = try section.formValues(surface.settings.current)
         var values = extra
         values["section"] = section.id
         values["title"] = strings["nav.\(section.id)"] ?? section.id
@@ -41,7 +41,7 @@ struct AdminSettingsController: Sendable {
             // Mustache treats an empty string as true: optional texts are left out instead.
             var item: [String: Any] = [
                 "key": field.key, "id": "f-" + field.key.replacingOccurrences(of: ".", with: "-"),
-                "label": strings["field.\(field.key)"] ?? field.key, "pinned": surface.isPinned(field.key),
+                "label": strings["field.\(field.key)"] ?? field.key, "pinned": surface.runtime.isPinned(field.key),
             ]
             if let help = strings["help.\(field.key)"] { item["help"] = help }
             if let error = problems.first(where: { $0.field == field.key })?.message { item["error"] = error }
@@ -73,8 +73,8 @@ struct AdminSettingsController: Sendable {
             }
             values["hasPassword"] = !(fields["hasPassword"] ?? "").isEmpty
             values["effectiveRelay"] = SMTPMailTransport.redacted(surface.mail.effectiveURL)
-            values["relayPinned"] = surface.mail.pinned
-            values["fromPinned"] = surface.configuration.mailFromPinned
+            values["relayPinned"] = surface.runtime.isPinned("mail.relayURL")
+            values["fromPinned"] = surface.runtime.isPinned("mail.from")
             values["configuredRelay"] = SMTPMailTransport.redacted(surface.mail.configuredURL)
             values["configuredFrom"] = surface.configuration.mailFrom
             values["effectiveFrom"] = surface.effectiveMailFrom
@@ -96,22 +96,13 @@ struct AdminSettingsController: Sendable {
         case "legal": (patch, problems) = legalPatch(form)
         case "mail":
             (patch, problems) = MailSettingsForm.patch(form, stored: surface.settings.current.mail.relayURL)
-            if surface.mail.pinned { SettingsSection.remove(&patch, "mail.relayURL") }
-            if surface.configuration.mailFromPinned { SettingsSection.remove(&patch, "mail.from") }
-            if let relay = SettingsSection.lookup(patch, "mail.relayURL") as? String, !relay.isEmpty, !relay.hasPrefix("capture:") {
-                do {
-                    _ = try SMTPMailTransport.configuration(url: relay, trustCA: surface.configuration.trustCAPath, ehloName: "localhost")
-                } catch let error as ConfigurationError {
-                    problems.append(FieldProblem("mail.host", error.problem))
-                }
-            }
         default: (patch, problems) = section.patch(from: form)
         }
         // Fields pinned by the configuration file are shown read-only and not sent back.
-        for field in section.fields where surface.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
+        for field in section.fields where surface.runtime.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
         if problems.isEmpty {
             do {
-                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys)
+                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys, trustCA: surface.configuration.trustCAPath)
                 return AdminSurface.redirect("/admin/settings/\(section.id)?notice=saved")
             } catch AdminError.invalid(let found) {
                 problems = found

@@ -25,22 +25,17 @@ struct AdminSurface: Sendable {
 
     var settings: SettingsStore { runtime.store }
 
-    /// Whether `key` is read-only here: set under `"settings"` in the configuration file, or (relay, sender
-    /// address, base URL) by its environment variable or configuration-file key.
-    func isPinned(_ key: String) -> Bool {
-        if runtime.isPinned(key) { return true }
-        switch key {
-        case "publicBaseURL": return configuration.baseURLPinned
-        case "mail.relayURL": return mail.pinned
-        case "mail.from": return configuration.mailFromPinned
-        default: return false
-        }
-    }
-
     /// The sender address of notifications now: the admin setting unless the configuration pins it.
     var effectiveMailFrom: String {
         let chosen = settings.current.mail.from
         return configuration.mailFromPinned || chosen.isEmpty ? configuration.mailFrom : chosen
+    }
+
+    /// The UI strings of `language`, English where a key is missing.
+    func strings(language: String) -> [String: String] {
+        let english = pages.strings["en"] ?? [:]
+        guard language != "en", let own = pages.strings[language] else { return english }
+        return english.merging(own) { $1 }
     }
 
     /// Renders an admin page with the menu for the principal's role, its CSRF token and the flash notice.

@@ -104,21 +104,19 @@ struct SettingsSection: Sendable {
     /// Legal texts are edited as a whole (`legal.terms`, `legal.imprint`); the page has its own form.
     static let legal = SettingsSection(id: "legal", permission: .editSettings, fields: [])
 
-    /// The current value of every field, as the form shows it.
-    static func formValues(_ settings: SealdropSettings) throws -> [String: Any] {
+    /// The current value of each field of this section, as the form shows it.
+    func formValues(_ settings: SealdropSettings) throws -> [String: Any] {
         let flat = try SettingsJSON.object(of: settings)
         var values: [String: Any] = [:]
-        for section in all {
-            for field in section.fields {
-                let value = lookup(flat, field.key)
-                switch field.kind {
-                case .lines: values[field.key] = ((value as? [Any]) ?? []).map { "\($0)" }.joined(separator: "\n")
-                case .clientIds:
-                    values[field.key] = ((value as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
-                case .mebibytes: values[field.key] = String(((value as? NSNumber)?.int64Value ?? 0) / (1024 * 1024))
-                case .flag: values[field.key] = (value as? Bool) ?? false
-                default: values[field.key] = value.map { "\($0)" } ?? ""
-                }
+        for field in fields {
+            let value = Self.lookup(flat, field.key)
+            switch field.kind {
+            case .lines: values[field.key] = ((value as? [Any]) ?? []).map { "\($0)" }.joined(separator: "\n")
+            case .clientIds:
+                values[field.key] = ((value as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
+            case .mebibytes: values[field.key] = String(((value as? NSNumber)?.int64Value ?? 0) / (1024 * 1024))
+            case .flag: values[field.key] = (value as? Bool) ?? false
+            default: values[field.key] = value.map { "\($0)" } ?? ""
             }
         }
         return values
@@ -190,9 +188,10 @@ struct SettingsSection: Sendable {
 
 extension RuntimeSettings {
     /// Applies a JSON patch (objects merged key by key into the current settings). Keys the settings do
-    /// not have and values of the wrong type are reported next to their key.
+    /// not have, values of the wrong type and a relay URL the SMTP client would refuse are reported next to
+    /// their key; the pages and the admin API both come through here.
     @discardableResult
-    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil) async throws -> [String] {
+    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil, trustCA: String? = nil) async throws -> [String] {
         let current = try SettingsJSON.object(of: store.current)
         let known = SettingsJSON.flatten(current)
         var problems: [FieldProblem] = []
@@ -203,6 +202,13 @@ extension RuntimeSettings {
                 problems.append(FieldProblem(key, "There is no such setting."))
             } else if let allowedKeys, !allowedKeys.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
                 problems.append(FieldProblem(key, "This setting belongs to another section."))
+            }
+        }
+        if let relay = SettingsSection.lookup(patch, "mail.relayURL") as? String, !relay.isEmpty, !relay.hasPrefix("capture:") {
+            do {
+                _ = try SMTPMailTransport.configuration(url: relay, trustCA: trustCA, ehloName: "localhost")
+            } catch let error as ConfigurationError {
+                problems.append(FieldProblem("mail.relayURL", error.problem))
             }
         }
         if !problems.isEmpty { throw AdminError.invalid(problems) }

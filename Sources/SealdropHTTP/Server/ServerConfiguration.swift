@@ -59,6 +59,14 @@ public struct ServerConfiguration: Sendable {
     public var mailFromPinned = false
     /// Whether `SEALDROP_BASE_URL` or the file's `baseURL` chose the public base URL.
     public var baseURLPinned = false
+    /// Run-time settings an environment variable or top-level configuration key decides, read-only in the admin.
+    public var environmentPinnedSettings: Set<String> {
+        var keys: Set<String> = []
+        if smtpURLPinned { keys.insert("mail.relayURL") }
+        if mailFromPinned { keys.insert("mail.from") }
+        if baseURLPinned { keys.insert("publicBaseURL") }
+        return keys
+    }
     /// bcrypt cost of administrator passwords (4–16); tests lower it through the config file.
     public var adminBcryptCost: Int = 12
 

@@ -59,6 +59,6 @@ public struct AuditLog: Sendable {
         var hasher = SHA256()
         hasher.update(data: Array(previous.utf8))
         hasher.update(data: bytes)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 }

@@ -10,16 +10,20 @@ public final class RuntimeSettings: Sendable {
     let audit: AuditLog
     /// The configuration file's `settings` object (JSON text); its keys are read-only here.
     let pinnedJSON: String?
-    /// Flattened key paths the configuration file sets (`policy.maxRetentionDays`, …).
+    /// Read-only key paths: those the configuration file's `settings` sets, plus `environmentPinned`.
     public let pinnedKeys: Set<String>
     let logger: Logger
 
-    public init(store: SettingsStore, repository: any AdminRepository, audit: AuditLog, pinnedJSON: String?, logger: Logger) {
+    /// `environmentPinned` names settings whose value an environment variable or a top-level configuration key
+    /// decides (the relay, the sender address, the base URL); they are read-only like the file's settings.
+    public init(store: SettingsStore, repository: any AdminRepository, audit: AuditLog, pinnedJSON: String?,
+                environmentPinned: Set<String> = [], logger: Logger) {
         self.store = store
         self.repository = repository
         self.audit = audit
         self.pinnedJSON = pinnedJSON
-        self.pinnedKeys = Set(pinnedJSON.flatMap { SettingsJSON.object($0) }.map { SettingsJSON.flatten($0).keys.map { $0 } } ?? [])
+        let fromFile = pinnedJSON.flatMap { SettingsJSON.object($0) }.map { Set(SettingsJSON.flatten($0).keys) } ?? []
+        self.pinnedKeys = fromFile.union(environmentPinned)
         self.logger = logger
     }
 

@@ -125,7 +125,7 @@ public final class FileUpload {
         let last = try encryptor.finish()
         try last.withUnsafeBytes { try handle.write($0) }
         closed = true
-        let checksum = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let checksum = Hex.encode(hasher.finalize())
         try await service.complete(file, checksum: checksum, handle: handle)
     }
 
