@@ -289,9 +289,10 @@ def drill_kill9_mid_finalize(ctx):
     later, while the outbox hands the mails over),
     restart: the transfer is complete (ACTIVE, downloadable) and each recipient notified exactly once, or it is
     not there (session still open with its file, finalize again works, then notified exactly once). Done twice:
-    with `capture:` mail (counting .eml files per recipient) and through an SMTP relay (counting delivered messages
-    per recipient, which also shows a duplicate delivery of one queued mail; capture files are named by outbox id,
-    so a re-delivery would only overwrite the same file)."""
+    with `capture:` mail (counting .eml files per recipient: exactly one notification was created) and through an
+    SMTP relay (counting delivered messages per recipient: none lost; a second copy is allowed only as the same
+    message, same Message-ID, handed over again because the kill fell between the relay's 250 and the outbox's
+    record — SMTP's at-least-once; capture files are named by outbox id, so a re-delivery only overwrites)."""
     # Calibrate: how long does finalize take here (scrypt key wrap dominates)?
     server = ctx.server()
     server.start()
@@ -330,20 +331,31 @@ def drill_kill9_mid_finalize(ctx):
             rounds.append(text)
             transfers.append(transfer)
             problems += found
-        # Exactly once: wait for every recipient's first notification, then give the outbox more polls for a duplicate.
+        # Wait for every recipient's first notification, then give the outbox more polls for a duplicate.
         everyone = [a for _, recipients in transfers for a in recipients]
         wait_until(lambda: all(count_for(a) >= 1 for a in everyone), 30, 0.1)
         time.sleep(1.5)
         counts = collections.Counter(count_for(a) for a in everyone)
-        if set(counts) != {1}:
+        if label == "capture" and set(counts) != {1}:
             problems.append(f"notifications per recipient (count: recipients) {dict(counts)}: "
                             f"{[(a, count_for(a)) for a in everyone if count_for(a) != 1]}")
+        if label == "relay":
+            # SMTP hands a message over at least once (RFC 5321 6.1): a kill between the relay's 250 and the
+            # outbox's record of it re-sends that same message after the restart. Two *different* notifications
+            # (two Message-IDs) would mean the transfer was notified twice, which must never happen.
+            resent = {a: relay.msgids_to(a) for a in everyone if count_for(a) > 1}
+            if 0 in counts or any(len(set(ids)) != 1 for ids in resent.values()):
+                problems.append(f"notifications per recipient (count: recipients) {dict(counts)}: {resent}")
+            if resent:
+                ctx.note(f"relay: {len(resent)} recipient(s) got the same message again after a kill between the "
+                         f"relay's acceptance and the outbox's record (same Message-ID): {sorted(resent)}")
         for tracking, recipients in transfers:
             got = download_all(server.base, transfer_ids(client, SENDER, tracking)[recipients[0]], PASSWORD)
             if got != {"a.txt": hashlib.sha256(b"12345").hexdigest()}:
                 problems.append(f"{tracking}: download differs")
         ctx.note(f"{label}: kill points (delay:outcome/what the finalize call saw): {' '.join(rounds)}")
-        ctx.check(not problems, f"{label}: {len(delays)} kills, every transfer all-or-nothing and notified exactly once per recipient"
+        ctx.check(not problems, f"{label}: {len(delays)} kills, every transfer all-or-nothing and notified once per recipient"
+                  + (" (a re-sent copy of the same message allowed)" if label == "relay" else "")
                   + (f"; problems: {problems}" if problems else ""))
     ctx.note(f"outcomes: {dict(all_outcomes)}")
     ctx.check(all_outcomes["complete"] > 0, "at least one kill landed after the commit (so both outcomes were exercised)")
