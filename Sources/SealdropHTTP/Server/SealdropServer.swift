@@ -27,6 +27,8 @@ public struct SealdropServer: Sendable {
     public let metrics: ServerMetrics
     /// The scrypt threads; first in the service group, so they stop after the listeners drained.
     let kdf: KeyDerivationRunner
+    /// The threads that fsync and rename finished uploads; in the group next to `kdf`, for the same reason.
+    let fileSync: FileSyncRunner
     let web: WebSurface
     /// The admin interface's services and pages.
     let admin: AdminSurface
@@ -63,6 +65,7 @@ public struct SealdropServer: Sendable {
                                           fromOverride: { fromPinned ? nil : settings.current.mail.from.isEmpty ? nil : settings.current.mail.from },
                                           baseURLOverride: { baseURLPinned ? nil : settings.current.publicBaseURL.isEmpty ? nil : settings.current.publicBaseURL })
         let kdf = KeyDerivationRunner()
+        let fileSync = FileSyncRunner()
         var outboxConfiguration = OutboxService.Configuration()
         outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
         outboxConfiguration.maxAge = configuration.outboxMaxAgeHours * 3600
@@ -70,7 +73,7 @@ public struct SealdropServer: Sendable {
                                                dataDirectory: data, trustCA: configuration.trustCAPath, ehloName: host, logger: logger)
         _ = try transport.transport()
         let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
-                                        kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
+                                        kdf: kdf, fileSync: fileSync, wrapParameters: configuration.passwordWrap, logger: logger)
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
@@ -90,7 +93,7 @@ public struct SealdropServer: Sendable {
             outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
-            notifications: notifications, metrics: metrics, kdf: kdf,
+            notifications: notifications, metrics: metrics, kdf: kdf, fileSync: fileSync,
             web: try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers)), admin: admin, logger: logger
         )
     }
@@ -167,7 +170,7 @@ public struct SealdropServer: Sendable {
             body: configuration.requestBodyTimeout > 0 ? .milliseconds(Int64(configuration.requestBodyTimeout * 1000)) : nil)
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SendBufferLimit(), SlowClientGuard(limits: limits), ExpectContinueHandler()],
                                                idleTimeout: .seconds(120))
-        var services: [any Service] = [kdf]
+        var services: [any Service] = [kdf, fileSync]
         if case .on(let host, let port) = c.userHTTP {
             let responder = HTTPSRedirectResponder(base: user, settings: settings, httpsPort: httpsPort)
             services.append(ListenerService(name: "user HTTP", variable: "SEALDROP_USER_HTTP", address: c.userHTTP, application: Application(

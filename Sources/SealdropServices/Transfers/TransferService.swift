@@ -17,6 +17,7 @@ public struct TransferService: Sendable {
     let policy: PolicyService
     let notifications: Notifications
     let kdf: KeyDerivationRunner
+    let fileSync: FileSyncRunner
     let wrapParameters: PasswordKeyWrap.Parameters
     let segmentSize: Int
     let logger: Logger
@@ -24,8 +25,8 @@ public struct TransferService: Sendable {
 
     public init(
         transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore,
-        notifications: Notifications, kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default,
-        segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        notifications: Notifications, kdf: KeyDerivationRunner, fileSync: FileSyncRunner = FileSyncRunner(),
+        wrapParameters: PasswordKeyWrap.Parameters = .default, segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transfers = transfers
         self.blobs = blobs
@@ -34,6 +35,7 @@ public struct TransferService: Sendable {
         self.policy = PolicyService(settings: settings)
         self.notifications = notifications
         self.kdf = kdf
+        self.fileSync = fileSync
         self.wrapParameters = wrapParameters
         self.segmentSize = segmentSize
         self.logger = logger
@@ -242,7 +244,9 @@ public struct TransferService: Sendable {
             handle.discard()
             throw SealdropError.notFound("The transfer session")
         }
-        try handle.commit(trackingId: file.trackingId.rawValue, fileId: file.fileId.rawValue)
+        // fsync and rename wait for the disk: off the cooperative threads, which keep serving meanwhile.
+        let committing = CommittingBlob(handle: handle)
+        try await fileSync.run { try committing.handle.commit(trackingId: file.trackingId.rawValue, fileId: file.fileId.rawValue) }
         var done = file
         done.checksum = checksum
         done.state = .uploaded
@@ -419,4 +423,12 @@ public struct TransferService: Sendable {
         guard ok else { throw SealdropError.malformed("Invalid language tag") }
         return tag
     }
+}
+
+/// A finished upload's blob handed to the file-sync thread for its commit.
+///
+/// `@unchecked Sendable` is safe: the upload that owns the handle is suspended until the commit returns,
+/// so exactly one thread uses the handle at any time.
+private struct CommittingBlob: @unchecked Sendable {
+    let handle: any BlobWriteHandle
 }

@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+@testable import SealdropServices
+import Testing
+
+/// `FileSyncRunner`: blocking calls wait side by side on the runner's own threads while the global executor
+/// keeps running; errors and shutdown as for the derivation runner, whose threads it shares the code of.
+@Suite struct FileSyncRunnerTests {
+    @Test func blockedCallsWaitSideBySideWhileTheGlobalExecutorRuns() async throws {
+        let runner = FileSyncRunner(maxConcurrent: 6)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        // Every job blocks like an fsync does; more jobs than cores and all of them wait at once.
+        let gate = DispatchSemaphore(value: 0)
+        let waiting = Shared(0)
+        let jobThreads = Shared(Set<UInt>())
+        let executorThreads = Shared(Set<UInt>())
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<runner.maxConcurrent {
+                group.addTask {
+                    try await runner.run {
+                        jobThreads.update { $0.insert(UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))) }
+                        waiting.update { $0 += 1 }
+                        gate.wait()
+                        return i
+                    }
+                }
+            }
+            await until { waiting.current == runner.maxConcurrent }
+            let sum = await withTaskGroup(of: Int.self) { unrelated in
+                for i in 0..<(4 * cores) {
+                    unrelated.addTask {
+                        executorThreads.update { $0.insert(UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))) }
+                        await Task.yield()
+                        return i
+                    }
+                }
+                return await unrelated.reduce(0, +)
+            }
+            #expect(sum == (0..<(4 * cores)).reduce(0, +))
+            for _ in 0..<runner.maxConcurrent { gate.signal() }
+            let results = try await group.reduce(into: [Int]()) { $0.append($1) }
+            #expect(results.sorted() == Array(0..<runner.maxConcurrent))
+        }
+        #expect(jobThreads.current.count == runner.maxConcurrent)
+        #expect(jobThreads.current.isDisjoint(with: executorThreads.current))
+    }
+
+    @Test func errorsReachTheCallerAndShutdownRefusesNewJobs() async throws {
+        struct Failure: Error, Equatable {}
+        let runner = FileSyncRunner(maxConcurrent: 1)
+        await #expect(throws: Failure()) { try await runner.run { () throws -> Int in throw Failure() } }
+        #expect(try await runner.run { 7 } == 7)
+        try await withThrowingTaskGroup(of: Void.self) { service in
+            service.cancelAll()
+            service.addTask { try await runner.run() }
+            try await service.waitForAll()
+        }
+        await #expect(throws: FileSyncRunnerError.stopped) { try await runner.run { 0 } }
+    }
+}
