@@ -16,6 +16,8 @@ public enum BlobFormat {
     public static let headerSize = 16
     /// Size of the random nonce prefix in the header.
     public static let noncePrefixSize = 7
+    /// Size of a segment's AES-GCM nonce: the prefix, the 4-byte segment index and the last-flag byte.
+    public static let nonceSize = 12
     /// Size of the AES-GCM tag that follows each segment's ciphertext.
     public static let tagSize = 16
     /// Smallest allowed segment size (64 KiB).

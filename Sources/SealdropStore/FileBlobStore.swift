@@ -257,19 +257,22 @@ final class FileBlobReadHandle: BlobReadHandle {
     func read(at offset: Int64, count: Int) throws -> [UInt8] {
         let wanted = max(0, min(Int64(count), size - offset))
         return try [UInt8](unsafeUninitializedCapacity: Int(wanted)) { buffer, initialized in
-            var done = 0
-            while done < Int(wanted) {
-                let n = pread(fd, buffer.baseAddress! + done, Int(wanted) - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    initialized = done
-                    throw POSIXFileError(op: "pread", path: "blob", code: errno)
-                }
-                if n == 0 { break }
-                done += n
-            }
-            initialized = done
+            initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
         }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFileError(op: "pread", path: "blob", code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
     }
 }
 

@@ -18,6 +18,8 @@ import SealdropCrypto
     func expectRejected(_ bytes: [UInt8], _ matches: @escaping (BlobError) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let memoryError = #expect(throws: BlobError.self, sourceLocation: sourceLocation) { try Blob.open(bytes, key: key) }
         #expect(memoryError.map(matches) == true, "in memory: \(String(describing: memoryError))", sourceLocation: sourceLocation)
+        let segmentError = #expect(throws: BlobError.self, sourceLocation: sourceLocation) { try Blob.openSegments(bytes, key: key) }
+        #expect(segmentError.map(matches) == true, "segment by segment: \(String(describing: segmentError))", sourceLocation: sourceLocation)
         let dir = try TemporaryDirectory()
         let path = dir.file("tampered")
         try Blob.write(bytes, to: path)
@@ -35,6 +37,36 @@ import SealdropCrypto
 
     @Test func intactBlobOpens() throws {
         #expect(try Blob.open(blob, key: key) == plaintext)
+        #expect(try Blob.openSegments(blob, key: key) == plaintext)
+        #expect(try Blob.openSegments(blob, key: key, range: 70_000..<140_000) == Array(plaintext[70_000..<140_000]))
+    }
+
+    @Test func segmentReadShortIsTruncatedAndAReaderErrorPassesThrough() throws {
+        struct ReadFailed: Error, Equatable {}
+        let decryptor = try BlobDecryptor(key: key, headerBytes: blob[..<BlobFormat.headerSize])
+        let first = blob[BlobFormat.headerSize..<BlobFormat.headerSize + sealedSegment]
+        // A blob that shrank after its layout was computed: the reader delivers one byte less.
+        #expect(throws: BlobError.truncated) {
+            try decryptor.openSegment(index: 0, isLast: false, sealedLength: sealedSegment) { buffer in
+                first.dropLast().withUnsafeBytes { buffer.copyMemory(from: $0) }
+                return sealedSegment - 1
+            }
+        }
+        #expect(throws: ReadFailed()) {
+            try decryptor.openSegment(index: 0, isLast: false, sealedLength: sealedSegment) { _ in throw ReadFailed() }
+        }
+        let plain = try decryptor.openSegment(index: 0, isLast: false, sealedLength: sealedSegment) { buffer in
+            first.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            return sealedSegment
+        }
+        #expect(Array(plain) == Array(plaintext[..<Self.segment]))
+        // The same bytes as the last segment, or as another index, do not authenticate.
+        #expect(throws: BlobError.authenticationFailed(segment: 1)) {
+            try decryptor.openSegment(index: 1, isLast: false, sealedLength: sealedSegment) { buffer in
+                first.withUnsafeBytes { buffer.copyMemory(from: $0) }
+                return sealedSegment
+            }
+        }
     }
 
     @Test func headerMagicFlipIsBadHeader() throws {

@@ -96,6 +96,24 @@ enum Blob {
         return out
     }
 
+    /// Decrypts `range` of an in-memory blob through `BlobDecryptor.openSegment` (the streaming path),
+    /// whose `fill` copies each segment's sealed bytes; a blob cut short gives the reader fewer bytes.
+    static func openSegments(_ blob: [UInt8], key: SymmetricKey, range: Range<Int64>? = nil) throws -> [UInt8] {
+        let layout = try BlobLayout(headerBytes: blob, blobSize: Int64(blob.count))
+        let decryptor = try BlobDecryptor(key: key, header: layout.header)
+        var out: [UInt8] = []
+        for slice in try layout.segments(for: range ?? 0..<layout.plaintextSize) {
+            let start = Int(slice.blobOffset)
+            let available = blob[min(start, blob.count)..<min(start + slice.sealedLength, blob.count)]
+            let plain = try decryptor.openSegment(index: slice.index, isLast: slice.isLast, sealedLength: slice.sealedLength) { buffer in
+                available.withUnsafeBytes { buffer.copyMemory(from: $0) }
+                return available.count
+            }
+            out += plain[slice.keep]
+        }
+        return out
+    }
+
     /// Reads `range` of a blob file through `BlobFileReader`.
     static func read(path: String, key: SymmetricKey, range: Range<Int64>? = nil) throws -> [UInt8] {
         let reader = try BlobFileReader(path: path, key: key)

@@ -50,4 +50,15 @@ public protocol BlobReadHandle: AnyObject, Sendable {
     var size: Int64 { get }
     /// Reads exactly `count` bytes at `offset` (fewer only at the end).
     func read(at offset: Int64, count: Int) throws -> [UInt8]
+    /// Reads `buffer.count` bytes at `offset` into `buffer` (fewer only at the end) and returns how many.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int
+}
+
+extension BlobReadHandle {
+    /// Through `read(at:count:)`, for handles without a reading primitive of their own.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        let bytes = try read(at: offset, count: buffer.count)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }
+        return min(bytes.count, buffer.count)
+    }
 }

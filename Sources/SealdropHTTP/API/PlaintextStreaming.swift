@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import SealdropServices
@@ -13,19 +14,21 @@ extension PlaintextReader.Chunks {
     /// at most about 48 KiB before its writer waits.
     static let slice = 32 * 1024
 
-    mutating func stream(to writer: inout any ResponseBodyWriter, budget: AsyncBudget, onChunk: ([UInt8]) -> Void = { _ in }) async throws {
+    mutating func stream(to writer: inout any ResponseBodyWriter, budget: AsyncBudget,
+                         onChunk: (UnsafeRawBufferPointer) -> Void = { _ in }) async throws {
         while true {
             await budget.acquire()
             do {
-                guard let chunk = try next() else {
+                guard let chunk = try nextData() else {
                     budget.release()
                     return
                 }
-                onChunk(chunk)
+                chunk.withUnsafeBytes { onChunk($0) }
                 var offset = 0
                 while offset < chunk.count {
                     let end = min(chunk.count, offset + Self.slice)
-                    try await writer.write(ByteBuffer(bytes: chunk[offset..<end]))
+                    let buffer = chunk.withUnsafeBytes { ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
+                    try await writer.write(buffer)
                     offset = end
                 }
                 budget.release()

@@ -35,14 +35,20 @@ public struct PlaintextReader: Sendable {
 
         /// The next chunk, or nil at the end; throws when the blob was tampered with or truncated.
         public mutating func next() throws -> [UInt8]? {
+            try nextData().map { [UInt8]($0) }
+        }
+
+        /// The next chunk as zero-based `Data` without copies (the streaming path), or nil at the end.
+        public mutating func nextData() throws -> Data? {
             guard position < slices.count else { return nil }
             let slice = slices[position]
             position += 1
-            let sealed = try reader.handle.read(at: slice.blobOffset, count: slice.sealedLength)
-            guard sealed.count == slice.sealedLength else { throw BlobError.truncated }
-            let plain = try reader.decryptor.open(index: slice.index, isLast: slice.isLast, sealed: sealed)
-            if slice.keep == plain.indices { return plain }
-            return Array(plain[slice.keep])
+            let handle = reader.handle
+            let plain = try reader.decryptor.openSegment(index: slice.index, isLast: slice.isLast, sealedLength: slice.sealedLength) {
+                try handle.read(into: $0, at: slice.blobOffset)
+            }
+            if slice.keep == 0..<plain.count { return plain }
+            return Data(plain[slice.keep])
         }
     }
 }
