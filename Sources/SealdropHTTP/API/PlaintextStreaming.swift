@@ -14,8 +14,12 @@ extension PlaintextReader.Chunks {
     /// at most about 48 KiB before its writer waits.
     static let slice = 32 * 1024
 
-    mutating func stream(to writer: inout any ResponseBodyWriter, budget: AsyncBudget,
+    ///
+    /// Before each write it also waits until the connection has written all but `SendProgress.limit` of what
+    /// this stream handed over (`progress`), so a connection's queue stays small even while the event loop lags.
+    mutating func stream(to writer: inout any ResponseBodyWriter, budget: AsyncBudget, progress: SendProgress?,
                          onChunk: (UnsafeRawBufferPointer) -> Void = { _ in }) async throws {
+        var pacer = SendProgress.Pacer(progress)
         while true {
             await budget.acquire()
             do {
@@ -27,6 +31,7 @@ extension PlaintextReader.Chunks {
                 var offset = 0
                 while offset < chunk.count {
                     let end = min(chunk.count, offset + Self.slice)
+                    await pacer.reserve(end - offset)
                     let buffer = chunk.withUnsafeBytes { ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: $0[offset..<end])) }
                     try await writer.write(buffer)
                     offset = end

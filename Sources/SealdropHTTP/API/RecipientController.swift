@@ -103,10 +103,11 @@ struct RecipientController {
         let firstChunks = try reader.chunks(range: range)
         let downloads = self.downloads
         let budget = self.budget
+        let progress = context.sendProgress
         let countsAsDownload = range.lowerBound == 0
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.count)) { writer in
             var chunks = firstChunks
-            try await chunks.stream(to: &writer, budget: budget)
+            try await chunks.stream(to: &writer, budget: budget, progress: progress)
             try await writer.finish(nil)
             if countsAsDownload { try? await downloads.recordDownload(access, fileIds: [fileId]) }
         })
@@ -130,7 +131,7 @@ struct RecipientController {
         let language = try context.apiInfo().language
         let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums && downloads.settings.current.policy.checksumsEnabled,
                                    language: language, downloads: downloads,
-                                   budget: budget)
+                                   budget: budget, progress: context.sendProgress)
         return stream.response()
     }
 

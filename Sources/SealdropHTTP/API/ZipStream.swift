@@ -19,10 +19,11 @@ struct ZipStream: Sendable {
     let fileIds: [FileID]
     let downloads: DownloadService
     let budget: AsyncBudget
+    let progress: SendProgress?
     let totalSize: UInt64
 
     init(access: DownloadAccess, files: [FileRecord], includeChecksums: Bool, language: String, downloads: DownloadService,
-         budget: AsyncBudget) throws {
+         budget: AsyncBudget, progress: SendProgress?) throws {
         var used = Set<String>()
         var entries: [Entry] = []
         for file in files {
@@ -49,6 +50,7 @@ struct ZipStream: Sendable {
         self.fileIds = files.map(\.fileId)
         self.downloads = downloads
         self.budget = budget
+        self.progress = progress
         self.totalSize = ZipStreamWriter.archiveSize(entries: entries.map { (name: $0.name, size: $0.size) })
     }
 
@@ -70,7 +72,7 @@ struct ZipStream: Sendable {
             try await writer.write(ByteBuffer(bytes: zip.beginEntry(name: entry.name, size: entry.size, modified: modified)))
             if let reader = entry.reader {
                 var chunks = try reader.chunks()
-                try await chunks.stream(to: &writer, budget: budget) { zip.entryData($0) }
+                try await chunks.stream(to: &writer, budget: budget, progress: progress) { zip.entryData($0) }
             } else if let checksums {
                 zip.entryData(checksums)
                 try await writer.write(ByteBuffer(bytes: checksums))

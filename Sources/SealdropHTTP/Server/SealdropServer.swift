@@ -168,7 +168,8 @@ public struct SealdropServer: Sendable {
         let limits = SlowClientGuard.Limits(
             head: configuration.requestHeaderTimeout > 0 ? .milliseconds(Int64(configuration.requestHeaderTimeout * 1000)) : nil,
             body: configuration.requestBodyTimeout > 0 ? .milliseconds(Int64(configuration.requestBodyTimeout * 1000)) : nil)
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SendBufferLimit(), SlowClientGuard(limits: limits), ExpectContinueHandler()],
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SendBufferLimit(), SlowClientGuard(limits: limits),
+                                                                          ExpectContinueHandler(), SendProgressHandler()],
                                                idleTimeout: .seconds(120))
         var services: [any Service] = [kdf, fileSync]
         if case .on(let host, let port) = c.userHTTP {

@@ -163,10 +163,11 @@ struct RetrieveController {
         headers[.cacheControl] = "no-store"
         let downloads = self.downloads
         let budget = self.budget
+        let progress = context.sendProgress
         let firstChunks = try reader.chunks()
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(reader.size)) { writer in
             var chunks = firstChunks
-            try await chunks.stream(to: &writer, budget: budget)
+            try await chunks.stream(to: &writer, budget: budget, progress: progress)
             try await writer.finish(nil)
             try? await downloads.recordDownload(access, fileIds: [fileId])
         })
@@ -176,7 +177,7 @@ struct RetrieveController {
         let access = try await access(request)
         let messageId = access.transfer.settings.confidentialMessageFileId
         let stream = try ZipStream(access: access, files: access.files.filter { $0.fileId != messageId }, includeChecksums: false,
-                                   language: WebPages.language(of: request), downloads: downloads, budget: budget)
+                                   language: WebPages.language(of: request), downloads: downloads, budget: budget, progress: context.sendProgress)
         return stream.response()
     }
 }

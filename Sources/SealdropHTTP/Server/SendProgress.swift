@@ -1,0 +1,146 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// How far one connection's response body has actually left for the socket, so a streaming response can
+/// wait for its own bytes instead of only for NIO's writability signal.
+///
+/// A response writer hands bytes to the event loop through a buffer that the writability signal bounds only
+/// once the event loop has caught up: when the decrypting threads run ahead of a busy event loop, every
+/// connection's writer keeps queueing, and 500 downloads grew the heap by tens of megabytes (by a gigabyte
+/// with the event loop slowed under strace). Here the streaming side counts what it handed over,
+/// `SendProgressHandler` counts what was written, and the writer waits while more than `limit` bytes of
+/// its own are between the two.
+final class SendProgress: Sendable {
+    private struct State {
+        var completed: Int64 = 0
+        var closed = false
+        var waiter: (target: Int64, continuation: CheckedContinuation<Void, Never>)?
+    }
+    private let state = Mutex(State())
+
+    /// Body bytes a streaming response may have handed over and not yet seen written.
+    static let limit: Int64 = 128 * 1024
+
+    init() {}
+
+    /// Body bytes of this connection written to the socket so far (all responses).
+    var completed: Int64 { state.withLock { $0.completed } }
+
+    /// Counts `bytes` as written (on the event loop, as each body write completes).
+    func didWrite(_ bytes: Int) {
+        let ready = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.completed += Int64(bytes)
+            guard let waiter = s.waiter, s.completed >= waiter.target else { return nil }
+            s.waiter = nil
+            return waiter.continuation
+        }
+        ready?.resume()
+    }
+
+    /// The connection is gone: nothing waits any more.
+    func close() {
+        let waiting = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.closed = true
+            defer { s.waiter = nil }
+            return s.waiter?.continuation
+        }
+        waiting?.resume()
+    }
+
+    /// Returns once `target` body bytes of this connection were written, or it closed.
+    func wait(untilCompleted target: Int64) async {
+        if state.withLock({ $0.closed || $0.completed >= target }) { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let (now, previous) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
+                if s.closed || s.completed >= target { return (true, nil) }
+                let previous = s.waiter?.continuation
+                s.waiter = (target, continuation)
+                return (false, previous)
+            }
+            // One response streams at a time; a stale waiter is released rather than left hanging.
+            previous?.resume()
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Where one streaming response stands: what it handed over, measured from what was written when it began.
+    struct Pacer {
+        let progress: SendProgress?
+        private let start: Int64
+        private var handed: Int64 = 0
+
+        init(_ progress: SendProgress?) {
+            self.progress = progress
+            self.start = progress?.completed ?? 0
+        }
+
+        /// Waits until `count` more bytes may be handed over, and counts them as handed.
+        ///
+        /// Past the limit it waits until at most half of it is outstanding, so a stream that keeps up pays
+        /// one suspension per two writes rather than one per write.
+        mutating func reserve(_ count: Int) async {
+            handed += Int64(count)
+            guard let progress, handed - (progress.completed - start) > SendProgress.limit else { return }
+            await progress.wait(untilCompleted: start + handed - SendProgress.limit / 2)
+        }
+    }
+}
+
+/// Counts each connection's response body bytes as they are written to the socket into its `SendProgress`,
+/// which `SealdropRequestContext` finds through `SendProgressRegistry`.
+final class SendProgressHandler: ChannelOutboundHandler, ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let progress = SendProgress()
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        SendProgressRegistry.register(progress, for: context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        SendProgressRegistry.remove(for: context.channel)
+        progress.close()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        progress.close()
+        context.fireChannelInactive()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .body(let buffer) = unwrapOutboundIn(data), buffer.readableBytes > 0 else {
+            context.write(data, promise: promise)
+            return
+        }
+        let count = buffer.readableBytes
+        let written = promise ?? context.eventLoop.makePromise()
+        written.futureResult.whenComplete { [progress] _ in progress.didWrite(count) }
+        context.write(data, promise: written)
+    }
+}
+
+/// The `SendProgress` of each open connection, by channel.
+enum SendProgressRegistry {
+    private static let table = Mutex<[ObjectIdentifier: SendProgress]>([:])
+
+    static func register(_ progress: SendProgress, for channel: any Channel) {
+        table.withLock { $0[ObjectIdentifier(channel)] = progress }
+    }
+
+    static func remove(for channel: any Channel) {
+        _ = table.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The connection's progress; nil for channels without the handler (tests that build their own).
+    static func progress(for channel: any Channel) -> SendProgress? {
+        table.withLock { $0[ObjectIdentifier(channel)] }
+    }
+
+    /// Open connections known (for tests).
+    static var count: Int { table.withLock { $0.count } }
+}

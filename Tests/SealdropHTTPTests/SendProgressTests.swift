@@ -1,0 +1,109 @@
+import HTTPTypes
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+@testable import SealdropHTTP
+import Synchronization
+import Testing
+
+/// `SendProgress`, its pacer and `SendProgressHandler`: a streaming response waits for its own bytes to be
+/// written, wakes when they are or when the connection closes, and the handler counts only body bytes, on completion.
+@Suite struct SendProgressTests {
+    @Test func aWaiterWakesOnceEnoughWasWrittenAndNotBefore() async {
+        let progress = SendProgress()
+        let woke = Flag()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await progress.wait(untilCompleted: 100)
+                woke.set()
+            }
+            // Not yet: 99 of 100 bytes written.
+            progress.didWrite(60)
+            progress.didWrite(39)
+            for _ in 0..<100 { await Task.yield() }
+            #expect(woke.value == false)
+            progress.didWrite(1)
+            await group.waitForAll()
+        }
+        #expect(woke.value)
+        #expect(progress.completed == 100)
+        // Already reached: returns at once.
+        await progress.wait(untilCompleted: 50)
+    }
+
+    @Test func closingWakesTheWaiterAndLaterWaitsReturnAtOnce() async {
+        let progress = SendProgress()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await progress.wait(untilCompleted: 1 << 40) }
+            for _ in 0..<10 { await Task.yield() }
+            progress.close()
+            await group.waitForAll()
+        }
+        await progress.wait(untilCompleted: 1 << 41)
+    }
+
+    @Test func thePacerLetsALimitThroughThenWaitsForHalfOfItToDrain() async {
+        let progress = SendProgress()
+        progress.didWrite(1000)  // an earlier response on the connection
+        var pacer = SendProgress.Pacer(progress)
+        let slice = 32 * 1024
+        let free = Int(SendProgress.limit) / slice
+        // Up to the limit nothing waits.
+        for _ in 0..<free { await pacer.reserve(slice) }
+        let handed = Int64(free * slice)
+        // One more must wait until at most half the limit of this stream is outstanding.
+        let passed = Flag()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [pacer] in
+                var pacer = pacer
+                await pacer.reserve(slice)
+                passed.set()
+            }
+            for _ in 0..<50 { await Task.yield() }
+            #expect(passed.value == false)
+            let needed = handed + Int64(slice) - SendProgress.limit / 2
+            progress.didWrite(Int(needed) - 1)
+            for _ in 0..<50 { await Task.yield() }
+            #expect(passed.value == false)
+            progress.didWrite(1)
+            await group.waitForAll()
+        }
+        #expect(passed.value)
+    }
+
+    @Test func withoutAConnectionThePacerNeverWaits() async {
+        var pacer = SendProgress.Pacer(nil)
+        for _ in 0..<100 { await pacer.reserve(1 << 20) }
+    }
+
+    @Test func theHandlerCountsBodyBytesWhenTheirWriteCompletesAndUnregistersOnRemoval() throws {
+        let channel = EmbeddedChannel()
+        let before = SendProgressRegistry.count
+        try channel.pipeline.syncOperations.addHandler(SendProgressHandler())
+        let progress = try #require(SendProgressRegistry.progress(for: channel))
+        #expect(SendProgressRegistry.count == before + 1)
+        let head = HTTPResponsePart.head(HTTPResponse(status: .ok))
+        try channel.writeOutbound(head)
+        #expect(progress.completed == 0)
+        // A write is counted when it completes (on flush here), not when it is queued.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.write(HTTPResponsePart.body(ByteBuffer(repeating: 1, count: 5000)), promise: written)
+        channel.write(HTTPResponsePart.body(ByteBuffer(repeating: 2, count: 300)), promise: nil)
+        #expect(progress.completed == 0)
+        channel.flush()
+        #expect(progress.completed == 5300)
+        try written.futureResult.wait()
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        #expect(progress.completed == 5300)
+        _ = try channel.finish()
+        #expect(SendProgressRegistry.progress(for: channel) == nil)
+        #expect(SendProgressRegistry.count == before)
+    }
+}
+
+/// A flag one task sets and another reads.
+private final class Flag: Sendable {
+    private let state = Mutex(false)
+    var value: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
