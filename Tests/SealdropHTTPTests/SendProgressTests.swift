@@ -8,7 +8,7 @@ import Testing
 
 /// `SendProgress`, its pacer and `SendProgressHandler`: a streaming response waits for its own bytes to be
 /// written, wakes when they are or when the connection closes, and the handler counts only body bytes, on completion.
-@Suite struct SendProgressTests {
+@Suite(.serialized) struct SendProgressTests {
     @Test func aWaiterWakesOnceEnoughWasWrittenAndNotBefore() async {
         let progress = SendProgress()
         let woke = Flag()
@@ -42,7 +42,22 @@ import Testing
         await progress.wait(untilCompleted: 1 << 41)
     }
 
+    @Test func aLoneStreamRunsAheadWhileLittleIsUnwrittenOverall() async {
+        let progress = SendProgress()
+        var pacer = SendProgress.Pacer(progress)
+        // Far past its own limit, nothing written yet: it is not held back while the total stays low.
+        let ahead = Int(SendProgress.limit) * 8
+        #expect(Int64(ahead) < SendProgress.sharedLimit)
+        for _ in 0..<8 { await pacer.reserve(Int(SendProgress.limit)) }
+        progress.didWrite(ahead)
+        progress.close()
+    }
+
     @Test func thePacerLetsALimitThroughThenWaitsForHalfOfItToDrain() async {
+        // Other connections hold more than the shared limit unwritten: every stream is held to its own limit.
+        let others = SendProgress()
+        others.handOver(Int(SendProgress.sharedLimit) + 1)
+        defer { others.close() }
         let progress = SendProgress()
         progress.didWrite(1000)  // an earlier response on the connection
         var pacer = SendProgress.Pacer(progress)
