@@ -1,6 +1,7 @@
 """Starts a real `sealdrop serve` on free loopback ports with its own data dir, for end-to-end tests."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -11,6 +12,18 @@ import pytest
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+# Every server's directory (data dir, config, log); removed when the session ends, since the big transfer test
+# alone leaves hundreds of MiB. Servers are restarted on the same directory within a test, so not at stop().
+CREATED_DIRS = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_server_dirs():
+    yield
+    for path in CREATED_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def free_port():
@@ -24,6 +37,7 @@ class Server:
 
     def __init__(self, settings=None):
         self.dir = tempfile.mkdtemp(prefix="sealdrop-e2e-")
+        CREATED_DIRS.append(self.dir)
         self.data = os.path.join(self.dir, "data")
         self.http = free_port()
         self.admin = free_port()

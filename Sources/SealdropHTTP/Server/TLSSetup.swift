@@ -53,7 +53,18 @@ enum TLSSetup {
             issuerPrivateKey: key)
         let keyTemp = keyPath + ".part"
         _ = FileManager.default.createFile(atPath: keyTemp, contents: Data(signingKey.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
-        try FileManager.default.moveItem(atPath: keyTemp, toPath: keyPath)
-        try Data(try certificate.serializeAsPEM().pemString.utf8).write(to: URL(fileURLWithPath: certPath), options: .atomic)
+        try replace(keyPath, with: keyTemp)
+        // Written beside the target and renamed, like the key: Foundation's `.atomic` leaves an empty
+        // /tmp/TemporaryDirectory.* behind on Linux at every call.
+        let certTemp = certPath + ".part"
+        try Data(try certificate.serializeAsPEM().pemString.utf8).write(to: URL(fileURLWithPath: certTemp))
+        try replace(certPath, with: certTemp)
+    }
+
+    /// Renames `temporary` to `path`, replacing a leftover file of the pair (only one of them may be missing).
+    private static func replace(_ path: String, with temporary: String) throws {
+        guard rename(temporary, path) == 0 else {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }
