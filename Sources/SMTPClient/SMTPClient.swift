@@ -41,10 +41,14 @@ public struct SMTPClient: Sendable {
     /// Returns when the server has accepted the message for at least one recipient; recipients it
     /// refused are listed in the result. Throws ``SMTPError`` otherwise, including when every
     /// recipient was refused.
+    ///
+    /// `whenAccepted` runs once the server has accepted the message (its reply to the end of the data), before
+    /// QUIT: from then on the message is the server's, whatever happens to the connection or to this process.
     public func send(
         _ envelope: SMTPEnvelope,
         message: [UInt8],
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        whenAccepted: (@Sendable () async -> Void)? = nil
     ) async throws(SMTPError) -> SMTPDeliveryResult {
         var logger = logger ?? self.logger
         logger[metadataKey: "smtp.host"] = "\(self.configuration.host)"
@@ -70,7 +74,8 @@ public struct SMTPClient: Sendable {
                     channel: asyncChannel.channel, inbound: inbound, outbound: outbound, configuration: self.configuration
                 )
                 if let handshake { try await connection.awaitHandshake(handshake) }
-                return try await self.run(machine, on: connection, tlsContext: tlsContext, data: data, logger: logger)
+                return try await self.run(machine, on: connection, tlsContext: tlsContext, data: data, logger: logger,
+                                          whenAccepted: whenAccepted)
             }
         } catch let error as SMTPError {
             logger.debug("smtp.send.failed", metadata: ["smtp.error.kind": "\(error.kind)", "smtp.phase": "\(error.phase)"])
@@ -109,7 +114,8 @@ public struct SMTPClient: Sendable {
         on connection: SMTPConnection,
         tlsContext: NIOSSLContext?,
         data: SMTPMessageData,
-        logger: Logger
+        logger: Logger,
+        whenAccepted: (@Sendable () async -> Void)?
     ) async throws(SMTPError) -> SMTPDeliveryResult {
         var machine = machine
         var nextAction: SMTPStateMachine.Action? = nil
@@ -138,6 +144,8 @@ public struct SMTPClient: Sendable {
 
             switch action {
             case .send(let command):
+                // The machine asks for QUIT only after the server accepted the message.
+                if command == .quit { await whenAccepted?() }
                 logger.trace("smtp.command", metadata: ["smtp.phase": "\(command.phase)"])
                 do {
                     try await connection.write(command, limit: command == .quit ? Self.courtesyLimit(self.configuration) : nil)

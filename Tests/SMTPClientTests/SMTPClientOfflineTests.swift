@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
 @testable import SMTPClient
@@ -125,9 +126,13 @@ import Testing
             // Only QUIT gets a short limit: the phases before it must not time out on a loaded machine.
             let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: .init(quit: .milliseconds(500)))
             let client = SMTPClient(configuration: configuration, logger: self.logger)
-            let result = try await client.send(self.envelope, message: Array("Subject: x\r\n\r\n.\r\nbody\r\n".utf8))
+            let accepted = Counter()
+            let result = try await client.send(self.envelope, message: Array("Subject: x\r\n\r\n.\r\nbody\r\n".utf8),
+                                               whenAccepted: { accepted.increment() })
             #expect(result.accepted.map(\.address) == ["b@example.org"])
             #expect(result.dataReply.enhancedStatusCode == "2.0.0")
+            // Told once that the message is the server's, although the session then ended without a reply to QUIT.
+            #expect(accepted.value == 1)
         }
     }
 
@@ -138,10 +143,21 @@ import Testing
             timeouts.dataTermination = .milliseconds(300)
             let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: timeouts)
             let client = SMTPClient(configuration: configuration, logger: self.logger)
-            let error = try await #require(throws: SMTPError.self) { try await client.send(self.envelope, message: Array("x".utf8)) }
+            let accepted = Counter()
+            let error = try await #require(throws: SMTPError.self) {
+                try await client.send(self.envelope, message: Array("x".utf8), whenAccepted: { accepted.increment() })
+            }
             #expect(error.kind == .timeout)
             #expect(error.phase == .dataTermination)
+            #expect(accepted.value == 0)
             #expect(!error.isPermanent)
         }
     }
+}
+
+/// Counts calls from any task.
+private final class Counter: Sendable {
+    private let state = Mutex(0)
+    var value: Int { state.withLock { $0 } }
+    func increment() { state.withLock { $0 += 1 } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SealdropCore
 @testable import SealdropServices
 import SealdropStore
+import Synchronization
 import Testing
 
 /// `OutboxService.deliverDue`: delivery, back-off, giving up, and the capture transport.
@@ -30,6 +31,22 @@ import Testing
         h.clock.advance(3600)
         #expect(try await outbox.deliverDue() == 0)
         #expect(transport.attempts.count == 3)
+    }
+
+    @Test func aMessageTheRelayAcceptedIsRecordedBeforeTheSessionEndsAndNeverSentAgain() async throws {
+        let h = try ServiceHarness()
+        let relay = AcceptingRelay(database: h.database)
+        let outbox = h.outbox(relay)
+        try await enqueue(h, 1)
+        #expect(try await outbox.deliverDue() == 1)
+        // Sent was on record while the session was still open (before QUIT) ...
+        #expect(relay.stateAtAcceptance == [.sent])
+        // ... so the connection dropping after that neither fails the message nor queues it again.
+        let mail = try #require(try await h.mails().first)
+        #expect(mail.state == .sent && mail.attempts == 1)
+        h.clock.advance(86400)
+        #expect(try await outbox.deliverDue() == 0)
+        #expect(relay.sessions == 1)
     }
 
     @Test func manyMessagesGoOutInOneCallAFewAtATime() async throws {
@@ -151,5 +168,31 @@ import Testing
         #expect(mails.allSatisfy { $0.state == .sent })
         // Sent mail keeps subject and envelope for the log, not the body (it may hold a link with a password).
         #expect(mails.allSatisfy { $0.message.isEmpty && !$0.subject.isEmpty })
+    }
+}
+
+/// A relay double that accepts each message and then loses the connection, the way a real session can end
+/// after the message's 250: it reports acceptance, notes the outbox state at that moment, then throws.
+private final class AcceptingRelay: MailTransport {
+    private let database: SealdropDatabase
+    private let state = Mutex((sessions: 0, stateAtAcceptance: [OutboxState]()))
+
+    init(database: SealdropDatabase) {
+        self.database = database
+    }
+
+    var sessions: Int { state.withLock { $0.sessions } }
+    var stateAtAcceptance: [OutboxState] { state.withLock { $0.stateAtAcceptance } }
+
+    func deliver(_ message: OutboxMessage) async throws {
+        Issue.record("the outbox must use deliver(_:accepted:)")
+    }
+
+    func deliver(_ message: OutboxMessage, accepted: @escaping @Sendable () async -> Void) async throws {
+        state.withLock { $0.sessions += 1 }
+        await accepted()
+        let now = try await database.recentMessages(limit: 1000).first { $0.id == message.id }?.state
+        state.withLock { $0.stateAtAcceptance.append(now ?? .queued) }
+        throw MailDeliveryError(permanent: false, reason: "connection reset after the message was accepted")
     }
 }

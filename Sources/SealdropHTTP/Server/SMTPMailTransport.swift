@@ -13,8 +13,13 @@ struct SMTPMailTransport: MailTransport {
     }
 
     func deliver(_ message: OutboxMessage) async throws {
+        try await deliver(message, accepted: {})
+    }
+
+    func deliver(_ message: OutboxMessage, accepted: @escaping @Sendable () async -> Void) async throws {
         do {
-            _ = try await client.send(SMTPEnvelope(from: message.envelopeFrom, to: message.envelopeTo), message: message.message)
+            _ = try await client.send(SMTPEnvelope(from: message.envelopeFrom, to: message.envelopeTo), message: message.message,
+                                      whenAccepted: accepted)
         } catch {
             throw MailDeliveryError(permanent: Self.isAboutTheMessage(error) && error.isPermanent, reason: error.description)
         }

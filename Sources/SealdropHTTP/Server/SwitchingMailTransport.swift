@@ -43,6 +43,10 @@ final class SwitchingMailTransport: MailTransport, Sendable {
         try await transport().deliver(message)
     }
 
+    func deliver(_ message: OutboxMessage, accepted: @escaping @Sendable () async -> Void) async throws {
+        try await transport().deliver(message, accepted: accepted)
+    }
+
     /// The transport for the URL in force, built on first use after a change.
     func transport() throws -> any MailTransport {
         let url = effectiveURL

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SealdropCore
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers queued mail with exponential back-off; a message is marked sent only after the transport accepted it.
 ///
@@ -69,12 +70,25 @@ public struct OutboxService: Service {
     func attempt(_ message: OutboxMessage) async throws -> Bool {
         guard let id = message.id else { return false }
         let attempts = message.attempts + 1
+        // Recorded the moment the relay has the message, before QUIT: a crash after that point must not send it
+        // again. Only a crash between the relay's reply and this commit still can (SMTP is at-least-once).
+        let recorded = RecordedFlag()
+        let record: @Sendable () async -> Void = { [outbox, now, logger] in
+            do {
+                try await outbox.markSent(id, at: now())
+                recorded.set()
+            } catch {
+                logger.warning("outbox.record.failed", metadata: ["mail.id": "\(id)", "reason": "\(error)"])
+            }
+        }
         do {
-            try await transport.deliver(message)
-            try await outbox.markSent(id, at: now())
+            try await transport.deliver(message, accepted: record)
+            if !recorded.isSet { try await outbox.markSent(id, at: now()) }
             logger.info("outbox.sent", metadata: ["mail.id": "\(id)", "mail.kind": "\(message.kind)"])
             return true
         } catch {
+            // The relay has it: whatever failed afterwards, it must not be retried.
+            if recorded.isSet { return true }
             let delivery = error as? MailDeliveryError
             let reason = delivery?.reason ?? "\(type(of: error))"
             let age = now().timeIntervalSince(message.createdAt)
@@ -89,4 +103,11 @@ public struct OutboxService: Service {
             return false
         }
     }
+}
+
+/// Whether the outbox recorded a message as sent while its delivery was still finishing.
+private final class RecordedFlag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
 }

@@ -7,6 +7,17 @@ import SealdropCore
 /// Delivers one complete message; throws `MailDeliveryError` to say whether a retry may help.
 public protocol MailTransport: Sendable {
     func deliver(_ message: OutboxMessage) async throws
+    /// Delivers and calls `accepted` as soon as the message is the relay's (for SMTP: its reply to the data,
+    /// before QUIT), so the outbox can record it before anything else can go wrong.
+    func deliver(_ message: OutboxMessage, accepted: @escaping @Sendable () async -> Void) async throws
+}
+
+extension MailTransport {
+    /// For transports whose delivery is done when `deliver` returns.
+    public func deliver(_ message: OutboxMessage, accepted: @escaping @Sendable () async -> Void) async throws {
+        try await deliver(message)
+        await accepted()
+    }
 }
 
 /// Why a delivery failed and whether trying again later can succeed.
