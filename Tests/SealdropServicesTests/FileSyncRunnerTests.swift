@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SealdropCore
 @testable import SealdropServices
 import Testing
 
@@ -43,6 +44,30 @@ import Testing
         }
         #expect(jobThreads.current.count == runner.maxConcurrent)
         #expect(jobThreads.current.isDisjoint(with: executorThreads.current))
+    }
+
+    @Test func aFinishedUploadIsCommittedOnTheRunnersThread() async throws {
+        let h = try ServiceHarness()
+        let runner = FileSyncRunner(maxConcurrent: 1)
+        let service = h.transfers(fileSync: runner)
+        let sender = Sample.sender()
+        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+                                                         language: "en", clientIP: nil)
+        let fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: 3, checksum: nil)
+        // The runner's only thread is busy: the upload's commit has to queue behind it and the blob stays invisible.
+        let gate = DispatchSemaphore(value: 0)
+        let busy = Shared(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run { busy.update { $0 = true }; gate.wait() } }
+            await until { busy.current }
+            group.addTask { try await service.upload([1, 2, 3], trackingId, fileId, by: sender) }
+            await until { runner.queuedCount == 1 }
+            #expect(!h.hasBlobs(trackingId))
+            gate.signal()
+            try await group.waitForAll()
+        }
+        #expect(h.hasBlobs(trackingId))
+        #expect(runner.queuedCount == 0)
     }
 
     @Test func errorsReachTheCallerAndShutdownRefusesNewJobs() async throws {

@@ -76,9 +76,9 @@ struct ServiceHarness {
         VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger, now: clock.closure)
     }
 
-    func transfers() -> TransferService {
+    func transfers(fileSync: FileSyncRunner = FileSyncRunner()) -> TransferService {
         TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
-                        wrapParameters: .fast, segmentSize: Self.segmentSize, logger: logger, now: clock.closure)
+                        fileSync: fileSync, wrapParameters: .fast, segmentSize: Self.segmentSize, logger: logger, now: clock.closure)
     }
 
     /// The download service, deriving keys on the harness's runner or on `kdf`.

@@ -22,6 +22,9 @@ public final class FileSyncRunner: Service, Sendable {
 
     deinit { workers.stop() }
 
+    /// Jobs waiting for a thread.
+    public var queuedCount: Int { workers.queuedCount }
+
     /// Runs `work` on a runner thread once one is free.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await workers.perform(work, whenStopped: FileSyncRunnerError.stopped)
