@@ -150,10 +150,11 @@ public struct FileBlobStore: BlobStore {
 /// A temporary upload file; renamed into place by `commit`, unlinked by `discard` or on deinit — except a
 /// resumable one, which deinit and `release` only close, so a later request (or process) can continue it.
 ///
-/// Written data is handed to the kernel's writeback every `writebackWindow` bytes and the window before
-/// is waited for and dropped from the page cache, so the disk works while the upload is still hashing
-/// and encrypting, the final `fsync` has little left to do, and a large upload does not fill the page
-/// cache with dirty pages nobody reads again.
+/// Written data is handed to the kernel's writeback every `writebackWindow` bytes, so the disk works while
+/// the upload is still hashing and encrypting and the final `fsync` has little left to do. Waiting for the
+/// window before and dropping it from the page cache (a large upload should not fill it with pages nobody
+/// reads again) is handed out by `takeWriteback` as a job on a duplicate descriptor: it blocks for the disk,
+/// and on the thread that hashes and encrypts that wait stopped the upload and every other one sharing it.
 final class FileBlobWriteHandle: BlobWriteHandle {
     private var fd: Int32
     private let tempPath: String
@@ -163,6 +164,8 @@ final class FileBlobWriteHandle: BlobWriteHandle {
     private var written: Int64 = 0
     private var submitted: Int64 = 0
     private var settled: Int64 = 0
+    /// Start of the range up to `settled` whose writeback nobody has waited for yet (`takeWriteback`).
+    private var dueFrom: Int64?
     static let writebackWindow: Int64 = 8 << 20
 
     /// `existing` bytes are already in the file (a reopened resumable upload) and the descriptor is at its end.
@@ -192,10 +195,27 @@ final class FileBlobWriteHandle: BlobWriteHandle {
         if written - submitted >= Self.writebackWindow {
             Writeback.start(fd, from: submitted, count: written - submitted)
             if submitted > settled {
-                Writeback.waitAndDrop(fd, from: settled, count: submitted - settled)
+                dueFrom = dueFrom ?? settled
                 settled = submitted
             }
             submitted = written
+        }
+    }
+
+    func takeWriteback() -> (@Sendable () -> Void)? {
+        guard let from = dueFrom, fd >= 0 else { return nil }
+        let count = settled - from
+        dueFrom = nil
+        guard count > 0 else { return nil }
+        let copy = dup(fd)
+        guard copy >= 0 else {
+            // Out of descriptors: wait here rather than let dirty pages pile up.
+            Writeback.waitAndDrop(fd, from: from, count: count)
+            return nil
+        }
+        return {
+            Writeback.waitAndDrop(copy, from: from, count: count)
+            close(copy)
         }
     }
 
@@ -207,6 +227,7 @@ final class FileBlobWriteHandle: BlobWriteHandle {
         written = length
         submitted = min(submitted, length)
         settled = min(settled, length)
+        if let from = dueFrom, from >= settled { dueFrom = nil }
     }
 
     func commit(trackingId: String, fileId: String) throws {

@@ -70,6 +70,45 @@ import Testing
         #expect(runner.queuedCount == 0)
     }
 
+    @Test func anUploadWaitsForTheDiskOnTheRunnersThreadsAndOnlyTwoWindowsBehind() async throws {
+        let h = try ServiceHarness()
+        let runner = FileSyncRunner(maxConcurrent: 1)
+        let service = h.transfers(fileSync: runner)
+        let sender = Sample.sender()
+        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+                                                         language: "en", clientIP: nil)
+        let mib = 1 << 20
+        let fileId = try await service.registerFile(trackingId, by: sender, name: "big.bin", size: Int64(26 * mib), checksum: nil)
+        let upload = try await service.beginUpload(trackingId, fileId: fileId, by: sender)
+        let gate = DispatchSemaphore(value: 0)
+        let busy = Shared(false)
+        let paced = Shared(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runner.run { busy.update { $0 = true }; gate.wait() } }
+            await until { busy.current }
+            // 25 MiB pass the 8 MiB writeback windows three times: the second and third crossing each hand a
+            // wait for the window before to the runner, and writing does not block on them.
+            let chunk = [UInt8](repeating: 7, count: mib)
+            for _ in 0..<25 { try chunk.withUnsafeBytes { try upload.write($0) } }
+            await until { runner.queuedCount == 2 }
+            group.addTask {
+                // Give a wrong `keepPace` time to return while both waits are still queued, then free the thread.
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(!paced.current)
+                gate.signal()
+            }
+            await upload.keepPace()
+            paced.update { $0 = true }
+            try await group.waitForAll()
+        }
+        #expect(runner.queuedCount == 0)
+        try chunk(mib).withUnsafeBytes { try upload.write($0) }
+        try await upload.finish()
+        #expect(h.hasBlobs(trackingId))
+    }
+
+    private func chunk(_ count: Int) -> [UInt8] { [UInt8](repeating: 7, count: count) }
+
     @Test func errorsReachTheCallerAndShutdownRefusesNewJobs() async throws {
         struct Failure: Error, Equatable {}
         let runner = FileSyncRunner(maxConcurrent: 1)

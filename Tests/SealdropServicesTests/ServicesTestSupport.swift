@@ -277,6 +277,7 @@ extension TransferService {
         while offset < bytes.count {
             let end = min(offset + chunk, bytes.count)
             try bytes[offset..<end].withUnsafeBytes { try upload.write($0) }
+            await upload.keepPace()
             offset = end
         }
         try await upload.finish()

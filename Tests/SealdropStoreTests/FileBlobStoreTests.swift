@@ -22,6 +22,13 @@ import Testing
         try bytes.withUnsafeBytes { try handle.write($0) }
     }
 
+    /// This process's descriptors open on files under the store (tests in parallel open their own elsewhere).
+    func openFilesUnderRoot() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0))?.hasPrefix(root + "/") == true
+        }
+    }
+
     func commit(_ bytes: [UInt8], _ trackingId: TrackingID, _ fileId: FileID) throws {
         let handle = try store.beginWrite()
         try write(bytes, to: handle)
@@ -67,6 +74,37 @@ import Testing
         }
         #expect(try entries("tmp").isEmpty)
         #expect(try entries("blobs").isEmpty)
+    }
+
+    @Test func writebackOfAWindowIsHandedOutOnceTheNextOneStarts() throws {
+        let window = 8 << 20
+        let handle = try store.beginWrite()
+        #expect(try openFilesUnderRoot() == 1)
+        try write([UInt8](repeating: 1, count: window), to: handle)
+        // The first window was only started; nothing to wait for yet.
+        #expect(handle.takeWriteback() == nil)
+        try write([UInt8](repeating: 2, count: window), to: handle)
+        let job = try #require(handle.takeWriteback())
+        #expect(handle.takeWriteback() == nil)
+        // The job holds its own descriptor: it runs after the handle is gone and closes it.
+        #expect(try openFilesUnderRoot() == 2)
+        handle.discard()
+        #expect(try openFilesUnderRoot() == 1)
+        job()
+        #expect(try openFilesUnderRoot() == 0)
+        #expect(try entries("tmp").isEmpty)
+    }
+
+    @Test func writebackNeverTakenIsFoldedIntoTheNextAndForgottenWhenCutOff() throws {
+        let window = 8 << 20
+        let handle = try store.beginWrite()
+        for byte in UInt8(1)...3 { try write([UInt8](repeating: byte, count: window), to: handle) }
+        #expect(handle.takeWriteback() != nil)
+        #expect(handle.takeWriteback() == nil)
+        try write([UInt8](repeating: 4, count: window), to: handle)
+        try handle.truncate(to: Int64(window))
+        #expect(handle.takeWriteback() == nil)
+        handle.discard()
     }
 
     @Test func commitReplacesAnEarlierBlob() throws {

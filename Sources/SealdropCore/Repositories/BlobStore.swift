@@ -33,6 +33,11 @@ public protocol BlobStore: Sendable {
 public protocol BlobWriteHandle: AnyObject {
     /// Appends bytes; throws `SealdropError.storageFull` when the disk is full.
     func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Blocking work that writing has made due — waiting until earlier bytes are on disk, then dropping
+    /// them from the page cache — for the caller to run off the cooperative threads; nil when none is due.
+    /// The job stays valid after the handle is committed, discarded or released; one never taken is folded
+    /// into the next, and `commit` makes everything durable either way.
+    func takeWriteback() -> (@Sendable () -> Void)?
     /// Cuts the temporary blob back to its first `length` bytes; later writes continue from there.
     func truncate(to length: Int64) throws
     /// Makes the blob durable and visible under its final name, replacing an earlier one.

@@ -211,6 +211,7 @@ struct SessionController {
         do {
             for try await buffer in request.body {
                 try buffer.withUnsafeReadableBytes { try upload.write($0) }
+                await upload.keepPace()
             }
             try await upload.finish()
         } catch {

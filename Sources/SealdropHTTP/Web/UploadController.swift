@@ -215,6 +215,7 @@ struct UploadController {
                         count += buffer.readableBytes
                         guard count <= Self.maxChunk else { throw SealdropError.malformed("A chunk may hold at most 16 MiB") }
                         try buffer.withUnsafeReadableBytes { try upload.write($0) }
+                        await upload.keepPace()
                     }
                 } catch let error as SealdropError {
                     throw error

@@ -17,6 +17,8 @@ public final class FileUpload {
     private var received: Int64 = 0
     private var written: Int64 = 0
     private var closed = false
+    /// Writeback jobs handed to the file-sync threads (`BlobWriteHandle.takeWriteback`), oldest first.
+    private var writebacks: [Task<Void, Never>] = []
 
     init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService) throws {
         self.file = file
@@ -112,7 +114,19 @@ public final class FileUpload {
         if !sealed.isEmpty {
             try sealed.withUnsafeBytes { try handle.write($0) }
             written += Int64(sealed.count)
+            if let job = handle.takeWriteback() {
+                let runner = service.fileSync
+                writebacks.append(Task { try? await runner.run(job) })
+            }
         }
+    }
+
+    /// Waits while the disk is more than one writeback window behind this upload; call it after `write`.
+    ///
+    /// The wait for the disk runs on the file-sync threads while this upload goes on hashing and encrypting;
+    /// only an upload faster than its disk stops here, keeping at most two windows of dirty pages.
+    public func keepPace() async {
+        while writebacks.count > 1 { await writebacks.removeFirst().value }
     }
 
     /// Ends the upload: fewer bytes than registered leave the file unfinished (400/1004); otherwise it is committed.
@@ -125,6 +139,7 @@ public final class FileUpload {
         let last = try encryptor.finish()
         try last.withUnsafeBytes { try handle.write($0) }
         closed = true
+        while !writebacks.isEmpty { await writebacks.removeFirst().value }
         let checksum = Hex.encode(hasher.finalize())
         try await service.complete(file, checksum: checksum, handle: handle)
     }
