@@ -64,6 +64,34 @@ public struct BlobEncryptor: Sendable {
     /// Like `append(_:)`, but appends the sealed bytes to `out`, so a caller can reuse one buffer
     /// (`removeAll(keepingCapacity: true)` between calls) and avoid an allocation per call.
     public mutating func append(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let rollback = out.count
+        let failedBefore = deferredError != nil
+        if buffer.count + bytes.count > blobHeader.segmentSize {
+            out.reserveCapacity(out.count + buffer.count + bytes.count + (bytes.count / blobHeader.segmentSize + 1) * BlobFormat.tagSize)
+        }
+        seal(bytes) { out.append(contentsOf: $0.asBytes) }
+        if !failedBefore, deferredError != nil { out.removeSubrange(rollback...) }
+    }
+
+    /// Like `append(_:)`, but hands every segment to `sink` the moment it is sealed — its ciphertext, then its
+    /// tag — instead of collecting them: the sealed bytes are not copied. Sealing errors are deferred to
+    /// `finish()` as with `append`; an error thrown by `sink` is rethrown, and the blob is then broken.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, sealingTo sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var failure: (any Error)?
+        seal(bytes) { part in
+            guard failure == nil else { return }
+            do { try sink(part) } catch { failure = error }
+        }
+        if let failure {
+            deferredError = deferredError ?? .incomplete
+            throw failure
+        }
+    }
+
+    /// Buffers `bytes` and seals every segment that more bytes are now known to follow, handing its parts to `emit`.
+    ///
+    /// Zero-copy for whole segments: when nothing is buffered, full segments are sealed straight from `bytes`.
+    private mutating func seal(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) {
         guard !finished, deferredError == nil, !bytes.isEmpty else {
             if finished { deferredError = deferredError ?? .alreadyFinished }
             return
@@ -77,24 +105,21 @@ public struct BlobEncryptor: Sendable {
             buffer.append(contentsOf: bytes.asBytes)
             return
         }
-        let rollback = out.count
-        out.reserveCapacity(out.count + sealable * (segmentSize + BlobFormat.tagSize))
         var rest = bytes
         do {
             if !buffer.isEmpty {
                 let take = segmentSize - buffer.count
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]).asBytes)
                 rest = UnsafeRawBufferPointer(rebasing: rest[take...])
-                try buffer.withUnsafeBytes { try seal($0, isLast: false, into: &out) }
+                try buffer.withUnsafeBytes { try seal($0, isLast: false, emit: emit) }
                 buffer.removeAll(keepingCapacity: true)
             }
             while rest.count > segmentSize {
-                try seal(UnsafeRawBufferPointer(rebasing: rest[..<segmentSize]), isLast: false, into: &out)
+                try seal(UnsafeRawBufferPointer(rebasing: rest[..<segmentSize]), isLast: false, emit: emit)
                 rest = UnsafeRawBufferPointer(rebasing: rest[segmentSize...])
             }
         } catch {
             deferredError = (error as? BlobError) ?? .tooLarge
-            out.removeSubrange(rollback...)
             return
         }
         buffer.append(contentsOf: rest.asBytes)
@@ -115,18 +140,18 @@ public struct BlobEncryptor: Sendable {
         finished = true
         var out: [UInt8] = []
         out.reserveCapacity(buffer.count + BlobFormat.tagSize)
-        try buffer.withUnsafeBytes { try seal($0, isLast: true, into: &out) }
+        try buffer.withUnsafeBytes { try seal($0, isLast: true) { out.append(contentsOf: $0.asBytes) } }
         buffer = []
         return out
     }
 
-    /// Seals one segment and appends ciphertext ‖ tag to `out`.
-    private mutating func seal(_ plaintext: UnsafeRawBufferPointer, isLast: Bool, into out: inout [UInt8]) throws {
+    /// Seals one segment and hands its ciphertext, then its tag, to `emit`.
+    private mutating func seal(_ plaintext: UnsafeRawBufferPointer, isLast: Bool, emit: (UnsafeRawBufferPointer) -> Void) throws {
         guard nextIndex <= Int(UInt32.max) else { throw BlobError.tooLarge }
         let nonce = BlobFormat.nonce(prefix: blobHeader.noncePrefix, index: nextIndex, isLast: isLast)
         let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: blobHeader.bytes)
-        box.ciphertext.withUnsafeBytes { out.append(contentsOf: $0.asBytes) }
-        box.tag.withUnsafeBytes { out.append(contentsOf: $0.asBytes) }
+        box.ciphertext.withUnsafeBytes { emit($0) }
+        box.tag.withUnsafeBytes { emit($0) }
         nextIndex += 1
     }
 }

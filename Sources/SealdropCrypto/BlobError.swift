@@ -16,6 +16,8 @@ public enum BlobError: Error, Sendable, Equatable {
     case tooLarge
     /// `finish()` was already called on this encryptor.
     case alreadyFinished
+    /// Sealed bytes never reached their destination (the sink of `append(_:sealingTo:)` threw): the blob has a gap.
+    case incomplete
     /// A system call failed with this `errno`.
     case io(errno: Int32)
 }

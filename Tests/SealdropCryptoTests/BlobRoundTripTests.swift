@@ -125,4 +125,39 @@ extension TestBytes {
         #expect(piece.isEmpty)
         #expect(got == Array(plaintext[10..<(4 * 65_536 + 1)]))
     }
+
+    @Test func appendSealingToHandsOverTheSameBytesAsAppend() throws {
+        let key = SymmetricKey(size: .bits256)
+        let header = try BlobHeader(segmentSize: 65_536, noncePrefix: SecureRandom.bytes(BlobFormat.noncePrefixSize))
+        let plaintext = TestBytes(seed: 12).bytesArray(7 * 65_536 + 11)
+        var viaArray = try BlobEncryptor(key: key, header: header)
+        var viaSink = try BlobEncryptor(key: key, header: header)
+        var expected = header.bytes, got = header.bytes
+        var parts = 0
+        // Uneven pieces: some seal nothing, some several segments, one from the buffered tail of the last.
+        for size in [1, 65_534, 70_000, 3 * 65_536, 9, 200_000] {
+            let start = Int(viaArray.plaintextCount)
+            let piece = Array(plaintext[start..<min(start + size, plaintext.count)])
+            expected += viaArray.append(piece)
+            try piece.withUnsafeBytes { try viaSink.append($0) { got.append(contentsOf: $0); parts += 1 } }
+        }
+        let rest = Array(plaintext[Int(viaArray.plaintextCount)...])
+        expected += viaArray.append(rest)
+        try rest.withUnsafeBytes { try viaSink.append($0) { got.append(contentsOf: $0); parts += 1 } }
+        #expect(got == expected)
+        // Every segment comes as its ciphertext and then its tag, unjoined.
+        #expect(parts == 2 * 7)
+        expected += try viaArray.finish()
+        got += try viaSink.finish()
+        #expect(got == expected)
+        #expect(try Blob.open(got, key: key) == plaintext)
+    }
+
+    @Test func aSinkThatFailsLeavesABlobThatCannotBeFinished() throws {
+        struct DiskFull: Error {}
+        var encryptor = try BlobEncryptor(key: SymmetricKey(size: .bits256), segmentSize: 65_536)
+        let plaintext = [UInt8](repeating: 3, count: 3 * 65_536)
+        #expect(throws: DiskFull.self) { try plaintext.withUnsafeBytes { try encryptor.append($0) { _ in throw DiskFull() } } }
+        #expect(throws: BlobError.incomplete) { try encryptor.finish() }
+    }
 }

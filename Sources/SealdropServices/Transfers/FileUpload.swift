@@ -110,14 +110,14 @@ public final class FileUpload {
             throw SealdropError.malformed("More bytes than the registered size of \(file.size) were sent; the upload was discarded")
         }
         hasher.update(bufferPointer: bytes)
-        let sealed = encryptor.append(bytes)
-        if !sealed.isEmpty {
-            try sealed.withUnsafeBytes { try handle.write($0) }
+        let before = written
+        try encryptor.append(bytes) { sealed in
+            try handle.write(sealed)
             written += Int64(sealed.count)
-            if let job = handle.takeWriteback() {
-                let runner = service.fileSync
-                writebacks.append(Task { try? await runner.run(job) })
-            }
+        }
+        if written > before, let job = handle.takeWriteback() {
+            let runner = service.fileSync
+            writebacks.append(Task { try? await runner.run(job) })
         }
     }
 
