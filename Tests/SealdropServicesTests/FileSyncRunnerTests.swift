@@ -46,14 +46,27 @@ import Testing
         #expect(jobThreads.current.isDisjoint(with: executorThreads.current))
     }
 
-    @Test func aFinishedUploadIsCommittedOnTheRunnersThread() async throws {
-        let h = try ServiceHarness()
+    /// A transfer service whose file-sync runner has one thread, and a session with one registered file of `size` bytes.
+    struct OneThreadUpload {
+        let h: ServiceHarness
         let runner = FileSyncRunner(maxConcurrent: 1)
-        let service = h.transfers(fileSync: runner)
+        let service: TransferService
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId: TrackingID
+        let fileId: FileID
+
+        init(size: Int64) async throws {
+            h = try ServiceHarness()
+            service = h.transfers(fileSync: runner)
+            trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: 3, checksum: nil)
+            fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: size, checksum: nil)
+        }
+    }
+
+    @Test func aFinishedUploadIsCommittedOnTheRunnersThread() async throws {
+        let setup = try await OneThreadUpload(size: 3)
+        let (h, runner, service, sender, trackingId, fileId) = (setup.h, setup.runner, setup.service, setup.sender, setup.trackingId, setup.fileId)
         // The runner's only thread is busy: the upload's commit has to queue behind it and the blob stays invisible.
         let gate = DispatchSemaphore(value: 0)
         let busy = Shared(false)
@@ -71,15 +84,10 @@ import Testing
     }
 
     @Test func anUploadWaitsForTheDiskOnTheRunnersThreadsAndOnlyTwoWindowsBehind() async throws {
-        let h = try ServiceHarness()
-        let runner = FileSyncRunner(maxConcurrent: 1)
-        let service = h.transfers(fileSync: runner)
-        let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
-                                                         language: "en", clientIP: nil)
         let mib = 1 << 20
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "big.bin", size: Int64(26 * mib), checksum: nil)
-        let upload = try await service.beginUpload(trackingId, fileId: fileId, by: sender)
+        let setup = try await OneThreadUpload(size: Int64(26 * mib))
+        let (h, runner, trackingId) = (setup.h, setup.runner, setup.trackingId)
+        let upload = try await setup.service.beginUpload(trackingId, fileId: setup.fileId, by: setup.sender)
         let gate = DispatchSemaphore(value: 0)
         let busy = Shared(false)
         let paced = Shared(false)
