@@ -1,8 +1,14 @@
+import Crypto
+import Foundation
 import HTTPTypes
+import Hummingbird
 import NIOCore
 import NIOEmbedded
 import NIOHTTPTypes
+import SealdropCore
+import SealdropCrypto
 @testable import SealdropHTTP
+import SealdropServices
 import Synchronization
 import Testing
 
@@ -91,6 +97,39 @@ import Testing
         for _ in 0..<100 { await pacer.reserve(1 << 20) }
     }
 
+    @Test func aStreamingDownloadHandsOverNoMoreThanItsLimitUntilTheConnectionWrites() async throws {
+        let others = SendProgress()
+        others.handOver(Int(SendProgress.sharedLimit) + 1)
+        defer { others.close() }
+        let key = SymmetricKey(size: .bits256)
+        var encryptor = try BlobEncryptor(key: key, segmentSize: 65_536)
+        let plaintext = [UInt8](repeating: 5, count: 1 << 20)
+        let blob = encryptor.header + encryptor.append(plaintext) + (try encryptor.finish())
+        let chunks = try PlaintextReader(handle: MemoryBlob(blob), key: key).chunks()
+        let progress = SendProgress()
+        let received = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var chunks = chunks
+                var writer: any ResponseBodyWriter = CountingWriter(counter: received)
+                try await chunks.stream(to: &writer, budget: AsyncBudget(limit: 4), progress: progress)
+            }
+            // Nothing reaches the socket: the stream hands over its limit (in 32 KiB writes) and then waits.
+            while received.value < Int(SendProgress.limit) { await Task.yield() }
+            for _ in 0..<200 { await Task.yield() }
+            #expect(received.value == Int(SendProgress.limit))
+            // Three quarters written (it waits for half its limit to be left): again up to its limit ahead.
+            progress.didWrite(Int(SendProgress.limit) * 3 / 4)
+            while received.value < Int(SendProgress.limit) * 7 / 4 { await Task.yield() }
+            for _ in 0..<200 { await Task.yield() }
+            #expect(received.value == Int(SendProgress.limit) * 7 / 4)
+            // The connection closes: nothing waits any more and the rest goes through.
+            progress.close()
+            try await group.waitForAll()
+        }
+        #expect(received.value == plaintext.count)
+    }
+
     @Test func theHandlerCountsBodyBytesWhenTheirWriteCompletesAndUnregistersOnRemoval() throws {
         let channel = EmbeddedChannel()
         let before = SendProgressRegistry.count
@@ -121,4 +160,28 @@ private final class Flag: Sendable {
     private let state = Mutex(false)
     var value: Bool { state.withLock { $0 } }
     func set() { state.withLock { $0 = true } }
+}
+
+/// A byte count one task adds to and another reads.
+private final class Counter: Sendable {
+    private let state = Mutex(0)
+    var value: Int { state.withLock { $0 } }
+    func add(_ count: Int) { state.withLock { $0 += count } }
+}
+
+/// A response body writer that only counts what it is handed.
+private struct CountingWriter: ResponseBodyWriter {
+    let counter: Counter
+    mutating func write(_ buffer: ByteBuffer) async throws { counter.add(buffer.readableBytes) }
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+/// A blob held in memory.
+private final class MemoryBlob: BlobReadHandle {
+    let bytes: [UInt8]
+    var size: Int64 { Int64(bytes.count) }
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func read(at offset: Int64, count: Int) throws -> [UInt8] {
+        Array(bytes[Int(offset)..<min(bytes.count, Int(offset) + count)])
+    }
 }
