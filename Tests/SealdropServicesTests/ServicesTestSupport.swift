@@ -76,9 +76,10 @@ struct ServiceHarness {
         VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger, now: clock.closure)
     }
 
-    func transfers(fileSync: FileSyncRunner = FileSyncRunner()) -> TransferService {
+    func transfers(fileSync: FileSyncRunner = FileSyncRunner(), hashLanes: HashLane.Slots = HashLane.Slots(limit: 1)) -> TransferService {
         TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
-                        fileSync: fileSync, wrapParameters: .fast, segmentSize: Self.segmentSize, logger: logger, now: clock.closure)
+                        fileSync: fileSync, hashLanes: hashLanes, wrapParameters: .fast, segmentSize: Self.segmentSize, logger: logger,
+                        now: clock.closure)
     }
 
     /// The download service, deriving keys on the harness's runner or on `kdf`.

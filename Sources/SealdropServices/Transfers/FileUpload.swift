@@ -19,12 +19,21 @@ public final class FileUpload {
     private var closed = false
     /// Writeback jobs handed to the file-sync threads (`BlobWriteHandle.takeWriteback`), oldest first.
     private var writebacks: [Task<Void, Never>] = []
+    /// Where the bytes are hashed when not in line (`HashLane`); then `hasher` is unused until `finish`.
+    private var lane: HashLane?
 
-    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService) throws {
+    /// Uploads at least this large (and not resumable) hash on a `HashLane` when one is free.
+    static let laneThreshold: Int64 = 16 << 20
+
+    /// A new upload; with `lanes` it may hash on a `HashLane` (not for resumable uploads, whose checkpoints and
+    /// rollbacks need the hash state at hand).
+    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService,
+         lanes: HashLane.Slots? = nil) throws {
         self.file = file
         self.encryptor = encryptor
         self.handle = handle
         self.service = service
+        if let lanes, file.size >= Self.laneThreshold { lane = HashLane.acquire(from: lanes) }
         try encryptor.header.withUnsafeBytes { try handle.write($0) }
         written = Int64(encryptor.header.count)
     }
@@ -80,7 +89,9 @@ public final class FileUpload {
 
     /// The state after the bytes received so far.
     public func checkpoint() -> Checkpoint {
-        Checkpoint(received: received, written: written, encryptor: encryptor, hasher: hasher)
+        // Only resumable uploads use checkpoints, and they never hash on a lane.
+        assert(lane == nil, "a checkpoint needs the hash state at hand")
+        return Checkpoint(received: received, written: written, encryptor: encryptor, hasher: hasher)
     }
 
     /// Forgets everything written after `checkpoint`, as if those bytes never arrived.
@@ -97,7 +108,10 @@ public final class FileUpload {
     public var size: Int64 { file.size }
 
     // Dropped without `finish` or `abort`: a resumable blob stays for a later `resume`, any other is deleted.
-    deinit { if !closed { handle.release() } }
+    deinit {
+        lane?.release()
+        if !closed { handle.release() }
+    }
 
     /// Bytes received so far.
     public var receivedBytes: Int64 { received }
@@ -109,7 +123,7 @@ public final class FileUpload {
             abort()
             throw SealdropError.malformed("More bytes than the registered size of \(file.size) were sent; the upload was discarded")
         }
-        hasher.update(bufferPointer: bytes)
+        if let lane { lane.update(bytes) } else { hasher.update(bufferPointer: bytes) }
         let before = written
         try encryptor.append(bytes) { sealed in
             try handle.write(sealed)
@@ -125,8 +139,10 @@ public final class FileUpload {
     ///
     /// The wait for the disk runs on the file-sync threads while this upload goes on hashing and encrypting;
     /// only an upload faster than its disk stops here, keeping at most two windows of dirty pages.
+    /// With a `HashLane` it also waits while too much is queued for the hash.
     public func keepPace() async {
         while writebacks.count > 1 { await writebacks.removeFirst().value }
+        await lane?.waitForRoom()
     }
 
     /// Ends the upload: fewer bytes than registered leave the file unfinished (400/1004); otherwise it is committed.
@@ -140,6 +156,10 @@ public final class FileUpload {
         try last.withUnsafeBytes { try handle.write($0) }
         closed = true
         while !writebacks.isEmpty { await writebacks.removeFirst().value }
+        if let lane {
+            hasher = await lane.finish()
+            self.lane = nil
+        }
         let checksum = Hex.encode(hasher.finalize())
         try await service.complete(file, checksum: checksum, handle: handle)
     }
@@ -148,6 +168,7 @@ public final class FileUpload {
     public func abort() {
         guard !closed else { return }
         closed = true
+        lane?.release()
         handle.discard()
     }
 }

@@ -18,6 +18,7 @@ public struct TransferService: Sendable {
     let notifications: Notifications
     let kdf: KeyDerivationRunner
     let fileSync: FileSyncRunner
+    let hashLanes: HashLane.Slots
     let wrapParameters: PasswordKeyWrap.Parameters
     let segmentSize: Int
     let logger: Logger
@@ -26,7 +27,7 @@ public struct TransferService: Sendable {
     public init(
         transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore,
         notifications: Notifications, kdf: KeyDerivationRunner, fileSync: FileSyncRunner = FileSyncRunner(),
-        wrapParameters: PasswordKeyWrap.Parameters = .default, segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        hashLanes: HashLane.Slots = .shared, wrapParameters: PasswordKeyWrap.Parameters = .default, segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transfers = transfers
         self.blobs = blobs
@@ -36,6 +37,7 @@ public struct TransferService: Sendable {
         self.notifications = notifications
         self.kdf = kdf
         self.fileSync = fileSync
+        self.hashLanes = hashLanes
         self.wrapParameters = wrapParameters
         self.segmentSize = segmentSize
         self.logger = logger
@@ -214,7 +216,7 @@ public struct TransferService: Sendable {
         }
         let encryptor = try BlobEncryptor(key: tk.fileKey(fileId: fileId.rawValue), segmentSize: segmentSize)
         let handle = resumable ? try blobs.beginResumableWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) : try blobs.beginWrite()
-        return try FileUpload(file: file, encryptor: encryptor, handle: handle, service: self)
+        return try FileUpload(file: file, encryptor: encryptor, handle: handle, service: self, lanes: resumable ? nil : hashLanes)
     }
 
     /// Continues a resumable upload from what its temporary blob holds (see `FileUpload.resume`); nil when
