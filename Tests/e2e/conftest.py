@@ -26,10 +26,19 @@ def remove_server_dirs():
         shutil.rmtree(path, ignore_errors=True)
 
 
+_HANDED_OUT = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, never one handed out before in this process: once the probing socket is closed the kernel
+    may give the same port to the next bind, and two listeners of one server on one port stop it at start."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class Server:

@@ -36,10 +36,8 @@ SENDER = "mailbench@example.org"
 PASSWORD = "B3nch!Mark#2026"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
+from conftest import free_port  # noqa: E402  (Tests/e2e/conftest.py: never the same port twice in one process)
 
 
 def start_relay(workdir, name):

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,10 +25,8 @@ SENDER = "bench@example.org"
 PASSWORD = "B3nch!Mark#2026"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
+from conftest import free_port  # noqa: E402  (Tests/e2e/conftest.py: never the same port twice in one process)
 
 
 def wait_http(url):
