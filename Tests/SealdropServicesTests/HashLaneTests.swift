@@ -36,12 +36,29 @@ import Testing
     }
 
     @Test func waitingForRoomReturnsOnlyOnceLittleIsLeftToHash() async throws {
-        let lane = try #require(HashLane.acquire(from: HashLane.Slots(limit: 1)))
-        [UInt8](repeating: 1, count: 3 * HashLane.maxPending).withUnsafeBytes { lane.update($0) }
+        // The lane's queue is held: nothing is hashed until the test lets it run.
+        let queue = DispatchQueue(label: "test.hash-lane")
+        queue.suspend()
+        let lane = try #require(HashLane.acquire(from: HashLane.Slots(limit: 1), queue: queue))
+        let piece = [UInt8](repeating: 1, count: HashLane.maxPending)
+        for _ in 0..<3 { piece.withUnsafeBytes { lane.update($0) } }
         #expect(lane.pending == 3 * HashLane.maxPending)
-        await lane.waitForRoom()
+        let returned = Shared(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await lane.waitForRoom()
+                returned.update { $0 = true }
+            }
+            for _ in 0..<200 { await Task.yield() }
+            #expect(!returned.current)
+            queue.resume()
+            try await group.waitForAll()
+        }
+        #expect(returned.current)
         #expect(lane.pending <= HashLane.maxPending)
-        _ = await lane.finish()
+        var expected = SHA256()
+        for _ in 0..<3 { expected.update(data: piece) }
+        #expect(Array(await lane.finish().finalize()) == Array(expected.finalize()))
     }
 
     @Test func onlyLargeUploadsThatAreNotResumableTakeALaneAndTheirChecksumIsRight() async throws {

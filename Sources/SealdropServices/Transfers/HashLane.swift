@@ -13,11 +13,12 @@ import Synchronization
 /// with many concurrent uploads every core is already busy, and their copies would only cost memory.
 public final class HashLane: @unchecked Sendable {
     // `hasher` is touched only by jobs on `queue`, and by `finish` once every job has run.
-    private var hasher: SHA256
-    private let queue = DispatchQueue(label: "sealdrop.hash-lane", qos: .userInitiated)
+    private var hasher = SHA256()
+    private let queue: DispatchQueue
     private struct State {
         var pending = 0
-        var waiter: (limit: Int, continuation: CheckedContinuation<Void, Never>)?
+        /// The upload's task in `waitForRoom` (one task uses a lane).
+        var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
     private let released = Atomic<Bool>(false)
@@ -25,10 +26,10 @@ public final class HashLane: @unchecked Sendable {
     /// Bytes queued for hashing beyond which `waitForRoom` waits.
     static let maxPending = 4 << 20
 
-    /// A lane from `slots` continuing from `hasher`, or nil when every slot is taken.
-    static func acquire(from slots: Slots, continuing hasher: SHA256 = SHA256()) -> HashLane? {
+    /// A lane from `slots` hashing on `queue` (serial; a new one unless a test holds it), or nil when every slot is taken.
+    static func acquire(from slots: Slots, queue: DispatchQueue = DispatchQueue(label: "sealdrop.hash-lane", qos: .userInitiated)) -> HashLane? {
         guard slots.take() else { return nil }
-        return HashLane(hasher: hasher, slots: slots)
+        return HashLane(queue: queue, slots: slots)
     }
 
     /// How many uploads may hash on a lane at once: one fewer than the cores, at least one.
@@ -70,8 +71,8 @@ public final class HashLane: @unchecked Sendable {
 
     private let slots: Slots
 
-    private init(hasher: SHA256, slots: Slots) {
-        self.hasher = hasher
+    private init(queue: DispatchQueue, slots: Slots) {
+        self.queue = queue
         self.slots = slots
     }
 
@@ -90,9 +91,9 @@ public final class HashLane: @unchecked Sendable {
             copy.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             let ready = state.withLock { s -> CheckedContinuation<Void, Never>? in
                 s.pending -= copy.count
-                guard let waiter = s.waiter, s.pending <= waiter.limit else { return nil }
+                guard let waiter = s.waiter, s.pending <= Self.maxPending else { return nil }
                 s.waiter = nil
-                return waiter.continuation
+                return waiter
             }
             ready?.resume()
         }
@@ -101,22 +102,17 @@ public final class HashLane: @unchecked Sendable {
     /// Bytes queued and not yet hashed.
     var pending: Int { state.withLock { $0.pending } }
 
-    /// Returns once at most `limit` bytes wait for the hash.
-    func waitUntilPending(atMost limit: Int) async {
-        if pending <= limit { return }
+    /// Waits while more than `maxPending` bytes wait for the hash; call it after `update`.
+    func waitForRoom() async {
+        if pending <= Self.maxPending { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
-                if s.pending <= limit { return true }
-                s.waiter = (limit, continuation)
+                if s.pending <= Self.maxPending { return true }
+                s.waiter = continuation
                 return false
             }
             if now { continuation.resume() }
         }
-    }
-
-    /// Waits while more than `maxPending` bytes wait for the hash; call it after `update`.
-    func waitForRoom() async {
-        await waitUntilPending(atMost: Self.maxPending)
     }
 
     /// Waits until every queued byte is hashed and returns the hash state; the lane is released.
