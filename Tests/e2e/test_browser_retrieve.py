@@ -59,9 +59,21 @@ def submit(browser, button="unlock"):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import WebDriverException
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, button).click()
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old))
+
+    def replaced(driver):
+        # Chrome may answer a check on the old page while it is being swapped with "Node with given id does not
+        # belong to the document" instead of a stale-element error: that, too, means the old page is gone.
+        try:
+            return expected_conditions.staleness_of(old)(driver)
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
+    WebDriverWait(browser, 60).until(replaced)
 
 
 def wait_download(folder, name, timeout=30):
