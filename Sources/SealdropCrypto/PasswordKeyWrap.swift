@@ -37,6 +37,14 @@ public enum PasswordKeyWrap {
         public static let `default` = Parameters(logN: 15, r: 8, p: 1)
         /// Cheap parameters for tests only: N = 2^10.
         public static let fast = Parameters(logN: 10, r: 8, p: 1)
+        /// The lowest cost a configuration may choose: N = 2^14 with r = 8 (16 MiB per guess). Below it a stolen
+        /// database makes offline guessing of transfer passwords cheap.
+        public static let minimumConfiguredLogN = 14
+
+        /// Whether these parameters are valid and at least as costly as a configuration must be.
+        public var isStrongEnoughForConfiguration: Bool {
+            isValid && logN >= Self.minimumConfiguredLogN && r >= 8
+        }
 
         /// Whether these parameters are within bounds (memory at most 1 GiB, r·p < 2^30).
         public var isValid: Bool {
@@ -45,24 +53,30 @@ public enum PasswordKeyWrap {
         }
     }
 
-    /// Authenticated data binding the sealed key to its purpose.
+    /// Authenticated data of version-1 wrapped keys: the purpose only.
     private static let domain = Array("sealdrop/password-wrap/v1".utf8)
+    /// Authenticated data prefix of version-2 wrapped keys, followed by the context (the tracking id).
+    private static let contextDomain = Array("sealdrop/password-wrap/v2\u{0}".utf8)
 
-    /// Wraps `transferKey` under a key derived from `password` with a fresh 16-byte salt.
+    /// Wraps `transferKey` under a key derived from `password` with a fresh 16-byte salt, bound to `context`
+    /// (the tracking id): a wrapped key copied into another transfer's row does not open there.
     public static func wrap(
         _ transferKey: TransferKey,
         password: String,
+        context: String,
         parameters: Parameters = .default
     ) throws -> WrappedKey {
         let salt = SecureRandom.bytes(WrappedKey.saltSize)
         let kek = try deriveKEK(password: password, salt: salt, parameters: parameters)
-        let box = try AES.GCM.seal(transferKey.rawBytes, using: kek, authenticating: domain)
+        let box = try AES.GCM.seal(transferKey.rawBytes, using: kek, authenticating: contextDomain + Array(context.utf8))
         guard let combined = box.combined else { throw PasswordKeyWrapError.malformed }
-        return WrappedKey(salt: salt, parameters: parameters, sealed: Array(combined))
+        return WrappedKey(salt: salt, parameters: parameters, sealed: Array(combined), version: WrappedKey.contextBoundVersion)
     }
 
-    /// Opens a wrapped key; throws `wrongPassword` when the password does not authenticate.
-    public static func unwrap(_ wrapped: WrappedKey, password: String) throws -> TransferKey {
+    /// Opens a wrapped key made for `context`; throws `wrongPassword` when the password (or, for version 2, the
+    /// context) does not authenticate. Version-1 keys, from before the binding, ignore the context.
+    public static func unwrap(_ wrapped: WrappedKey, password: String, context: String) throws -> TransferKey {
+        let aad = wrapped.version == WrappedKey.contextBoundVersion ? contextDomain + Array(context.utf8) : domain
         let kek = try deriveKEK(password: password, salt: wrapped.salt, parameters: wrapped.parameters)
         let box: AES.GCM.SealedBox
         do {
@@ -72,7 +86,7 @@ public enum PasswordKeyWrap {
         }
         let raw: Data
         do {
-            raw = try AES.GCM.open(box, using: kek, authenticating: domain)
+            raw = try AES.GCM.open(box, using: kek, authenticating: aad)
         } catch {
             throw PasswordKeyWrapError.wrongPassword
         }

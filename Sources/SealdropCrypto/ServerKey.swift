@@ -27,8 +27,9 @@ public enum ServerKeyError: Error, Sendable, Equatable {
     case authenticationFailed
 }
 
-/// The server's own 256-bit key, kept in a mode-0600 file in the data dir; seals transfer keys
-/// between requests and secrets in settings (AES-256-GCM, `context` as authenticated data).
+/// The server's own 256-bit key, kept in a mode-0600 file in the data dir; seals secrets in settings and queued
+/// mail bodies (AES-256-GCM, `context` as authenticated data). It never seals a transfer key: whoever copies the
+/// data dir has this key too.
 public struct ServerKey: Sendable {
     /// Size of the key file in bytes.
     public static let byteCount = 32
@@ -107,14 +108,16 @@ public struct ServerKey: Sendable {
         close(fd)
     }
 
-    /// Seals a transfer key for storage between requests, bound to `context` (e.g. the tracking id).
-    public func seal(_ transferKey: TransferKey, context: String) throws -> [UInt8] {
-        try seal(transferKey.rawBytes, domain: Self.transferKeyDomain, context: context)
+    /// Opens a transfer key that an earlier version sealed with the server key between requests (bound to the
+    /// tracking id as `context`). Only for sessions open across the upgrade: a key beside the database must not
+    /// open transfer keys, so nothing seals them this way any more (sessions now seal TK under the creator's token).
+    public func openLegacyTransferKey(_ sealed: [UInt8], context: String) throws -> TransferKey {
+        try TransferKey(rawBytes: open(sealed, domain: Self.transferKeyDomain, context: context))
     }
 
-    /// Opens a transfer key sealed by `seal(_:context:)` with the same `context`.
-    public func open(_ sealed: [UInt8], context: String) throws -> TransferKey {
-        try TransferKey(rawBytes: open(sealed, domain: Self.transferKeyDomain, context: context))
+    /// Seals a transfer key the way earlier versions did; for the upgrade tests of `openLegacyTransferKey` only.
+    public func sealLegacyTransferKey(_ transferKey: TransferKey, context: String) throws -> [UInt8] {
+        try seal(transferKey.rawBytes, domain: Self.transferKeyDomain, context: context)
     }
 
     /// Seals a settings secret (SMTP, LDAP, SSH credentials), bound to `context` (e.g. the setting name).

@@ -1,12 +1,15 @@
 /// A transfer key sealed under a password-derived key, with everything needed to open it again.
 ///
-/// Compact serialization (version 1), for a database column:
-/// `0x01 ‖ logN UInt8 ‖ r UInt32 BE ‖ p UInt32 BE ‖ salt (16) ‖ sealed (nonce ‖ ciphertext ‖ tag)`.
+/// Compact serialization, for a database column:
+/// `version ‖ logN UInt8 ‖ r UInt32 BE ‖ p UInt32 BE ‖ salt (16) ‖ sealed (nonce ‖ ciphertext ‖ tag)`.
+/// Version 2 binds the sealed key to its transfer (the tracking id is authenticated data); version 1 did not.
 public struct WrappedKey: Codable, Sendable, Equatable {
     /// Size of the scrypt salt in bytes.
     public static let saltSize = 16
-    /// Version byte of the serialized form.
-    static let serializationVersion: UInt8 = 1
+    /// Version of keys sealed with the purpose alone as authenticated data (read only).
+    public static let unboundVersion: UInt8 = 1
+    /// Version of keys sealed with the tracking id as authenticated data (written since the binding).
+    public static let contextBoundVersion: UInt8 = 2
     /// Bytes before the sealed part in the serialized form.
     static let fixedPrefixSize = 1 + 1 + 4 + 4 + saltSize
     /// Size of the sealed part: 12-byte nonce, 32-byte key, 16-byte tag.
@@ -18,19 +21,22 @@ public struct WrappedKey: Codable, Sendable, Equatable {
     public var parameters: PasswordKeyWrap.Parameters
     /// AES-GCM combined box (nonce ‖ ciphertext ‖ tag) of the transfer key.
     public var sealed: [UInt8]
+    /// The serialization version, which says what the authenticated data was.
+    public var version: UInt8
 
     /// A wrapped key from its parts.
-    public init(salt: [UInt8], parameters: PasswordKeyWrap.Parameters, sealed: [UInt8]) {
+    public init(salt: [UInt8], parameters: PasswordKeyWrap.Parameters, sealed: [UInt8], version: UInt8 = contextBoundVersion) {
         self.salt = salt
         self.parameters = parameters
         self.sealed = sealed
+        self.version = version
     }
 
     /// The compact binary form (see the type's documentation).
     public func serialized() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(Self.fixedPrefixSize + sealed.count)
-        out.append(Self.serializationVersion)
+        out.append(version)
         out.append(UInt8(clamping: parameters.logN))
         for value in [parameters.r, parameters.p] {
             let v = UInt32(clamping: value)
@@ -45,7 +51,7 @@ public struct WrappedKey: Codable, Sendable, Equatable {
     /// Parses the compact binary form; throws `PasswordKeyWrapError.malformed`.
     public init(serialized bytes: some Collection<UInt8>) throws {
         let b = Array(bytes)
-        guard b.count == Self.fixedPrefixSize + Self.sealedSize, b[0] == Self.serializationVersion else {
+        guard b.count == Self.fixedPrefixSize + Self.sealedSize, b[0] == Self.unboundVersion || b[0] == Self.contextBoundVersion else {
             throw PasswordKeyWrapError.malformed
         }
         func uint32(at i: Int) -> Int {
@@ -56,7 +62,8 @@ public struct WrappedKey: Codable, Sendable, Equatable {
         self.init(
             salt: Array(b[10..<Self.fixedPrefixSize]),
             parameters: parameters,
-            sealed: Array(b[Self.fixedPrefixSize...])
+            sealed: Array(b[Self.fixedPrefixSize...]),
+            version: b[0]
         )
     }
 

@@ -5,7 +5,7 @@ import SealdropCore
 /// `OutboxRepository` on SQLite.
 extension SealdropDatabase: OutboxRepository {
     public func enqueue(_ messages: [OutboxMessage]) async throws {
-        let args = try messages.map(Self.outboxArguments)
+        let args = try messages.map(outboxArguments)
         try await writer.write { db in
             for a in args { try Self.insertOutbox(db, a) }
         }
@@ -14,7 +14,7 @@ extension SealdropDatabase: OutboxRepository {
     public func dueMessages(asOf now: Date, limit: Int) async throws -> [OutboxMessage] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'QUEUED' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-                             arguments: [Column.time(now), limit]).map(Self.outbox(from:))
+                             arguments: [Column.time(now), limit]).map(outbox(from:))
         }
     }
 
@@ -24,6 +24,7 @@ extension SealdropDatabase: OutboxRepository {
             try db.execute(sql: "UPDATE outbox SET state = 'SENT', attempts = attempts + 1, last_error = NULL, next_attempt_at = ?, message = X'' WHERE id = ?",
                            arguments: [Column.time(date), id])
         }
+        await scrubWAL()
     }
 
     public func markRetry(_ id: Int64, attempts: Int, nextAttemptAt: Date, error: String) async throws {
@@ -51,7 +52,7 @@ extension SealdropDatabase: OutboxRepository {
 
     public func recentMessages(limit: Int) async throws -> [OutboxMessage] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.outbox(from:))
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit]).map(outbox(from:))
         }
     }
 
@@ -70,7 +71,7 @@ extension SealdropDatabase: OutboxRepository {
     }
 
     public func outboxMessage(_ id: Int64) async throws -> OutboxMessage? {
-        try await writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.outbox(from:)) }
+        try await writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(outbox(from:)) }
     }
 
     public func retryFailed(_ id: Int64, now: Date) async throws -> Bool {
@@ -84,10 +85,12 @@ extension SealdropDatabase: OutboxRepository {
 
     // MARK: - Row mapping
 
-    static func outboxArguments(_ m: OutboxMessage) throws -> StatementArguments {
-        [
+    /// The columns of a new outbox row, its body sealed.
+    func outboxArguments(_ m: OutboxMessage) throws -> StatementArguments {
+        let body = try bodySealer.map { try $0.seal(m.message) } ?? m.message
+        return [
             "kind": m.kind, "envelope_from": m.envelopeFrom, "envelope_to_json": try Column.json(m.envelopeTo),
-            "subject": m.subject, "message": Data(m.message), "state": m.state.rawValue, "attempts": m.attempts,
+            "subject": m.subject, "message": Data(body), "state": m.state.rawValue, "attempts": m.attempts,
             "created_at": Column.time(m.createdAt), "next_attempt_at": Column.time(m.nextAttemptAt),
             "last_error": m.lastError, "tracking_id": m.trackingId,
         ]
@@ -100,13 +103,20 @@ extension SealdropDatabase: OutboxRepository {
             """, arguments: args)
     }
 
-    static func outbox(from row: Row) throws -> OutboxMessage {
+    /// An outbox row as a message, its body opened (an empty body — a sent mail's — stays empty).
+    func outbox(from row: Row) throws -> OutboxMessage {
         guard let state = OutboxState(rawValue: row["state"]) else { throw CorruptRowError(table: "outbox", column: "state") }
-        let message: Data = row["message"]
+        let stored: Data = row["message"]
+        let message: [UInt8]
+        do {
+            message = stored.isEmpty ? [] : try bodySealer.map { try $0.open([UInt8](stored)) } ?? [UInt8](stored)
+        } catch {
+            throw CorruptRowError(table: "outbox", column: "message")
+        }
         return OutboxMessage(
             id: row["id"], kind: row["kind"], envelopeFrom: row["envelope_from"],
             envelopeTo: try Column.decode([String].self, row["envelope_to_json"]), subject: row["subject"],
-            message: [UInt8](message), state: state, attempts: row["attempts"],
+            message: message, state: state, attempts: row["attempts"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]), nextAttemptAt: Date(timeIntervalSince1970: row["next_attempt_at"]),
             lastError: row["last_error"], trackingId: row["tracking_id"]
         )

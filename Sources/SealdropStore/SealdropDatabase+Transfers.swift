@@ -10,10 +10,10 @@ extension SealdropDatabase: TransferRepository {
             try db.execute(sql: """
                 INSERT INTO transfers (tracking_id, sender_email, sender_email_normalized, sender_json, recipients_json,
                     settings_json, state, creator_token_hash, client_id, created_at, updated_at, finalized_at, expires_at,
-                    server_sealed_key, wrapped_key, sealed_password, sender_ip)
+                    session_sealed_key, wrapped_key, sealed_password, sender_ip)
                 VALUES (:tracking_id, :sender_email, :sender_email_normalized, :sender_json, :recipients_json,
                     :settings_json, :state, :creator_token_hash, :client_id, :created_at, :updated_at, :finalized_at, :expires_at,
-                    :server_sealed_key, :wrapped_key, :sealed_password, :sender_ip)
+                    :session_sealed_key, :wrapped_key, :sealed_password, :sender_ip)
                 """, arguments: args)
         }
     }
@@ -30,7 +30,7 @@ extension SealdropDatabase: TransferRepository {
         return try await writer.write { db in
             try db.execute(sql: """
                 UPDATE transfers SET sender_json = :sender_json, settings_json = :settings_json, updated_at = :updated_at,
-                    expires_at = :expires_at, sealed_password = :sealed_password
+                    expires_at = :expires_at, sealed_password = :sealed_password, session_sealed_key = :session_sealed_key
                 WHERE tracking_id = :tracking_id AND state = 'OPEN'
                 """, arguments: args)
             return db.changesCount > 0
@@ -41,6 +41,7 @@ extension SealdropDatabase: TransferRepository {
         try await writer.write { db in
             try db.execute(sql: "DELETE FROM transfers WHERE tracking_id = ?", arguments: [trackingId.rawValue])
         }
+        await scrubWAL()
     }
 
     public func files(of trackingId: TrackingID) async throws -> [FileRecord] {
@@ -90,11 +91,11 @@ extension SealdropDatabase: TransferRepository {
 
     public func finalize(_ t: TransferRecord, recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool {
         let args = try Self.transferArguments(t)
-        let mailArgs = try mails.map(Self.outboxArguments)
-        return try await writer.write { db in
+        let mailArgs = try mails.map(outboxArguments)
+        let finalized = try await writer.write { db in
             try db.execute(sql: """
                 UPDATE transfers SET state = :state, settings_json = :settings_json, updated_at = :updated_at,
-                    finalized_at = :finalized_at, expires_at = :expires_at, server_sealed_key = NULL,
+                    finalized_at = :finalized_at, expires_at = :expires_at, session_sealed_key = NULL,
                     wrapped_key = :wrapped_key, sealed_password = :sealed_password
                 WHERE tracking_id = :tracking_id AND state = 'OPEN'
                 """, arguments: args)
@@ -109,14 +110,16 @@ extension SealdropDatabase: TransferRepository {
             for m in mailArgs { try Self.insertOutbox(db, m) }
             return true
         }
+        if finalized { await scrubWAL() }
+        return finalized
     }
 
     public func endTransfer(_ trackingId: TrackingID, state: TransferState, mails: [OutboxMessage]) async throws -> Bool {
-        let mailArgs = try mails.map(Self.outboxArguments)
+        let mailArgs = try mails.map(outboxArguments)
         let now = Column.time(Date())
-        return try await writer.write { db in
+        let ended = try await writer.write { db in
             try db.execute(sql: """
-                UPDATE transfers SET state = ?, updated_at = ?, server_sealed_key = NULL, wrapped_key = NULL, sealed_password = NULL
+                UPDATE transfers SET state = ?, updated_at = ?, session_sealed_key = NULL, wrapped_key = NULL, sealed_password = NULL
                 WHERE tracking_id = ? AND state IN ('ACTIVE', 'PROCESSING')
                 """, arguments: [state.rawValue, now, trackingId.rawValue])
             guard db.changesCount > 0 else { return false }
@@ -124,6 +127,8 @@ extension SealdropDatabase: TransferRepository {
             for m in mailArgs { try Self.insertOutbox(db, m) }
             return true
         }
+        if ended { await scrubWAL() }
+        return ended
     }
 
     public func transfers(sentBy email: EmailAddress, active: Bool?, page: Int, pageSize: Int) async throws -> [TransferRecord] {
@@ -173,7 +178,7 @@ extension SealdropDatabase: TransferRepository {
     }
 
     public func lock(_ transferId: TransferID, until: Date, now: Date, mails: [OutboxMessage]) async throws -> Bool {
-        let mailArgs = try mails.map(Self.outboxArguments)
+        let mailArgs = try mails.map(outboxArguments)
         return try await writer.write { db in
             try db.execute(sql: """
                 UPDATE recipients SET failed_attempts = 0, locked_until = ?
@@ -260,7 +265,7 @@ extension SealdropDatabase: TransferRepository {
             "updated_at": Column.time(t.updatedAt),
             "finalized_at": Column.time(t.finalizedAt),
             "expires_at": Column.time(t.settings.expirationDate),
-            "server_sealed_key": Column.data(t.serverSealedKey),
+            "session_sealed_key": Column.data(t.sessionSealedKey),
             "wrapped_key": Column.data(t.wrappedKey),
             "sealed_password": Column.data(t.sealedPassword),
             "sender_ip": t.senderIP,
@@ -284,7 +289,7 @@ extension SealdropDatabase: TransferRepository {
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
             finalizedAt: Column.date(row["finalized_at"]),
-            serverSealedKey: Column.bytes(row["server_sealed_key"]),
+            sessionSealedKey: Column.bytes(row["session_sealed_key"]),
             wrappedKey: Column.bytes(row["wrapped_key"]),
             sealedPassword: Column.bytes(row["sealed_password"]),
             senderIP: row["sender_ip"]

@@ -5,7 +5,7 @@ import SealdropCore
 /// `VerificationRepository` on SQLite.
 extension SealdropDatabase: VerificationRepository {
     public func storeCode(_ c: VerificationCodeRecord, mail: OutboxMessage) async throws {
-        let mailArgs = try Self.outboxArguments(mail)
+        let mailArgs = try outboxArguments(mail)
         try await writer.write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO verification_codes (email_normalized, client_id, email, code_hash, created_at, expires_at, failed_attempts)

@@ -164,6 +164,11 @@ enum SealdropMigrations {
                 CREATE INDEX transfers_by_created ON transfers(created_at);
                 """)
         }
+        migrator.registerMigration("0006-session-sealed-key") { db in
+            // The pre-finalize transfer key is sealed under a key derived from the creator's verification token
+            // (no longer the server key); rows from before still open with the server key until first use.
+            try db.execute(sql: "ALTER TABLE transfers RENAME COLUMN server_sealed_key TO session_sealed_key")
+        }
         return migrator
     }
 }

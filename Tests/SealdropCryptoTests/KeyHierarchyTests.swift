@@ -44,8 +44,8 @@ import Darwin
 
         let second = try ServerKey.loadOrCreate(at: path)
         let tk = TransferKey()
-        let sealed = try first.seal(tk, context: "tracking-1")
-        #expect(try second.open(sealed, context: "tracking-1") == tk)
+        let sealed = try first.sealLegacyTransferKey(tk, context: "tracking-1")
+        #expect(try second.openLegacyTransferKey(sealed, context: "tracking-1") == tk)
     }
 
     @Test func serverKeyRefusesShortOrExposedFiles() throws {
@@ -67,15 +67,15 @@ import Darwin
     @Test func serverKeySealingIsBoundToContextAndPurpose() throws {
         let key = try ServerKey(key: SymmetricKey(size: .bits256))
         let tk = TransferKey()
-        let sealed = try key.seal(tk, context: "tracking-1")
+        let sealed = try key.sealLegacyTransferKey(tk, context: "tracking-1")
         #expect(sealed.count == 12 + 32 + 16)
-        #expect(throws: ServerKeyError.authenticationFailed) { try key.open(sealed, context: "tracking-2") }
+        #expect(throws: ServerKeyError.authenticationFailed) { try key.openLegacyTransferKey(sealed, context: "tracking-2") }
         #expect(throws: ServerKeyError.authenticationFailed) {
-            try ServerKey(key: SymmetricKey(size: .bits256)).open(sealed, context: "tracking-1")
+            try ServerKey(key: SymmetricKey(size: .bits256)).openLegacyTransferKey(sealed, context: "tracking-1")
         }
         var tampered = sealed
         tampered[20] ^= 1
-        #expect(throws: ServerKeyError.authenticationFailed) { try key.open(tampered, context: "tracking-1") }
+        #expect(throws: ServerKeyError.authenticationFailed) { try key.openLegacyTransferKey(tampered, context: "tracking-1") }
 
         let secret = Array("smtp-password".utf8)
         let sealedSecret = try key.sealSecret(secret, context: "smtp.password")
@@ -83,7 +83,7 @@ import Darwin
         #expect(throws: ServerKeyError.authenticationFailed) { try key.openSecret(sealedSecret, context: "ldap.password") }
         // A sealed transfer key is not accepted as a secret, nor the other way round.
         #expect(throws: ServerKeyError.authenticationFailed) { try key.openSecret(sealed, context: "tracking-1") }
-        #expect(throws: ServerKeyError.authenticationFailed) { try key.open(sealedSecret, context: "smtp.password") }
+        #expect(throws: ServerKeyError.authenticationFailed) { try key.openLegacyTransferKey(sealedSecret, context: "smtp.password") }
     }
 
     @Test func secureRandomBytes() {

@@ -22,7 +22,7 @@ struct TestServer {
             .appendingPathComponent("sealdrop-http-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configPath = directory + "/config.json"
-        let config = #"{"settings": \#(settings), "passwordWrap": {"logN": 10, "r": 8, "p": 1}, "adminBcryptCost": 4}"#
+        let config = #"{"settings": \#(settings), "passwordWrap": {"logN": 10, "r": 8, "p": 1}, "insecureTestingCosts": true, "adminBcryptCost": 4}"#
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         let configuration = try ServerConfiguration.load(
             environment: ["SEALDROP_DATA_DIR": directory + "/data", "SEALDROP_BASE_URL": "https://sealdrop.test"].merging(environment) { $1 },

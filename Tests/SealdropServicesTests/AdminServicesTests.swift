@@ -18,7 +18,7 @@ import Testing
 
         init() throws {
             queue = try DatabaseQueue()
-            database = try SealdropDatabase(writer: queue)
+            database = try SealdropDatabase(writer: queue, bodySealer: nil)
             audit = AuditLog(repository: database)
             accounts = AdminAccounts(repository: database, audit: audit, hasher: AdminPasswordHasher(cost: 4, kdf: kdf),
                                      logger: Logger(label: "sealdrop.tests"))

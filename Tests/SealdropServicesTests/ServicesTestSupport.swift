@@ -56,21 +56,27 @@ struct ServiceHarness {
     let clock: TestClock
     let logger = Logger(label: "sealdrop.tests")
 
-    init(_ configure: (inout SealdropSettings) -> Void = { _ in }) throws {
+    /// A harness on an in-memory database, or with `onDisk` on a SQLite file in the data dir as the server runs it.
+    init(onDisk: Bool = false, _ configure: (inout SealdropSettings) -> Void = { _ in }) throws {
         directory = try TemporaryDirectory()
-        database = try SealdropDatabase.inMemory()
-        blobs = try FileBlobStore(directory: directory.file("data"))
+        serverKey = try ServerKey(key: SymmetricKey(size: .bits256))
+        let sealer = MailBodySealer(serverKey: serverKey)
+        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
+        database = onDisk ? try SealdropDatabase.open(path: directory.file("data/sealdrop.sqlite"), bodySealer: sealer)
+                          : try SealdropDatabase.inMemory(bodySealer: sealer)
+        blobs = try FileBlobStore(directory: directory.file("data/store"))
         var s = SealdropSettings()
         configure(&s)
         settings = SettingsStore(s)
-        serverKey = try ServerKey(key: SymmetricKey(size: .bits256))
         notifications = Notifications(builder: MailMessageBuilder(from: "sealdrop@example.org", messageIdHost: "example.org"), templates: try MailTemplates(),
                                       baseURL: "https://sealdrop.test")
         kdf = KeyDerivationRunner()
         clock = TestClock()
     }
 
-    var blobRoot: String { directory.file("data") }
+    var blobRoot: String { directory.file("data/store") }
+    /// The data dir: the database file (with `onDisk`) and the blob store.
+    var dataDirectory: String { directory.file("data") }
 
     func verification() -> VerificationService {
         VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger, now: clock.closure)

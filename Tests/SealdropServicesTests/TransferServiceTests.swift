@@ -19,7 +19,7 @@ import Testing
         #expect(view.transfer.state == .open)
         #expect(view.transfer.settings.passwordMode == .generated)
         #expect(view.transfer.settings.expirationDate == h.clock.now.addingTimeInterval(14 * 86400))
-        #expect(view.transfer.serverSealedKey != nil)
+        #expect(view.transfer.sessionSealedKey != nil)
         #expect(view.transfer.wrappedKey == nil)
         #expect(view.transfer.senderIP == "192.0.2.7")
         #expect(view.files.isEmpty)
@@ -164,12 +164,12 @@ import Testing
         let (trackingId, password, _) = try await service.provide(by: sender, mode: mode)
         let record = try #require(try await h.database.transfer(trackingId))
         #expect(record.state == .active)
-        #expect(record.serverSealedKey == nil)
+        #expect(record.sessionSealedKey == nil)
         #expect(record.finalizedAt == h.clock.now)
         let wrapped = try WrappedKey(serialized: try #require(record.wrappedKey))
         #expect(wrapped.parameters == .fast)
-        _ = try PasswordKeyWrap.unwrap(wrapped, password: password)
-        #expect(throws: PasswordKeyWrapError.wrongPassword) { _ = try PasswordKeyWrap.unwrap(wrapped, password: password + "x") }
+        _ = try PasswordKeyWrap.unwrap(wrapped, password: password, context: trackingId.rawValue)
+        #expect(throws: PasswordKeyWrapError.wrongPassword) { _ = try PasswordKeyWrap.unwrap(wrapped, password: password + "x", context: trackingId.rawValue) }
         if mode == .none {
             #expect(record.sealedPassword != nil)
             #expect(try await service.transferDetails(trackingId, by: sender).linkPassword == password)

@@ -35,11 +35,11 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     func make() async throws -> (repositories: Repositories, database: SealdropDatabase, directory: TemporaryDirectory?) {
         switch self {
         case .inMemory:
-            let db = try SealdropDatabase.inMemory()
+            let db = try SealdropDatabase.inMemory(bodySealer: ReversingSealer())
             return (db, db, nil)
         case .file:
             let dir = try TemporaryDirectory()
-            let db = try SealdropDatabase.open(path: dir.file("sealdrop.sqlite"))
+            let db = try SealdropDatabase.open(path: dir.file("sealdrop.sqlite"), bodySealer: ReversingSealer())
             return (db, db, dir)
         }
     }
@@ -80,7 +80,7 @@ enum Fixture {
             ),
             state: state, creatorTokenHash: Array(0..<32), clientId: "client-0001",
             createdAt: createdAt, updatedAt: createdAt, finalizedAt: nil,
-            serverSealedKey: [0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x01], wrappedKey: nil, sealedPassword: [9, 8, 7, 0, 255],
+            sessionSealedKey: [0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x01], wrappedKey: nil, sealedPassword: [9, 8, 7, 0, 255],
             senderIP: "2001:db8::1"
         )
     }
@@ -111,7 +111,7 @@ enum Fixture {
         t.finalizedAt = date
         t.updatedAt = date
         t.wrappedKey = Array(repeating: 0x42, count: 80)
-        t.serverSealedKey = nil
+        t.sessionSealedKey = nil
         t.sealedPassword = nil
         return t
     }
@@ -122,4 +122,17 @@ func permissions(_ path: String) -> mode_t? {
     var st = stat()
     guard stat(path, &st) == 0 else { return nil }
     return st.st_mode & 0o777
+}
+
+/// A reversible stand-in for the server-key sealer (the store has no crypto): a marker, then the bytes reversed
+/// and inverted, so a stored body never holds the message as it is.
+struct ReversingSealer: MailBodySealing {
+    static let marker: [UInt8] = Array("TST1".utf8)
+
+    func seal(_ body: [UInt8]) throws -> [UInt8] { Self.marker + body.reversed().map { ~$0 } }
+
+    func open(_ stored: [UInt8]) throws -> [UInt8] {
+        guard stored.starts(with: Self.marker) else { return stored }
+        return stored.dropFirst(Self.marker.count).reversed().map { ~$0 }
+    }
 }

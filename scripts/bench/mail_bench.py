@@ -196,7 +196,7 @@ def main():
     base = f"http://127.0.0.1:{http}"
     config = os.path.join(work, "config.json")
     with open(config, "w") as f:
-        json.dump({"passwordWrap": {"logN": 10, "r": 8, "p": 1}}, f)
+        json.dump({"passwordWrap": {"logN": 10, "r": 8, "p": 1}, "insecureTestingCosts": true}, f)
     env = dict(os.environ, SEALDROP_DATA_DIR=os.path.join(work, "data"), SEALDROP_USER_HTTP=f"127.0.0.1:{http}",
                SEALDROP_USER_HTTPS="off", SEALDROP_ADMIN_HTTPS="off", SEALDROP_ADMIN_HTTP="off", SEALDROP_BASE_URL=base,
                SEALDROP_SMTP_URL=f"smtp://127.0.0.1:{relay_port}", SEALDROP_MAIL_FROM="sealdrop@example.org", SEALDROP_LOG_LEVEL="warning")

@@ -14,8 +14,8 @@ public struct TransferRecord: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var finalizedAt: Date?
-    /// The transfer key sealed with the server key; present only before finalize.
-    public var serverSealedKey: [UInt8]?
+    /// The transfer key sealed under a key only the creator's verification token derives; present only before finalize.
+    public var sessionSealedKey: [UInt8]?
     /// The transfer key wrapped with the password-derived key; present only after finalize.
     public var wrappedKey: [UInt8]?
     /// The transfer password sealed with a key derived from the creator's token (never in clear).
@@ -28,7 +28,7 @@ public struct TransferRecord: Sendable, Equatable {
     public init(
         trackingId: TrackingID, senderEmail: EmailAddress, sender: SenderContact, recipients: RecipientList,
         settings: TransferSettings, state: TransferState, creatorTokenHash: [UInt8], clientId: String,
-        createdAt: Date, updatedAt: Date, finalizedAt: Date? = nil, serverSealedKey: [UInt8]? = nil,
+        createdAt: Date, updatedAt: Date, finalizedAt: Date? = nil, sessionSealedKey: [UInt8]? = nil,
         wrappedKey: [UInt8]? = nil, sealedPassword: [UInt8]? = nil, senderIP: String? = nil
     ) {
         self.trackingId = trackingId
@@ -42,7 +42,7 @@ public struct TransferRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.finalizedAt = finalizedAt
-        self.serverSealedKey = serverSealedKey
+        self.sessionSealedKey = sessionSealedKey
         self.wrappedKey = wrappedKey
         self.sealedPassword = sealedPassword
         self.senderIP = senderIP

@@ -54,7 +54,7 @@ public struct SealdropServer: Sendable {
         } catch {
             throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "server key \(data)/server.key is unusable (\(error))")
         }
-        let database = try SealdropDatabase.open(path: configuration.sqlitePath)
+        let database = try SealdropDatabase.open(path: configuration.sqlitePath, bodySealer: MailBodySealer(serverKey: serverKey))
         let blobs = try FileBlobStore(directory: data + "/store")
         let host = URL(string: configuration.baseURL)?.host ?? "localhost"
         let settings = SettingsStore(configuration.settings)

@@ -93,6 +93,8 @@ public struct ServerConfiguration: Sendable {
         var requestHeaderTimeout: Double?
         var requestBodyTimeout: Double?
         var adminBcryptCost: Int?
+        /// Allows `passwordWrap` below the configuration floor: for test and benchmark setups only.
+        var insecureTestingCosts: Bool?
     }
 
     /// Loads and validates; the error names the key and the problem in one line.
@@ -167,6 +169,9 @@ public struct ServerConfiguration: Sendable {
         }
         let wrap = file.passwordWrap ?? .default
         guard wrap.isValid else { throw ConfigurationError(key: "passwordWrap", problem: "scrypt parameters out of range") }
+        guard wrap.isStrongEnoughForConfiguration || file.insecureTestingCosts == true else {
+            throw ConfigurationError(key: "passwordWrap", problem: "scrypt cost below logN \(PasswordKeyWrap.Parameters.minimumConfiguredLogN) with r 8 makes stolen transfer keys cheap to guess (\"insecureTestingCosts\": true allows it for tests)")
+        }
         let firstRetry = file.outboxFirstRetrySeconds ?? 30
         guard firstRetry >= 0.1, firstRetry <= 3600 else {
             throw ConfigurationError(key: "outboxFirstRetrySeconds", problem: "must be between 0.1 and 3600")

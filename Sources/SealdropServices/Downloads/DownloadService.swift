@@ -59,7 +59,8 @@ public struct DownloadService: Sendable {
         }
         let tk: TransferKey
         do {
-            tk = try await kdf.run { try PasswordKeyWrap.unwrap(wrapped, password: password) }
+            let context = before.transfer.trackingId.rawValue
+            tk = try await kdf.run { try PasswordKeyWrap.unwrap(wrapped, password: password, context: context) }
         } catch PasswordKeyWrapError.wrongPassword {
             let after = try await current(transferId)
             try await failedAttempt(transfer: after.transfer, recipient: after.recipient)

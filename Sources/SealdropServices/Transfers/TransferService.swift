@@ -6,9 +6,9 @@ import SealdropCrypto
 
 /// The sender's side: sessions, files, uploads, finalize, listing and revocation.
 ///
-/// Before finalize the transfer key is sealed with the server key; at finalize it is wrapped with a key
-/// derived from the password and the server-sealed copy is dropped, in the same transaction that
-/// creates the recipients and queues their mail.
+/// Before finalize the transfer key is sealed under a key derived from the creator's verification token (which
+/// the server keeps only as a hash); at finalize it is wrapped with a key derived from the password and the
+/// session-sealed copy is dropped, in the same transaction that creates the recipients and queues their mail.
 public struct TransferService: Sendable {
     let transfers: any TransferRepository
     let blobs: any BlobStore
@@ -80,7 +80,7 @@ public struct TransferService: Sendable {
         let record = TransferRecord(
             trackingId: trackingId, senderEmail: sender.email, sender: Self.clean(contact), recipients: recipients,
             settings: settings, state: .open, creatorTokenHash: sender.tokenHash, clientId: sender.clientId,
-            createdAt: date, updatedAt: date, serverSealedKey: try serverKey.seal(tk, context: trackingId.rawValue),
+            createdAt: date, updatedAt: date, sessionSealedKey: try sender.sealTransferKey(tk, trackingId: trackingId),
             sealedPassword: sealedPassword, senderIP: clientIP
         )
         try await transfers.insertSession(record)
@@ -207,8 +207,7 @@ public struct TransferService: Sendable {
         guard var file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
             throw SealdropError.notFound("The file")
         }
-        guard let sealed = record.serverSealedKey else { throw SealdropError.notFound("The transfer session") }
-        let tk = try serverKey.open(sealed, context: trackingId.rawValue)
+        let tk = try await transferKey(of: record, by: sender)
         if file.state != .initialized {
             file.state = .initialized
             file.checksum = nil
@@ -226,9 +225,9 @@ public struct TransferService: Sendable {
         guard let file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
             throw SealdropError.notFound("The file")
         }
-        guard file.state == .initialized, let sealed = record.serverSealedKey,
+        guard file.state == .initialized, record.sessionSealedKey != nil,
               let blob = try blobs.resumeWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) else { return nil }
-        let tk = try serverKey.open(sealed, context: trackingId.rawValue)
+        let tk = try await transferKey(of: record, by: sender)
         let upload = try FileUpload.resume(file: file, key: tk.fileKey(fileId: fileId.rawValue), reader: blob.reader, writer: blob.writer, service: self)
         logger.info("upload.resumed", metadata: ["file.id": "\(fileId)", "received": "\(upload?.receivedBytes ?? 0)"])
         return upload
@@ -291,16 +290,15 @@ public struct TransferService: Sendable {
         guard let sealedPassword = record.sealedPassword, let password = sender.openPassword(sealedPassword, trackingId: trackingId) else {
             throw SealdropError.conflict("No transfer password has been set")
         }
-        guard let serverSealed = record.serverSealedKey else { throw SealdropError.notFound("The transfer session") }
-        let tk = try serverKey.open(serverSealed, context: trackingId.rawValue)
+        let tk = try await transferKey(of: record, by: sender)
         let parameters = wrapParameters
-        let wrapped = try await kdf.run { try PasswordKeyWrap.wrap(tk, password: password, parameters: parameters) }
+        let wrapped = try await kdf.run { try PasswordKeyWrap.wrap(tk, password: password, context: trackingId.rawValue, parameters: parameters) }
         let date = now()
         record.state = .active
         record.finalizedAt = date
         record.updatedAt = date
         record.wrappedKey = wrapped.serialized()
-        record.serverSealedKey = nil
+        record.sessionSealedKey = nil
         // Only mode NONE keeps the password (sealed for the creator's token) for the status link.
         record.sealedPassword = record.settings.passwordMode == .none ? sealedPassword : nil
         let recipients = record.recipients.all.map {
@@ -405,6 +403,23 @@ public struct TransferService: Sendable {
         }
         guard record.creatorTokenHash == sender.tokenHash else { throw SealdropError.differentToken }
         return record
+    }
+
+    /// The session's transfer key, opened with the creator's token.
+    ///
+    /// A session created before the key was bound to the token (sealed with the server key) is opened that way
+    /// once and sealed again for the token, so the server key stops opening it.
+    func transferKey(of record: TransferRecord, by sender: VerifiedSender) async throws -> TransferKey {
+        guard let sealed = record.sessionSealedKey else { throw SealdropError.notFound("The transfer session") }
+        if let key = sender.openTransferKey(sealed, trackingId: record.trackingId) { return key }
+        guard let legacy = try? serverKey.openLegacyTransferKey(sealed, context: record.trackingId.rawValue) else {
+            throw SealdropError.notFound("The transfer session")
+        }
+        var resealed = record
+        resealed.sessionSealedKey = try sender.sealTransferKey(legacy, trackingId: record.trackingId)
+        _ = try await transfers.updateSession(resealed)
+        logger.notice("transfer.session.key.resealed", metadata: ["tracking.id": "\(record.trackingId)"])
+        return legacy
     }
 
     func visiblePassword(_ record: TransferRecord, _ sender: VerifiedSender) -> String? {
