@@ -9,7 +9,7 @@ import Foundation
 /// empty final segment).
 public struct BlobEncryptor: Sendable {
     /// The parsed header of the blob being written.
-    public let blobHeader: BlobHeader
+    public private(set) var blobHeader: BlobHeader
     /// The 16 header bytes; write them before anything `append` returns.
     public var header: [UInt8] { blobHeader.bytes }
     /// Plaintext bytes accepted so far.
@@ -48,6 +48,39 @@ public struct BlobEncryptor: Sendable {
         try self.init(key: key, header: header)
         self.nextIndex = segments
         self.plaintextCount = Int64(segments) * Int64(header.segmentSize)
+    }
+
+    /// How many segments have been sealed so far (the index the next one gets).
+    public var sealedSegmentCount: Int { nextIndex }
+
+    /// The same stream under a fresh random nonce prefix: buffered plaintext and the next index are kept.
+    ///
+    /// For an upload that goes back (a chunk broke off) or continues after a restart: the indices after the
+    /// segments on disk will be sealed again, perhaps over other bytes, so they must not be sealed under the old
+    /// prefix. The caller seals the segments on disk again under the new header (`sealSegment`) and writes it.
+    public func underFreshNoncePrefix() throws -> BlobEncryptor {
+        var copy = self
+        copy.blobHeader = try BlobHeader(segmentSize: blobHeader.segmentSize, noncePrefix: SecureRandom.bytes(BlobFormat.noncePrefixSize))
+        return copy
+    }
+
+    /// A decryptor for the blob this encryptor writes (same key and header), to read back its sealed segments.
+    public func makeDecryptor() throws -> BlobDecryptor {
+        try BlobDecryptor(key: key, header: blobHeader)
+    }
+
+    /// Seals segment `index` (not the final one) of the blob with `header` — a segment read back from disk and
+    /// sealed again under a fresh nonce prefix.
+    public static func sealSegment(_ plaintext: [UInt8], index: Int, key: SymmetricKey, header: BlobHeader) throws -> [UInt8] {
+        guard index >= 0, index <= Int(UInt32.max) else { throw BlobError.tooLarge }
+        let nonce = BlobFormat.nonce(prefix: header.noncePrefix, index: index, isLast: false)
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: header.bytes)
+        return Array(box.ciphertext) + Array(box.tag)
+    }
+
+    /// Like `sealSegment(_:index:key:header:)`, with this encryptor's key and header.
+    public func sealSegment(_ plaintext: [UInt8], index: Int) throws -> [UInt8] {
+        try Self.sealSegment(plaintext, index: index, key: key, header: blobHeader)
     }
 
     /// Accepts plaintext and returns the sealed bytes that are now final (often empty).

@@ -45,14 +45,14 @@ public struct FileBlobStore: BlobStore {
 
     public func beginWrite() throws -> any BlobWriteHandle {
         let name = tmpDir + "/" + FileID.random().rawValue + FileID.random().rawValue + ".part"
-        let fd = Glibc.open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = Glibc.open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXFileError.from(op: "create", path: name, code: errno) }
         return FileBlobWriteHandle(fd: fd, tempPath: name, store: self)
     }
 
     public func beginResumableWrite(trackingId: String, fileId: String) throws -> any BlobWriteHandle {
         let name = try partialPath(trackingId, fileId)
-        let fd = Glibc.open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = Glibc.open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXFileError.from(op: "create", path: name, code: errno) }
         return FileBlobWriteHandle(fd: fd, tempPath: name, store: self, resumable: true)
     }
@@ -228,6 +228,34 @@ final class FileBlobWriteHandle: BlobWriteHandle {
         submitted = min(submitted, length)
         settled = min(settled, length)
         if let from = dueFrom, from >= settled { dueFrom = nil }
+    }
+
+    func readBack(at offset: Int64, count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFileError.from(op: "read", path: tempPath, code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(out.prefix(done))
+    }
+
+    func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        precondition(offset + Int64(bytes.count) <= written, "overwrite stays within what was written")
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFileError.from(op: "write", path: tempPath, code: errno)
+            }
+            done += n
+        }
     }
 
     func commit(trackingId: String, fileId: String) throws {

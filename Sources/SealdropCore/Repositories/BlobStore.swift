@@ -40,6 +40,10 @@ public protocol BlobWriteHandle: AnyObject {
     func takeWriteback() -> (@Sendable () -> Void)?
     /// Cuts the temporary blob back to its first `length` bytes; later writes continue from there.
     func truncate(to length: Int64) throws
+    /// Reads `count` bytes at `offset` of what was written (fewer only at the end).
+    func readBack(at offset: Int64, count: Int) throws -> [UInt8]
+    /// Replaces bytes already written at `offset` (a header or segment sealed again); appending goes on at the end.
+    func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws
     /// Makes the blob durable and visible under its final name, replacing an earlier one.
     func commit(trackingId: String, fileId: String) throws
     /// Deletes the temporary blob.

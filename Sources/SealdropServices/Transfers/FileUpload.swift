@@ -55,28 +55,53 @@ public final class FileUpload {
     /// plaintext is hashed again; the blob is cut after the last good one and the upload continues there.
     /// The bytes after it — a segment still unsealed at the crash, or a torn write — are simply sent again.
     ///
+    /// The segments kept are sealed again under a fresh nonce prefix (see `resealed`), since the next index was
+    /// perhaps already sealed, over bytes the client may now send differently.
+    ///
     /// Nil when the blob does not even hold a valid header (the upload then starts at 0).
     static func resume(file: FileRecord, key: SymmetricKey, reader: any BlobReadHandle, writer: any BlobWriteHandle,
                        service: TransferService) throws -> FileUpload? {
         guard reader.size >= Int64(BlobFormat.headerSize),
               let header = try? BlobHeader(parsing: reader.read(at: 0, count: BlobFormat.headerSize)) else { return nil }
-        let decryptor = try BlobDecryptor(key: key, header: header)
+        let old = try BlobEncryptor(key: key, header: header)
         let segment = Int64(header.segmentSize)
         let sealed = segment + Int64(BlobFormat.tagSize)
         // The segment holding the file's last byte is sealed only by `finish`, so at most this many can be on disk.
         let possible = min((reader.size - Int64(BlobFormat.headerSize)) / sealed, file.size > 0 ? (file.size - 1) / segment : 0)
         var hasher = SHA256()
-        var good: Int64 = 0
-        while good < possible {
-            let bytes = try reader.read(at: Int64(BlobFormat.headerSize) + good * sealed, count: Int(sealed))
-            guard bytes.count == Int(sealed), let plain = try? decryptor.open(index: Int(good), isLast: false, sealed: bytes) else { break }
-            hasher.update(data: plain)
+        let (fresh, good) = try resealed(upTo: Int(possible), of: old, handle: writer) { hasher.update(data: $0) }
+        let written = Int64(BlobFormat.headerSize) + Int64(good) * sealed
+        try writer.truncate(to: written)
+        let encryptor = try BlobEncryptor(key: key, header: fresh.blobHeader, resumingAfter: good)
+        return FileUpload(file: file, encryptor: encryptor, hasher: hasher, received: Int64(good) * segment, written: written,
+                          handle: writer, service: service)
+    }
+
+    /// Seals the segments on disk again under a fresh nonce prefix, so that no (file key, nonce) pair is ever used
+    /// twice (DESIGN §3): an upload that goes back or resumes seals its next indices anew, perhaps over other bytes,
+    /// and two GCM ciphertexts under one nonce give away the XOR of their plaintexts and the authentication key.
+    ///
+    /// Reads up to `limit` segments with `encryptor`'s header, stopping at the first that does not authenticate,
+    /// hands each plaintext to `visit`, and writes it back sealed under the new header at the same place. The new
+    /// header goes first: a crash in between leaves the old-prefix segments unauthentic under it, so a later
+    /// resume cuts the blob there instead of mixing prefixes. Returns the new encryptor and how many segments
+    /// were kept. Costs one read, decryption and encryption of what is on disk.
+    static func resealed(upTo limit: Int, of encryptor: BlobEncryptor, handle: any BlobWriteHandle,
+                         visit: ([UInt8]) -> Void = { _ in }) throws -> (BlobEncryptor, Int) {
+        let decryptor = try encryptor.makeDecryptor()
+        let fresh = try encryptor.underFreshNoncePrefix()
+        try fresh.header.withUnsafeBytes { try handle.overwrite($0, at: 0) }
+        let sealedSize = fresh.blobHeader.segmentSize + BlobFormat.tagSize
+        var good = 0
+        while good < limit {
+            let offset = Int64(BlobFormat.headerSize) + Int64(good) * Int64(sealedSize)
+            let bytes = try handle.readBack(at: offset, count: sealedSize)
+            guard bytes.count == sealedSize, let plain = try? decryptor.open(index: good, isLast: false, sealed: bytes) else { break }
+            visit(plain)
+            try fresh.sealSegment(plain, index: good).withUnsafeBytes { try handle.overwrite($0, at: offset) }
             good += 1
         }
-        let written = Int64(BlobFormat.headerSize) + good * sealed
-        try writer.truncate(to: written)
-        let encryptor = try BlobEncryptor(key: key, header: header, resumingAfter: Int(good))
-        return FileUpload(file: file, encryptor: encryptor, hasher: hasher, received: good * segment, written: written, handle: writer, service: service)
+        return (fresh, good)
     }
 
     /// Where an upload stands between two writes, to go back to when a chunk breaks off.
@@ -95,12 +120,21 @@ public final class FileUpload {
     }
 
     /// Forgets everything written after `checkpoint`, as if those bytes never arrived.
+    ///
+    /// The segments before it are sealed again under a fresh nonce prefix (`resealed`): the segments after it were
+    /// sealed already, and the bytes sent again for them may differ.
     public func rollback(to checkpoint: Checkpoint) throws {
         guard !closed else { throw SealdropError.malformed("The upload was discarded") }
         try handle.truncate(to: checkpoint.written)
+        let kept = checkpoint.encryptor.sealedSegmentCount
+        let (fresh, good) = try Self.resealed(upTo: kept, of: checkpoint.encryptor, handle: handle)
+        guard good == kept else {
+            abort()
+            throw SealdropError.malformed("The upload's stored data did not authenticate; the upload was discarded")
+        }
         received = checkpoint.received
         written = checkpoint.written
-        encryptor = checkpoint.encryptor
+        encryptor = fresh
         hasher = checkpoint.hasher
     }
 
