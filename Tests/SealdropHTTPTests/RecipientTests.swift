@@ -121,6 +121,34 @@ import Testing
         }
     }
 
+    /// L7: a recipient who takes a file through byte ranges only (as after an aborted whole download,
+    /// `Range: bytes=N-`) leaves the download record and sender notification a whole download leaves; more
+    /// ranges add nothing, and each later complete download of the whole file is recorded as before.
+    @Test func aRangeOnlyDownloadIsRecordedAndNotified() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: Self.files)
+            let path = "/api/transfers/\(sent.transferId)/files/\(sent.fileIds[0])"
+            /// The sender's view: downloads of the file by the recipient, and download notifications queued.
+            func recorded() async throws -> (downloads: Int, mails: Int) {
+                let r = try await api.send(.get, "/api/users/\(sent.sender)/transfers/\(sent.trackingId)", token: sent.token)
+                let recipient = ((r.data["status"] as? [String: Any])?["recipients"] as? [[String: Any]])?.first
+                let file = (recipient?["fileDownloads"] as? [[String: Any]])?.first { $0["id"] as? String == sent.fileIds[0] }
+                let mails = try await api.server.database.recentMessages(limit: 100).filter { $0.kind == "download-notification" }
+                return ((file?["downloads"] as? [Any])?.count ?? 0, mails.count)
+            }
+            #expect(try await recorded() == (0, 0))
+            let tail = try await api.send(.get, path, password: sent.password, headers: ["Range": "bytes=4-"])
+            #expect(tail.status == .partialContent && tail.text == "456789")
+            #expect(try await recorded() == (1, 1))
+            let head = try await api.send(.get, path, password: sent.password, headers: ["Range": "bytes=0-3"])
+            #expect(head.status == .partialContent && head.text == "0123")
+            #expect(try await recorded() == (1, 1))
+            let whole = try await api.send(.get, path, password: sent.password)
+            #expect(whole.status == .ok && whole.bytes == Self.content)
+            #expect(try await recorded() == (2, 1))
+        }
+    }
+
     /// Entry names from the ZIP central directory (`PK\u{1}\u{2}` headers).
     static func zipEntries(_ bytes: [UInt8]) -> [String] {
         var names: [String] = []

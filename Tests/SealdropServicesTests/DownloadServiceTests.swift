@@ -227,6 +227,23 @@ import Testing
         #expect(try ParsedMail(mail.message).body.contains("bob@example.net"))
     }
 
+    /// L7: the record made before a recipient's first bytes of a file (a range, say) is made once per
+    /// recipient and file, with one notification; another recipient gets its own.
+    @Test func firstRetrievalIsRecordedOncePerRecipientAndFile() async throws {
+        let h = try ServiceHarness()
+        let t = try await provide(h, extraFile: true)
+        let service = h.downloads()
+        let bob = try await service.open(t.bob, password: Sample.manualPassword)
+        let carol = try await service.open(t.carol, password: Sample.manualPassword)
+        #expect(try await service.recordFirstRetrieval(bob, fileId: t.fileIds[0]))
+        #expect(try await !service.recordFirstRetrieval(bob, fileId: t.fileIds[0]))
+        #expect(try await service.recordFirstRetrieval(bob, fileId: t.fileIds[1]))
+        #expect(try await service.recordFirstRetrieval(carol, fileId: t.fileIds[0]))
+        let downloads = try await h.database.downloads(of: t.trackingId)
+        #expect(downloads.map(\.transferId) == [t.bob, t.bob, t.carol])
+        #expect(try await h.mails("download-notification").count == 3)
+    }
+
     @Test func noDownloadNotificationWhenTheSenderOptedOut() async throws {
         let h = try ServiceHarness { $0.policy.sendDownloadNotificationsDefault = false }
         let t = try await provide(h)

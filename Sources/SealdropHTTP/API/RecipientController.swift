@@ -104,12 +104,16 @@ struct RecipientController {
         let downloads = self.downloads
         let budget = self.budget
         let progress = context.sendProgress
-        let countsAsDownload = range.lowerBound == 0
+        let wholeFile = status == .ok
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.count)) { writer in
+            // The recipient's first bytes of this file leave a record (and notify the sender) before they
+            // are sent, ranges included: an aborted download resumed with `Range: bytes=N-` is not unseen.
+            let recorded = (try? await downloads.recordFirstRetrieval(access, fileId: fileId)) ?? false
             var chunks = firstChunks
             try await chunks.stream(to: &writer, budget: budget, progress: progress)
             try await writer.finish(nil)
-            if countsAsDownload { try? await downloads.recordDownload(access, fileIds: [fileId]) }
+            // Each further complete download of the whole file is recorded too; more ranges are not.
+            if wholeFile && !recorded { try? await downloads.recordDownload(access, fileIds: [fileId]) }
         })
     }
 

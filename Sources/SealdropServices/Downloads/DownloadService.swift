@@ -157,6 +157,19 @@ public struct DownloadService: Sendable {
             try await outbox.enqueue([notifications.downloadNotification(transfer: access.transfer, recipient: access.recipient, fileName: name, now: date)])
         }
     }
+
+    /// Records the recipient's first retrieval of a file as `recordDownload` does, unless the recipient
+    /// has a record of that file already; returns whether it recorded one.
+    ///
+    /// Called before the first bytes of a file are served to a recipient (a byte range, or a download that
+    /// may break off): taking a file in pieces (`Range: bytes=N-` after an aborted download) leaves the same
+    /// record and sender notification as one whole download, and later pieces add nothing.
+    @discardableResult
+    public func recordFirstRetrieval(_ access: DownloadAccess, fileId: FileID) async throws -> Bool {
+        guard try await !downloads(of: access).contains(where: { $0.fileId == fileId }) else { return false }
+        try await recordDownload(access, fileIds: [fileId])
+        return true
+    }
 }
 
 /// Recently unlocked transfer keys, so a client fetching several files pays for the password KDF once.
