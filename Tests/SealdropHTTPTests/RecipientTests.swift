@@ -48,10 +48,34 @@ import Testing
             let href = try #require(first["href"] as? String)
             #expect(href.hasPrefix("/api/transfers/\(sent.transferId)/files/\(id)"))
             #expect(files.contains { $0["fileName"] as? String == "Grüße €.txt" })
-            // The href alone (query parameters, no headers) downloads the file.
-            let viaHref = try await api.send(.get, href, rawHeaders: [:])
-            #expect(viaHref.status == .ok)
-            #expect(viaHref.bytes == Self.content)
+        }
+    }
+
+    /// L8: `href` carries `password=` only when the client sent the password in the query; with the
+    /// `X-CS-Password` header it stays out of the URL. Either way the other general parameters are there,
+    /// and the query form's href alone (no headers) downloads the file.
+    @Test func hrefCarriesThePasswordOnlyForTheQueryForm() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: Self.files)
+            let encoded = try #require(sent.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            func href(_ r: TestResponse) throws -> String {
+                try #require(r.list.first { $0["fileName"] as? String == "digits.txt" }?["href"] as? String)
+            }
+            let viaHeader = try await api.send(.get, "/api/transfers/\(sent.transferId)/files", password: sent.password)
+            #expect(viaHeader.status == .ok)
+            let headerHref = try href(viaHeader)
+            #expect(!headerHref.contains("password="), "\(headerHref)")
+            #expect(!headerHref.contains(encoded) && !headerHref.contains(sent.password))
+            #expect(headerHref.contains("client-id=") && headerHref.contains("product-key="))
+            #expect(try await api.send(.get, headerHref, rawHeaders: [:]).status != .ok)
+
+            let viaQuery = try await api.send(.get, "/api/transfers/\(sent.transferId)/files?password=\(encoded)")
+            #expect(viaQuery.status == .ok)
+            let queryHref = try href(viaQuery)
+            #expect(queryHref.contains("password="), "\(queryHref)")
+            let alone = try await api.send(.get, queryHref, rawHeaders: [:])
+            #expect(alone.status == .ok)
+            #expect(alone.bytes == Self.content)
         }
     }
 
@@ -66,7 +90,8 @@ import Testing
             try #require(check.data["valid"] as? Bool == true, "\(check.text)")
             try await api.setPassword(sender, token: token, trackingId: id, password: password)
             let transferId = try #require(try await api.finalize(sender, token: token, trackingId: id).first)
-            let list = try await api.send(.get, "/api/transfers/\(transferId)/files", password: password)
+            let encoded = try #require(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let list = try await api.send(.get, "/api/transfers/\(transferId)/files?password=\(encoded)")
             let href = try #require(list.list.first?["href"] as? String)
             #expect(href.allSatisfy { $0.isASCII }, "\(href)")
             let r = try await api.send(.get, href, rawHeaders: [:])

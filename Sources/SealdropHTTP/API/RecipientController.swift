@@ -67,8 +67,10 @@ struct RecipientController {
         let access = try await access(request, context)
         let info = try context.apiInfo()
         var query = "client-id=\(info.clientId ?? "")&major-api-version=1&minimum-minor-api-version=\(info.minimumMinorVersion)&product-key=\(info.productKey)"
-        if let password = APIParameter.value(request, APIParameter.password) {
-            query = "password=" + (password.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "") + "&" + query
+        // Only a password the client itself put in the URL goes back into one: a password sent in the
+        // `X-CS-Password` header stays out of hrefs (and so out of logs and histories that keep URLs).
+        if let password = request.uri.queryParameters[APIParameter.password.query[...]], !password.isEmpty {
+            query = "password=" + (String(password).addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "") + "&" + query
         }
         return Envelope(data: access.files.map {
             File(id: $0.fileId.rawValue, fileName: $0.fileName, size: $0.size, checksum: $0.checksum,
