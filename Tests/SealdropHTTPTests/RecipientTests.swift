@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SealdropCore
+import SealdropServices
 import Testing
 @testable import SealdropHTTP
 
@@ -171,6 +173,70 @@ import Testing
             let whole = try await api.send(.get, path, password: sent.password)
             #expect(whole.status == .ok && whole.bytes == Self.content)
             #expect(try await recorded() == (2, 1))
+        }
+    }
+
+    /// A connection that breaks off at the first write `breaks` picks (given the bytes written before it).
+    struct BreakingWriter: ResponseBodyWriter {
+        struct Broken: Error {}
+        let breaks: (_ buffer: ByteBuffer, _ before: Int) -> Bool
+        var written = 0
+
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            if breaks(buffer, written) { throw Broken() }
+            written += buffer.readableBytes
+        }
+
+        func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    }
+
+    /// L7: a ZIP cut off just before its end already holds every file whole, so each file's first retrieval
+    /// is recorded (one notification) before the bytes go out; a complete archive later adds one record per file.
+    @Test func aZipCutOffBeforeItsEndIsRecorded() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: Self.files)
+            let downloads = api.server.downloads
+            let access = try await downloads.open(try #require(TransferID(rawValue: sent.transferId)), password: sent.password)
+            let trackingId = try #require(TrackingID(rawValue: sent.trackingId))
+            func recorded() async throws -> (files: [String], mails: Int) {
+                let files = try await api.server.database.downloads(of: trackingId).map(\.fileId.rawValue).sorted()
+                let mails = try await api.server.database.recentMessages(limit: 100).filter { $0.kind == "download-notification" }
+                return (files, mails.count)
+            }
+            let zip = try ZipStream(access: access, files: access.files, includeChecksums: false, language: "en", downloads: downloads,
+                                    budget: AsyncBudget(limit: 8), progress: nil)
+            let size = Int(zip.totalSize)
+            var writer: any ResponseBodyWriter = BreakingWriter { buffer, before in before + buffer.readableBytes >= size }
+            await #expect(throws: BreakingWriter.Broken.self) { try await zip.write(to: &writer) }
+            #expect(try await recorded() == (sent.fileIds.sorted(), 1))
+            let whole = try await api.send(.get, "/api/transfers/\(sent.transferId)/zip", password: sent.password)
+            #expect(whole.status == .ok)
+            #expect(try await recorded() == ((sent.fileIds + sent.fileIds).sorted(), 1))
+        }
+    }
+
+    /// L7: the same for an EML cut off before its closing boundary: message and attachment are recorded.
+    @Test func anEMLCutOffBeforeItsEndIsRecorded() async throws {
+        try await TestServer.run { api in
+            let sender = "alice@example.com"
+            let token = try await api.verify(sender)
+            let id = try await api.createSession(sender, token: token)
+            let message = try await api.addFile(sender, token: token, trackingId: id, name: "message.txt", bytes: Array("Secret note".utf8))
+            let attachment = try await api.addFile(sender, token: token, trackingId: id, name: "attachment.txt", bytes: Array("attached bytes".utf8))
+            let patch = try await api.send(.patch, "/api/users/\(sender)/transfer-sessions/\(id)", token: token,
+                                           json: #"{"confidentialMessageFileId":"\#(message)"}"#)
+            #expect(patch.status == .ok)
+            try await api.setPassword(sender, token: token, trackingId: id, password: TestData.password)
+            let transferId = try #require(try await api.finalize(sender, token: token, trackingId: id).first)
+            let access = try await api.server.downloads.open(try #require(TransferID(rawValue: transferId)), password: TestData.password)
+            let eml = EMLStream(access: access, messageFileId: try #require(FileID(rawValue: message)),
+                                attachments: access.files.filter { $0.fileId.rawValue == attachment }, downloads: api.server.downloads)
+            // The closing boundary is the only write that ends in "--\r\n" (base64 lines never do).
+            var writer: any ResponseBodyWriter = BreakingWriter { buffer, _ in String(buffer: buffer).hasSuffix("--\r\n") }
+            await #expect(throws: BreakingWriter.Broken.self) { try await eml.write(to: &writer) }
+            let trackingId = try #require(TrackingID(rawValue: id))
+            #expect(try await api.server.database.downloads(of: trackingId).map(\.fileId.rawValue).sorted() == [message, attachment].sorted())
+            #expect(try await api.server.database.recentMessages(limit: 100).filter { $0.kind == "download-notification" }.count == 1)
         }
     }
 

@@ -110,7 +110,7 @@ struct RecipientController {
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.count)) { writer in
             // The recipient's first bytes of this file leave a record (and notify the sender) before they
             // are sent, ranges included: an aborted download resumed with `Range: bytes=N-` is not unseen.
-            let recorded = (try? await downloads.recordFirstRetrieval(access, fileId: fileId)) ?? false
+            let recorded = (try? await downloads.recordFirstRetrieval(access, fileIds: [fileId]))?.isEmpty == false
             var chunks = firstChunks
             try await chunks.stream(to: &writer, budget: budget, progress: progress)
             try await writer.finish(nil)

@@ -158,17 +158,20 @@ public struct DownloadService: Sendable {
         }
     }
 
-    /// Records the recipient's first retrieval of a file as `recordDownload` does, unless the recipient
-    /// has a record of that file already; returns whether it recorded one.
+    /// Records the recipient's first retrieval of each of `fileIds` it has no record of yet, in one
+    /// `recordDownload` (so at most one notification); returns the files it recorded.
     ///
-    /// Called before the first bytes of a file are served to a recipient (a byte range, or a download that
-    /// may break off): taking a file in pieces (`Range: bytes=N-` after an aborted download) leaves the same
-    /// record and sender notification as one whole download, and later pieces add nothing.
+    /// Called before the first bytes of files are served to a recipient (a byte range, or a response that
+    /// may break off): taking a file in pieces (`Range: bytes=N-` after an aborted download, or an archive
+    /// cut off before its end) leaves the same record and sender notification as one whole download, and
+    /// later pieces add nothing.
     @discardableResult
-    public func recordFirstRetrieval(_ access: DownloadAccess, fileId: FileID) async throws -> Bool {
-        guard try await !downloads(of: access).contains(where: { $0.fileId == fileId }) else { return false }
-        try await recordDownload(access, fileIds: [fileId])
-        return true
+    public func recordFirstRetrieval(_ access: DownloadAccess, fileIds: [FileID]) async throws -> Set<FileID> {
+        let earlier = Set(try await downloads(of: access).map(\.fileId))
+        let first = fileIds.filter { !earlier.contains($0) }
+        guard !first.isEmpty else { return [] }
+        try await recordDownload(access, fileIds: first)
+        return Set(first)
     }
 }
 
