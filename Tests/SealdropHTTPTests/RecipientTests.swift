@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SealdropCore
+import SealdropServices
 import Testing
 @testable import SealdropHTTP
 
@@ -48,10 +50,34 @@ import Testing
             let href = try #require(first["href"] as? String)
             #expect(href.hasPrefix("/api/transfers/\(sent.transferId)/files/\(id)"))
             #expect(files.contains { $0["fileName"] as? String == "Grüße €.txt" })
-            // The href alone (query parameters, no headers) downloads the file.
-            let viaHref = try await api.send(.get, href, rawHeaders: [:])
-            #expect(viaHref.status == .ok)
-            #expect(viaHref.bytes == Self.content)
+        }
+    }
+
+    /// L8: `href` carries `password=` only when the client sent the password in the query; with the
+    /// `X-CS-Password` header it stays out of the URL. Either way the other general parameters are there,
+    /// and the query form's href alone (no headers) downloads the file.
+    @Test func hrefCarriesThePasswordOnlyForTheQueryForm() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: Self.files)
+            let encoded = try #require(sent.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            func href(_ r: TestResponse) throws -> String {
+                try #require(r.list.first { $0["fileName"] as? String == "digits.txt" }?["href"] as? String)
+            }
+            let viaHeader = try await api.send(.get, "/api/transfers/\(sent.transferId)/files", password: sent.password)
+            #expect(viaHeader.status == .ok)
+            let headerHref = try href(viaHeader)
+            #expect(!headerHref.contains("password="), "\(headerHref)")
+            #expect(!headerHref.contains(encoded) && !headerHref.contains(sent.password))
+            #expect(headerHref.contains("client-id=") && headerHref.contains("product-key="))
+            #expect(try await api.send(.get, headerHref, rawHeaders: [:]).status != .ok)
+
+            let viaQuery = try await api.send(.get, "/api/transfers/\(sent.transferId)/files?password=\(encoded)")
+            #expect(viaQuery.status == .ok)
+            let queryHref = try href(viaQuery)
+            #expect(queryHref.contains("password="), "\(queryHref)")
+            let alone = try await api.send(.get, queryHref, rawHeaders: [:])
+            #expect(alone.status == .ok)
+            #expect(alone.bytes == Self.content)
         }
     }
 
@@ -66,7 +92,8 @@ import Testing
             try #require(check.data["valid"] as? Bool == true, "\(check.text)")
             try await api.setPassword(sender, token: token, trackingId: id, password: password)
             let transferId = try #require(try await api.finalize(sender, token: token, trackingId: id).first)
-            let list = try await api.send(.get, "/api/transfers/\(transferId)/files", password: password)
+            let encoded = try #require(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let list = try await api.send(.get, "/api/transfers/\(transferId)/files?password=\(encoded)")
             let href = try #require(list.list.first?["href"] as? String)
             #expect(href.allSatisfy { $0.isASCII }, "\(href)")
             let r = try await api.send(.get, href, rawHeaders: [:])
@@ -118,6 +145,98 @@ import Testing
             #expect(multi.bytes == Self.content)
             let garbage = try await api.send(.get, path, password: sent.password, headers: ["Range": "lines=1-2"])
             #expect(garbage.status == .ok)
+        }
+    }
+
+    /// L7: a recipient who takes a file through byte ranges only (as after an aborted whole download,
+    /// `Range: bytes=N-`) leaves the download record and sender notification a whole download leaves; more
+    /// ranges add nothing, and each later complete download of the whole file is recorded as before.
+    @Test func aRangeOnlyDownloadIsRecordedAndNotified() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: Self.files)
+            let path = "/api/transfers/\(sent.transferId)/files/\(sent.fileIds[0])"
+            /// The sender's view: downloads of the file by the recipient, and download notifications queued.
+            func recorded() async throws -> (downloads: Int, mails: Int) {
+                let r = try await api.send(.get, "/api/users/\(sent.sender)/transfers/\(sent.trackingId)", token: sent.token)
+                let recipient = ((r.data["status"] as? [String: Any])?["recipients"] as? [[String: Any]])?.first
+                let file = (recipient?["fileDownloads"] as? [[String: Any]])?.first { $0["id"] as? String == sent.fileIds[0] }
+                let mails = try await api.server.database.recentMessages(limit: 100).filter { $0.kind == "download-notification" }
+                return ((file?["downloads"] as? [Any])?.count ?? 0, mails.count)
+            }
+            #expect(try await recorded() == (0, 0))
+            let tail = try await api.send(.get, path, password: sent.password, headers: ["Range": "bytes=4-"])
+            #expect(tail.status == .partialContent && tail.text == "456789")
+            #expect(try await recorded() == (1, 1))
+            let head = try await api.send(.get, path, password: sent.password, headers: ["Range": "bytes=0-3"])
+            #expect(head.status == .partialContent && head.text == "0123")
+            #expect(try await recorded() == (1, 1))
+            let whole = try await api.send(.get, path, password: sent.password)
+            #expect(whole.status == .ok && whole.bytes == Self.content)
+            #expect(try await recorded() == (2, 1))
+        }
+    }
+
+    /// A connection that breaks off at the first write `breaks` picks (given the bytes written before it).
+    struct BreakingWriter: ResponseBodyWriter {
+        struct Broken: Error {}
+        let breaks: (_ buffer: ByteBuffer, _ before: Int) -> Bool
+        var written = 0
+
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            if breaks(buffer, written) { throw Broken() }
+            written += buffer.readableBytes
+        }
+
+        func finish(_ trailingHeaders: HTTPFields?) async throws {}
+    }
+
+    /// L7: a ZIP cut off just before its end already holds every file whole, so each file's first retrieval
+    /// is recorded (one notification) before the bytes go out; a complete archive later adds one record per file.
+    @Test func aZipCutOffBeforeItsEndIsRecorded() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: Self.files)
+            let downloads = api.server.downloads
+            let access = try await downloads.open(try #require(TransferID(rawValue: sent.transferId)), password: sent.password)
+            let trackingId = try #require(TrackingID(rawValue: sent.trackingId))
+            func recorded() async throws -> (files: [String], mails: Int) {
+                let files = try await api.server.database.downloads(of: trackingId).map(\.fileId.rawValue).sorted()
+                let mails = try await api.server.database.recentMessages(limit: 100).filter { $0.kind == "download-notification" }
+                return (files, mails.count)
+            }
+            let zip = try ZipStream(access: access, files: access.files, includeChecksums: false, language: "en", downloads: downloads,
+                                    budget: AsyncBudget(limit: 8), progress: nil)
+            let size = Int(zip.totalSize)
+            var writer: any ResponseBodyWriter = BreakingWriter { buffer, before in before + buffer.readableBytes >= size }
+            await #expect(throws: BreakingWriter.Broken.self) { try await zip.write(to: &writer) }
+            #expect(try await recorded() == (sent.fileIds.sorted(), 1))
+            let whole = try await api.send(.get, "/api/transfers/\(sent.transferId)/zip", password: sent.password)
+            #expect(whole.status == .ok)
+            #expect(try await recorded() == ((sent.fileIds + sent.fileIds).sorted(), 1))
+        }
+    }
+
+    /// L7: the same for an EML cut off before its closing boundary: message and attachment are recorded.
+    @Test func anEMLCutOffBeforeItsEndIsRecorded() async throws {
+        try await TestServer.run { api in
+            let sender = "alice@example.com"
+            let token = try await api.verify(sender)
+            let id = try await api.createSession(sender, token: token)
+            let message = try await api.addFile(sender, token: token, trackingId: id, name: "message.txt", bytes: Array("Secret note".utf8))
+            let attachment = try await api.addFile(sender, token: token, trackingId: id, name: "attachment.txt", bytes: Array("attached bytes".utf8))
+            let patch = try await api.send(.patch, "/api/users/\(sender)/transfer-sessions/\(id)", token: token,
+                                           json: #"{"confidentialMessageFileId":"\#(message)"}"#)
+            #expect(patch.status == .ok)
+            try await api.setPassword(sender, token: token, trackingId: id, password: TestData.password)
+            let transferId = try #require(try await api.finalize(sender, token: token, trackingId: id).first)
+            let access = try await api.server.downloads.open(try #require(TransferID(rawValue: transferId)), password: TestData.password)
+            let eml = EMLStream(access: access, messageFileId: try #require(FileID(rawValue: message)),
+                                attachments: access.files.filter { $0.fileId.rawValue == attachment }, downloads: api.server.downloads)
+            // The closing boundary is the only write that ends in "--\r\n" (base64 lines never do).
+            var writer: any ResponseBodyWriter = BreakingWriter { buffer, _ in String(buffer: buffer).hasSuffix("--\r\n") }
+            await #expect(throws: BreakingWriter.Broken.self) { try await eml.write(to: &writer) }
+            let trackingId = try #require(TrackingID(rawValue: id))
+            #expect(try await api.server.database.downloads(of: trackingId).map(\.fileId.rawValue).sorted() == [message, attachment].sorted())
+            #expect(try await api.server.database.recentMessages(limit: 100).filter { $0.kind == "download-notification" }.count == 1)
         }
     }
 

@@ -226,6 +226,53 @@ import Testing
         }
     }
 
+    /// M2: each kind of recipient lists its received transfers. All see To and Cc; a Bcc recipient sees
+    /// itself in Bcc and no other Bcc address; To and Cc recipients see no Bcc address. Nobody sees a file id,
+    /// another recipient's entry or another recipient's downloads.
+    @Test func receivedTransfersHideBccAndFileIds() async throws {
+        try await TestServer.run { api in
+            let (to, cc, bcc1, bcc2) = ("to@example.org", "cc@example.org", "bcc1@example.net", "bcc2@example.net")
+            let token = try await api.verify(alice)
+            let created = try await api.send(.post, "/api/users/\(alice)/transfer-sessions", token: token, json: #"""
+                {"sender":{"name":"Alice"},"recipients":{"to":[{"mail":"\#(to)"}],"cc":[{"mail":"\#(cc)"}],
+                 "bcc":[{"mail":"\#(bcc1)"},{"mail":"\#(bcc2)"}]}}
+                """#)
+            #expect(created.status == .created)
+            let trackingId = String(try #require(created.headers[.location]?.split(separator: "/").last))
+            let fileId = try await api.addFile(alice, token: token, trackingId: trackingId, name: "a.txt", bytes: Array("secret".utf8))
+            try await api.setPassword(alice, token: token, trackingId: trackingId, password: TestData.password)
+            let transferIds = try await api.finalize(alice, token: token, trackingId: trackingId)
+            try #require(transferIds.count == 4)
+            // The To recipient downloads the file, so the transfer has a download record that names the file.
+            let download = try await api.send(.get, "/api/transfers/\(transferIds[0])/files/\(fileId)", password: TestData.password)
+            #expect(download.status == .ok)
+
+            for (me, myId, bccSeen) in [(to, transferIds[0], [String]()), (cc, transferIds[1], []), (bcc1, transferIds[2], [bcc1])] {
+                let myToken = try await api.verify(me)
+                let r = try await api.send(.get, "/api/users/\(me)/transfers/received-transfers", token: myToken)
+                #expect(r.status == .ok)
+                let item = try #require(r.list.first)
+                let transfer = try #require(item["transfer"] as? [String: Any])
+                let recipients = try #require(transfer["recipients"] as? [String: Any])
+                func mails(_ field: String) -> [String] { (recipients[field] as? [[String: Any]] ?? []).compactMap { $0["mail"] as? String } }
+                #expect(mails("to") == [to], "\(me)")
+                #expect(mails("cc") == [cc], "\(me)")
+                #expect(mails("bcc") == bccSeen, "\(me)")
+                for hidden in [bcc1, bcc2] where !bccSeen.contains(hidden) {
+                    #expect(!r.text.contains(hidden), "\(me) sees \(hidden)")
+                }
+                let status = try #require(item["status"] as? [String: Any])
+                let entries = try #require(status["recipients"] as? [[String: Any]])
+                #expect(entries.compactMap { $0["mail"] as? String } == [me])
+                #expect(entries.compactMap { $0["id"] as? String } == [myId])
+                #expect(entries.allSatisfy { ($0["fileDownloads"] as? [Any] ?? []).isEmpty })
+                #expect((status["files"] as? [Any] ?? []).isEmpty)
+                #expect((transfer["files"] as? [Any] ?? []).isEmpty)
+                #expect(!r.text.contains(fileId), "\(me) sees a file id")
+            }
+        }
+    }
+
     @Test func revokeThenRecipientsGet404() async throws {
         try await TestServer.run { api in
             let sent = try await api.sendTransfer()

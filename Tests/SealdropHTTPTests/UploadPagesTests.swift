@@ -194,6 +194,50 @@ import Testing
         }
     }
 
+    /// M1: a verified sender with a session of its own puts its own tracking id beside another sender's
+    /// file id. Chunk, progress and delete all answer 404; the other upload is untouched and completes.
+    @Test func anotherSendersFileIsUnreachableThroughOwnSession() async throws {
+        try await TestServer.run { api in
+            let (alice, aliceToken) = try await ready(api)
+            let session = try await call(alice, .post, "/upload/api/session", token: aliceToken, json: #"{"to":["bob@example.org"]}"#)
+            let trackingId = try #require(object(session)["trackingId"] as? String)
+            let content = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+            let file = try await call(alice, .post, "/upload/api/files", token: aliceToken,
+                                      json: #"{"trackingId":"\#(trackingId)","name":"a.bin","size":\#(content.count)}"#)
+            let fileId = try #require(object(file)["fileId"] as? String)
+            let base = "/upload/api/files/\(fileId)?trackingId=\(trackingId)"
+            let first = try await call(alice, .put, base + "&offset=0", token: aliceToken, bytes: Array(content[0..<100_000]))
+            #expect(first.status == .ok && object(first)["received"] as? Int == 100_000)
+
+            let (mallory, malloryToken) = try await ready(api, "mallory@example.com")
+            let own = try await call(mallory, .post, "/upload/api/session", token: malloryToken, json: #"{"to":["bob@example.org"]}"#)
+            let malloryId = try #require(object(own)["trackingId"] as? String)
+            let foreign = "/upload/api/files/\(fileId)?trackingId=\(malloryId)"
+            for offset in [0, 100_000] {
+                let put = try await call(mallory, .put, foreign + "&offset=\(offset)", token: malloryToken, bytes: [UInt8](repeating: 0x41, count: 100_000))
+                #expect(put.status == .notFound && object(put)["received"] == nil, "\(put.text)")
+            }
+            let peek = try await call(mallory, .get, foreign, token: malloryToken)
+            #expect(peek.status == .notFound && object(peek)["received"] == nil)
+            let delete = try await call(mallory, .delete, foreign, token: malloryToken)
+            #expect(delete.status == .notFound)
+
+            // Alice's upload is where she left it, and completes to exactly her bytes.
+            let progress = try await call(alice, .get, base, token: aliceToken)
+            #expect(object(progress)["received"] as? Int == 100_000 && object(progress)["complete"] as? Bool == false)
+            let rest = try await call(alice, .put, base + "&offset=100000", token: aliceToken, bytes: Array(content[100_000...]))
+            #expect(rest.status == .ok && object(rest)["complete"] as? Bool == true, "\(rest.text)")
+            let sent = try await call(alice, .post, "/upload/api/send", token: aliceToken, json: #"""
+                {"trackingId":"\#(trackingId)","passwordMode":"MANUAL","password":"\#(TestData.password)","subject":"Hi","message":"Body"}
+                """#)
+            #expect(sent.status == .ok, "\(sent.text)")
+            let mail = try #require(try await api.server.database.recentMessages(limit: 10).first { $0.kind == "recipient-notification" })
+            let transferId = try #require(MailText.body(of: mail)?.firstMatch(of: /download\?id=(\w+)/)).1
+            let download = try await api.send(.get, "/api/transfers/\(transferId)/files/\(fileId)", password: TestData.password)
+            #expect(download.status == .ok && download.bytes == content)
+        }
+    }
+
     @Test func apiNeedsTheCSRFHeaderJSONAndTheSendersOwnSession() async throws {
         try await TestServer.run { api in
             let (browser, token) = try await ready(api)

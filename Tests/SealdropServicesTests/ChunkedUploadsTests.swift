@@ -129,6 +129,39 @@ import Testing
         #expect(done.complete)
     }
 
+    /// M1: sender B, owning a session of its own, names sender A's in-progress file with B's tracking id.
+    /// Writing, reading progress and cancelling are all refused as an unknown file before anything is
+    /// touched; A's upload stays where it was and completes with exactly A's bytes.
+    @Test func anotherSendersOwnSessionCannotReachAnInProgressFile() async throws {
+        let h = try ServiceHarness()
+        let service = h.transfers()
+        let uploads = ChunkedUploads(transfers: service)
+        let alice = Sample.sender()
+        let mallory = Sample.sender(Sample.carol)
+        let bytes = Sample.plaintext(10_000)
+        let (aliceSession, aliceFile) = try await session(h, service, sender: alice, size: bytes.count)
+        let (mallorySession, _) = try await session(h, service, sender: mallory, size: 10)
+        _ = try await uploads.receive(aliceSession, fileId: aliceFile, offset: 0, by: alice) { try write(bytes[0..<5_000], to: $0) }
+
+        let junk = [UInt8](repeating: 0x41, count: 5_000)
+        for offset: Int64 in [0, 5_000] {
+            await #expect(throws: SealdropError.notFound("The file")) {
+                _ = try await uploads.receive(mallorySession, fileId: aliceFile, offset: offset, by: mallory) { try write(junk[...], to: $0) }
+            }
+        }
+        await #expect(throws: SealdropError.notFound("The file")) { _ = try await uploads.progress(mallorySession, fileId: aliceFile, by: mallory) }
+        await #expect(throws: SealdropError.notFound("The file")) { try await uploads.cancel(mallorySession, fileId: aliceFile, by: mallory) }
+        // A's own tracking id does not help B either.
+        await #expect(throws: SealdropError.differentToken) { try await uploads.cancel(aliceSession, fileId: aliceFile, by: Sample.sender()) }
+
+        // A's upload was neither written to nor cancelled: it continues at 5,000 to an exact copy.
+        #expect(uploads.inProgress == 1)
+        #expect(try await uploads.progress(aliceSession, fileId: aliceFile, by: alice) == .init(received: 5_000, size: 10_000, complete: false))
+        let done = try await uploads.receive(aliceSession, fileId: aliceFile, offset: 5_000, by: alice) { try write(bytes[5_000...], to: $0) }
+        #expect(done.complete)
+        #expect(try await downloaded(h, service, aliceSession, aliceFile, sender: alice) == bytes)
+    }
+
     /// Sends `bytes[from...]` in chunks of `chunk` through `uploads`; returns the last progress.
     func finish(_ uploads: ChunkedUploads, _ trackingId: TrackingID, _ fileId: FileID, _ bytes: [UInt8], from: Int, chunk: Int = 1_500_001,
                 sender: VerifiedSender) async throws -> ChunkedUploads.Progress {

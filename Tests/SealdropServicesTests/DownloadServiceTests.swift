@@ -227,6 +227,26 @@ import Testing
         #expect(try ParsedMail(mail.message).body.contains("bob@example.net"))
     }
 
+    /// L7: the record made before a recipient's first bytes of a file (a range, an archive) is made once
+    /// per recipient and file, with one notification per call; another recipient gets its own.
+    @Test func firstRetrievalIsRecordedOncePerRecipientAndFile() async throws {
+        let h = try ServiceHarness()
+        let t = try await provide(h, extraFile: true)
+        let service = h.downloads()
+        let bob = try await service.open(t.bob, password: Sample.manualPassword)
+        let carol = try await service.open(t.carol, password: Sample.manualPassword)
+        #expect(try await service.recordFirstRetrieval(bob, fileIds: [t.fileIds[0]]) == [t.fileIds[0]])
+        #expect(try await service.recordFirstRetrieval(bob, fileIds: [t.fileIds[0]]).isEmpty)
+        #expect(try await service.recordFirstRetrieval(bob, fileIds: t.fileIds) == [t.fileIds[1]])
+        #expect(try await h.mails("download-notification").count == 2)
+        // Several first retrievals at once (an archive) are one notification.
+        #expect(try await service.recordFirstRetrieval(carol, fileIds: t.fileIds) == Set(t.fileIds))
+        #expect(try await h.mails("download-notification").count == 3)
+        let downloads = try await h.database.downloads(of: t.trackingId)
+        #expect(downloads.filter { $0.transferId == t.bob }.map(\.fileId) == t.fileIds)
+        #expect(downloads.filter { $0.transferId == t.carol }.count == 2)
+    }
+
     @Test func noDownloadNotificationWhenTheSenderOptedOut() async throws {
         let h = try ServiceHarness { $0.policy.sendDownloadNotificationsDefault = false }
         let t = try await provide(h)

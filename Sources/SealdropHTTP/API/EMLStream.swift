@@ -14,6 +14,9 @@ struct EMLStream: Sendable {
     let downloads: DownloadService
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
+        // As for a ZIP: first retrievals are recorded before any bytes go out, the rest once complete.
+        let fileIds = [messageFileId] + attachments.map(\.fileId)
+        let recorded = (try? await downloads.recordFirstRetrieval(access, fileIds: fileIds)) ?? []
         let boundary = "sealdrop-" + FileID.random().rawValue + FileID.random().rawValue
         let t = access.transfer
         let subject = t.settings.notificationMessage.subject.isEmpty ? "Confidential message" : t.settings.notificationMessage.subject
@@ -38,7 +41,8 @@ struct EMLStream: Sendable {
             try await Self.base64(try downloads.reader(access, fileId: file.fileId), to: &writer)
         }
         try await writer.write(ByteBuffer(string: "--\(boundary)--\r\n"))
-        try? await downloads.recordDownload(access, fileIds: [messageFileId] + attachments.map(\.fileId), method: .downloaded)
+        let again = fileIds.filter { !recorded.contains($0) }
+        if !again.isEmpty { try? await downloads.recordDownload(access, fileIds: again, method: .downloaded) }
     }
 
     /// Writes the reader's plaintext as base64 in 76-character lines.

@@ -67,8 +67,10 @@ struct RecipientController {
         let access = try await access(request, context)
         let info = try context.apiInfo()
         var query = "client-id=\(info.clientId ?? "")&major-api-version=1&minimum-minor-api-version=\(info.minimumMinorVersion)&product-key=\(info.productKey)"
-        if let password = APIParameter.value(request, APIParameter.password) {
-            query = "password=" + (password.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "") + "&" + query
+        // Only a password the client itself put in the URL goes back into one: a password sent in the
+        // `X-CS-Password` header stays out of hrefs (and so out of logs and histories that keep URLs).
+        if let password = request.uri.queryParameters[APIParameter.password.query[...]], !password.isEmpty {
+            query = "password=" + (String(password).addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "") + "&" + query
         }
         return Envelope(data: access.files.map {
             File(id: $0.fileId.rawValue, fileName: $0.fileName, size: $0.size, checksum: $0.checksum,
@@ -104,12 +106,16 @@ struct RecipientController {
         let downloads = self.downloads
         let budget = self.budget
         let progress = context.sendProgress
-        let countsAsDownload = range.lowerBound == 0
+        let wholeFile = status == .ok
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.count)) { writer in
+            // The recipient's first bytes of this file leave a record (and notify the sender) before they
+            // are sent, ranges included: an aborted download resumed with `Range: bytes=N-` is not unseen.
+            let recorded = (try? await downloads.recordFirstRetrieval(access, fileIds: [fileId]))?.isEmpty == false
             var chunks = firstChunks
             try await chunks.stream(to: &writer, budget: budget, progress: progress)
             try await writer.finish(nil)
-            if countsAsDownload { try? await downloads.recordDownload(access, fileIds: [fileId]) }
+            // Each further complete download of the whole file is recorded too; more ranges are not.
+            if wholeFile && !recorded { try? await downloads.recordDownload(access, fileIds: [fileId]) }
         })
     }
 

@@ -67,6 +67,9 @@ struct ZipStream: Sendable {
     }
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
+        // Files this recipient never retrieved are recorded before their bytes go out: an archive cut off
+        // before its central directory already holds them whole.
+        let recorded = (try? await downloads.recordFirstRetrieval(access, fileIds: fileIds)) ?? []
         var zip = ZipStreamWriter()
         for entry in entries {
             try await writer.write(ByteBuffer(bytes: zip.beginEntry(name: entry.name, size: entry.size, modified: modified)))
@@ -80,6 +83,7 @@ struct ZipStream: Sendable {
             try await writer.write(ByteBuffer(bytes: try zip.endEntry()))
         }
         try await writer.write(ByteBuffer(bytes: zip.finish()))
-        try? await downloads.recordDownload(access, fileIds: fileIds)
+        let again = fileIds.filter { !recorded.contains($0) }
+        if !again.isEmpty { try? await downloads.recordDownload(access, fileIds: again) }
     }
 }

@@ -234,7 +234,8 @@ struct UploadController {
     @Sendable func deleteFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let sender = try await apiSender(request)
         let (trackingId, fileId) = try ids(request, context)
-        uploads.cancel(fileId)
+        // `cancel` authorizes first: another sender's file is neither cancelled nor deleted (404).
+        try await uploads.cancel(trackingId, fileId: fileId, by: sender)
         try await transfers.deleteFile(trackingId, fileId: fileId, by: sender)
         return Self.reply([:])
     }

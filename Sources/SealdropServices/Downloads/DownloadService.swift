@@ -158,6 +158,22 @@ public struct DownloadService: Sendable {
             try await outbox.enqueue([notifications.downloadNotification(transfer: access.transfer, recipient: access.recipient, fileName: name, now: date)])
         }
     }
+
+    /// Records the recipient's first retrieval of each of `fileIds` it has no record of yet, in one
+    /// `recordDownload` (so at most one notification); returns the files it recorded.
+    ///
+    /// Called before the first bytes of files are served to a recipient (a byte range, or a response that
+    /// may break off): taking a file in pieces (`Range: bytes=N-` after an aborted download, or an archive
+    /// cut off before its end) leaves the same record and sender notification as one whole download, and
+    /// later pieces add nothing.
+    @discardableResult
+    public func recordFirstRetrieval(_ access: DownloadAccess, fileIds: [FileID]) async throws -> Set<FileID> {
+        let earlier = Set(try await downloads(of: access).map(\.fileId))
+        let first = fileIds.filter { !earlier.contains($0) }
+        guard !first.isEmpty else { return [] }
+        try await recordDownload(access, fileIds: first)
+        return Set(first)
+    }
 }
 
 /// Recently unlocked transfer keys, so a client fetching several files pays for the password KDF once.

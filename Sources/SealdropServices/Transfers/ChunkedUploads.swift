@@ -9,6 +9,11 @@ import Synchronization
 /// checkpoint, so the client resends from the last acknowledged offset and no byte is counted twice. A
 /// file is committed when its last byte arrives and never visible before. Idle uploads are discarded.
 ///
+/// **Held uploads are keyed by (tracking id, file id), and every entry point authorizes before it touches
+/// one**: the caller must own the open session and the file must belong to it. Keyed by file id alone, a
+/// verified sender could name another sender's in-progress file with its own tracking id and write into it,
+/// read its progress or cancel it.
+///
 /// **Across a restart the upload continues from disk** (decided over "start again at 0"): the temporary
 /// blob is resumable (`BlobStore.beginResumableWrite`, kept by the start-up recovery while its session is
 /// open and the file not uploaded), and the first `progress` or chunk after the restart rebuilds the upload
@@ -38,6 +43,12 @@ public final class ChunkedUploads: Sendable {
         public var received: Int64
     }
 
+    /// Which upload an entry holds: a file id is only meaningful within its session.
+    private struct Key: Hashable {
+        var trackingId: TrackingID
+        var fileId: FileID
+    }
+
     /// A file's upload held between requests; `upload` is nil only while it is being started or restored
     /// (the entry is `busy` then, so no other request touches the file's temporary blob meanwhile).
     private final class Entry: @unchecked Sendable {
@@ -51,7 +62,7 @@ public final class ChunkedUploads: Sendable {
     }
 
     private let transfers: TransferService
-    private let entries = Mutex<[FileID: Entry]>([:])
+    private let entries = Mutex<[Key: Entry]>([:])
     private let idleLimit: TimeInterval
     private let now: @Sendable () -> Date
 
@@ -66,9 +77,7 @@ public final class ChunkedUploads: Sendable {
 
     /// The file's progress as the client should resume it.
     public func progress(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> Progress {
-        let view = try await transfers.session(trackingId, by: sender)
-        guard let file = view.files.first(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
-        return try await progress(of: file, by: sender)
+        try await progress(of: authorizedFile(trackingId, fileId: fileId, by: sender), by: sender)
     }
 
     /// The progress of a file record the caller already read (and checked the sender for). An upload not
@@ -76,25 +85,26 @@ public final class ChunkedUploads: Sendable {
     /// the client can continue.
     public func progress(of file: FileRecord, by sender: VerifiedSender) async throws -> Progress {
         if file.state == .uploaded { return Progress(received: file.size, size: file.size, complete: true) }
+        let key = Key(trackingId: file.trackingId, fileId: file.fileId)
         let date = now()
         let reserved: Entry? = entries.withLock { map in
-            if map[file.fileId] != nil { return nil }
+            if map[key] != nil { return nil }
             let entry = Entry(now: date)
-            map[file.fileId] = entry
+            map[key] = entry
             return entry
         }
         guard let reserved else {
-            return Progress(received: entries.withLock { $0[file.fileId]?.received } ?? 0, size: file.size, complete: false)
+            return Progress(received: entries.withLock { $0[key]?.received } ?? 0, size: file.size, complete: false)
         }
         let upload: FileUpload?
         do {
             upload = try await transfers.resumeUpload(file.trackingId, fileId: file.fileId, by: sender)
         } catch {
-            drop(file.fileId, reserved)
+            drop(key, reserved)
             throw error
         }
         guard let upload else {
-            drop(file.fileId, reserved)
+            drop(key, reserved)
             return Progress(received: 0, size: file.size, complete: false)
         }
         release(reserved, upload: upload)
@@ -107,66 +117,70 @@ public final class ChunkedUploads: Sendable {
         _ trackingId: TrackingID, fileId: FileID, offset: Int64, by sender: VerifiedSender,
         body: (FileUpload) async throws -> Void
     ) async throws -> Progress {
+        _ = try await authorizedFile(trackingId, fileId: fileId, by: sender)
         discardIdle()
-        let (entry, upload) = try await claim(trackingId, fileId: fileId, offset: offset, by: sender)
+        let key = Key(trackingId: trackingId, fileId: fileId)
+        let (entry, upload) = try await claim(key, offset: offset, by: sender)
         let mark = upload.checkpoint()
         do {
             try await body(upload)
         } catch {
             // The chunk broke off (or was too long): back to where it started, unless the upload is gone.
-            if (try? upload.rollback(to: mark)) == nil { drop(fileId, entry) } else { release(entry) }
+            if (try? upload.rollback(to: mark)) == nil { drop(key, entry) } else { release(entry) }
             throw error
         }
         guard upload.receivedBytes == upload.size else {
             release(entry)
             return Progress(received: upload.receivedBytes, size: upload.size, complete: false)
         }
-        drop(fileId, entry)
+        drop(key, entry)
         try await upload.finish()
         return Progress(received: upload.size, size: upload.size, complete: true)
     }
 
-    /// Stops a file's upload and forgets what arrived.
-    public func cancel(_ fileId: FileID) {
-        if let entry = entries.withLock({ $0.removeValue(forKey: fileId) }) { entry.upload?.abort() }
+    /// Stops a file's upload and forgets what arrived, once the caller is known to own the file's open session
+    /// (404 for a file of another session, 401/3002 or 404 for another sender's session).
+    public func cancel(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws {
+        _ = try await authorizedFile(trackingId, fileId: fileId, by: sender)
+        let key = Key(trackingId: trackingId, fileId: fileId)
+        if let entry = entries.withLock({ $0.removeValue(forKey: key) }) { entry.upload?.abort() }
+    }
+
+    /// The file's record if `sender` owns the open session and the file belongs to it; every entry point
+    /// calls this before it touches an entry.
+    private func authorizedFile(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> FileRecord {
+        let view = try await transfers.session(trackingId, by: sender)
+        guard let file = view.files.first(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
+        return file
     }
 
     /// The file's entry, marked busy, with its upload at `offset`: held in memory, restored from disk after
-    /// a restart, or (at offset 0 only) started afresh.
-    private func claim(_ trackingId: TrackingID, fileId: FileID, offset: Int64, by sender: VerifiedSender) async throws -> (Entry, FileUpload) {
+    /// a restart, or (at offset 0 only) started afresh. The caller has authorized the sender for `key`.
+    private func claim(_ key: Key, offset: Int64, by sender: VerifiedSender) async throws -> (Entry, FileUpload) {
         let date = now()
         let (entry, held): (Entry, FileUpload?) = try entries.withLock { map in
-            if let entry = map[fileId] {
+            if let entry = map[key] {
                 guard !entry.busy, let upload = entry.upload, upload.receivedBytes == offset else { throw OffsetMismatch(received: entry.received) }
                 entry.busy = true
                 entry.lastUsed = date
                 return (entry, upload)
             }
             let entry = Entry(now: date)
-            map[fileId] = entry
+            map[key] = entry
             return (entry, nil)
         }
-        if let held {
-            // The sender must still own the session (and it must still be open).
-            do {
-                _ = try await transfers.session(trackingId, by: sender)
-            } catch {
-                release(entry)
-                throw error
-            }
-            return (entry, held)
-        }
+        if let held { return (entry, held) }
         let upload: FileUpload?
         do {
             upload = offset == 0
-                ? try await transfers.beginUpload(trackingId, fileId: fileId, by: sender, resumable: true)
-                : try await transfers.resumeUpload(trackingId, fileId: fileId, by: sender)
+                ? try await transfers.beginUpload(key.trackingId, fileId: key.fileId, by: sender, resumable: true)
+                : try await transfers.resumeUpload(key.trackingId, fileId: key.fileId, by: sender)
         } catch {
-            drop(fileId, entry)
+            drop(key, entry)
             throw error
         }
         guard let upload else {
-            drop(fileId, entry)
+            drop(key, entry)
             throw OffsetMismatch(received: 0)
         }
         guard upload.receivedBytes == offset else {
@@ -187,9 +201,9 @@ public final class ChunkedUploads: Sendable {
     }
 
     /// Forgets the file's entry if it is still this one; its upload (if any) is not aborted.
-    private func drop(_ fileId: FileID, _ entry: Entry) {
+    private func drop(_ key: Key, _ entry: Entry) {
         entries.withLock { map in
-            if map[fileId] === entry { map.removeValue(forKey: fileId) }
+            if map[key] === entry { map.removeValue(forKey: key) }
         }
     }
 

@@ -327,13 +327,23 @@ public struct TransferService: Sendable {
         return result
     }
 
-    /// One page of transfers the verified address received, newest first.
+    /// One page of transfers the verified address received, newest first, as a recipient may see them.
+    ///
+    /// A recipient sees the To and Cc addresses; of the Bcc addresses only its own, if it is one. It sees its
+    /// own recipient record and downloads only, and no file ids (spec §7.5): no files, no confidential-message
+    /// file id, no link password.
     public func receivedTransfers(by sender: VerifiedSender, active: Bool?, page: Int, pageSize: Int) async throws -> [TransferDetails] {
         let records = try await transfers.transfers(receivedBy: sender.email, active: active, page: page, pageSize: pageSize)
         var result: [TransferDetails] = []
         for record in records {
             var d = try await details(of: record, for: sender)
+            let listed = d.transfer.recipients
+            d.transfer.recipients = RecipientList(to: listed.to, cc: listed.cc, bcc: listed.bcc.filter { $0 == sender.email })
+            d.transfer.settings.confidentialMessageFileId = nil
             d.recipients = d.recipients.filter { $0.email == sender.email }
+            let own = Set(d.recipients.map(\.transferId))
+            d.downloads = d.downloads.filter { own.contains($0.transferId) }
+            d.files = []
             d.linkPassword = nil
             result.append(d)
         }
