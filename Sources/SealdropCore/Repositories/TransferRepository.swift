@@ -85,7 +85,7 @@ public protocol VerificationRepository: Sendable {
 public protocol OutboxRepository: Sendable {
     /// Adds messages to the queue.
     func enqueue(_ messages: [OutboxMessage]) async throws
-    /// Queued messages whose next attempt is due, oldest first.
+    /// Queued messages whose next attempt is due, oldest first, verification codes after all other mail.
     func dueMessages(asOf now: Date, limit: Int) async throws -> [OutboxMessage]
     /// Marks a message delivered and drops its body (subject and envelope stay for the log).
     func markSent(_ id: Int64, at date: Date) async throws
