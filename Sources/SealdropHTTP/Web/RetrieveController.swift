@@ -36,7 +36,7 @@ struct RetrieveController {
 
     /// The form fields of a URL-encoded body (at most `limit` bytes, 16 KiB unless said otherwise).
     static func form(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: limit)
+        let buffer = try await WebBody.collect(request, upTo: limit)
         var fields: [String: String] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

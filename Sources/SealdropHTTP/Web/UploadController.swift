@@ -121,7 +121,7 @@ struct UploadController {
 
     static func json<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         guard request.headers[.contentType]?.hasPrefix("application/json") == true else { throw SealdropError.malformed("JSON expected") }
-        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        let buffer = try await WebBody.collect(request, upTo: 256 * 1024)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {
