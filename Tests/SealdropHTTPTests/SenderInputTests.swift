@@ -10,6 +10,46 @@ import Testing
 @Suite struct SenderInputTests {
     typealias Browser = RetrievePagesTests.Browser
 
+    @Test func aSenderNameWithCRLFStaysOneLineInTheTextMail() async throws {
+        try await TestServer.run { api in
+            let token = try await api.verify("alice@example.com")
+            let r = try await api.send(.post, "/api/users/alice@example.com/transfer-sessions", token: token, json: """
+                {"sender":{"name":"Alice\\r\\nBcc: mallory@example.com\\r\\n\\r\\nPlease also open https://evil.example","phone":"+49\\r\\nTransfer ID: FAKE"},
+                 "recipients":{"to":[{"mail":"bob@example.org"}]}}
+                """)
+            #expect(r.status == .created)
+            let trackingId = String(try #require(r.headers[.location]?.split(separator: "/").last))
+            _ = try await api.addFile("alice@example.com", token: token, trackingId: trackingId, name: "a.txt", bytes: Array("x".utf8))
+            try await api.setPassword("alice@example.com", token: token, trackingId: trackingId, password: TestData.password)
+            _ = try await api.finalize("alice@example.com", token: token, trackingId: trackingId)
+            let mail = try #require(try await api.server.database.recentMessages(limit: 20).first { $0.kind == "recipient-notification" })
+            let text = try #require(MailText.body(of: mail))
+            let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(!lines.contains { $0.hasPrefix("Bcc:") || $0.hasPrefix("Please also open") || $0.hasPrefix("Transfer ID: FAKE") }, "\(text)")
+            #expect(lines.contains { $0.hasPrefix("Alice Bcc: mallory@example.com Please also open https://evil.example <alice@example.com>") })
+        }
+    }
+
+    @Test func aFileNameWithABidiOverrideIsStoredAndShownWithoutIt() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: [("invoice\u{202E}fdp.exe", Array("MZ".utf8))])
+            let files = try await api.send(.get, "/api/transfers/\(sent.transferId)/files", password: sent.password)
+            #expect(files.list.first?["fileName"] as? String == "invoicefdp.exe")
+
+            let browser = Browser(api)
+            let form = try await browser.request(.get, "/download?id=\(sent.transferId)")
+            _ = try await browser.request(.post, "/download", form: ["id": sent.transferId, "password": sent.password, "csrf": try browser.csrf(in: form)])
+            let page = try await browser.request(.get, "/download/files?id=\(sent.transferId)")
+            #expect(page.text.contains("invoicefdp.exe"))
+            #expect(!page.text.unicodeScalars.contains("\u{202E}"))
+            let mails = try await api.server.database.recentMessages(limit: 20)
+            for mail in mails where mail.kind != "verification-code" {
+                #expect(!(MailText.body(of: mail) ?? "").unicodeScalars.contains("\u{202E}"))
+                #expect((MailText.body(of: mail) ?? "").contains("invoicefdp.exe") || mail.kind != "recipient-notification")
+            }
+        }
+    }
+
     /// Over a real connection the client's address reaches the limits: fresh client ids from one address
     /// are cut at the per-source limit.
     @Test func codeRequestsFromOneAddressAreCutWhateverTheClientIds() async throws {

@@ -28,12 +28,22 @@ public enum FileName {
         return truncated(cleaned, toUTF8Bytes: maximumSanitizedBytes)
     }
 
-    /// C0/C1 control characters and the invisible direction marks that can disguise an extension.
+    /// C0/C1 control characters, line and paragraph separators, and the invisible direction marks,
+    /// embeddings, overrides and isolates that can disguise an extension.
     static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
         default: false
         }
+    }
+
+    /// The name a registration stores: without control and direction-formatting characters, so the name
+    /// shown everywhere is the name of the file; nil when nothing visible is left.
+    public static func cleanedForRegistration(_ name: String) -> String? {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: name.unicodeScalars.filter { !isInvisibleControl($0) })
+        let cleaned = String(scalars)
+        return cleaned.allSatisfy(\.isWhitespace) ? nil : cleaned
     }
 
     /// `name` cut to at most `limit` UTF-8 bytes on a character boundary, keeping an extension of up to 32 bytes.
@@ -63,7 +73,7 @@ public enum FileName {
 
 extension String {
     /// The string without leading and trailing whitespace (no Foundation needed).
-    fileprivate func trimmingWhitespace() -> String {
+    func trimmingWhitespace() -> String {
         guard let first = firstIndex(where: { !$0.isWhitespace }),
               let last = lastIndex(where: { !$0.isWhitespace })
         else { return "" }

@@ -42,6 +42,11 @@ struct SenderController {
 
     func strings(_ request: Request) -> [String: String] { pages.strings[WebPages.language(of: request)] ?? [:] }
 
+    /// A form field as one clean line of at most `length` characters (names and phones are lines of mails).
+    static func line(_ value: String?, _ length: Int) -> String {
+        String(DisplayText.singleLine(value ?? "").prefix(length))
+    }
+
     /// Reads a form and checks its CSRF token.
     static func checkedForm(_ request: Request) async throws -> [String: String] {
         let fields = try await RetrieveController.form(request)
@@ -121,7 +126,7 @@ struct SenderController {
         let fields = try await Self.checkedForm(request)
         let next = Self.safeNext(fields["next"])
         let t = strings(request)
-        let name = String((fields["name"] ?? "").prefix(200)), phone = String((fields["phone"] ?? "").prefix(50))
+        let name = Self.line(fields["name"], 200), phone = Self.line(fields["phone"], 50)
         guard let email = EmailAddress((fields["email"] ?? "").trimmingCharacters(in: .whitespaces)) else {
             return identities(request, next: next, values: ["error": t["errorEmailInvalid"] ?? "", "email": fields["email"] ?? "",
                                                             "name": name, "phone": phone], status: .badRequest)
@@ -151,7 +156,7 @@ struct SenderController {
     @Sendable func finishVerification(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let fields = try await Self.checkedForm(request)
         let next = Self.safeNext(fields["next"])
-        let name = String((fields["name"] ?? "").prefix(200)), phone = String((fields["phone"] ?? "").prefix(50))
+        let name = Self.line(fields["name"], 200), phone = Self.line(fields["phone"], 50)
         guard let email = EmailAddress(fields["email"] ?? ""), let clientId = request.cookies[SenderIdentities.clientIdCookie]?.value else {
             throw WebError.staleForm
         }
@@ -225,7 +230,7 @@ struct SenderController {
     func status(_ request: Request, details d: TransferDetails, notice: String?) async throws -> Response {
         let language = WebPages.language(of: request)
         let t = strings(request)
-        let names = Dictionary(uniqueKeysWithValues: d.files.map { ($0.fileId, $0.fileName) })
+        let names = Dictionary(uniqueKeysWithValues: d.files.map { ($0.fileId, DisplayText.singleLine($0.fileName)) })
         let recipients = d.recipients.map { r -> [String: Any] in
             let mine = d.downloads.filter { $0.transferId == r.transferId }
             let files = Set(mine.map(\.fileId)).compactMap { names[$0] }.sorted()
@@ -238,7 +243,7 @@ struct SenderController {
             "trackingId": d.transfer.trackingId.rawValue, "recipients": recipients, "active": active, "csrf": csrf.token,
             "state": t["state_\(d.transfer.state.rawValue)"] ?? d.transfer.state.rawValue,
             "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
-            "files": d.files.map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: language)] as [String: Any] },
+            "files": d.files.map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: language)] as [String: Any] },
         ]
         if let notice { values["notice"] = notice }
         return pages.render("sender-status", request: request, context: values, cookies: csrf.setCookie.map { [$0] } ?? [])

@@ -106,7 +106,7 @@ struct UploadController {
             "trackingId": trackingId.rawValue, "statusHref": "/status?trackingId=\(trackingId.rawValue)",
             "recipients": d.recipients.map { ["email": $0.email.address] },
             "files": d.files.filter { $0.fileId != d.transfer.settings.confidentialMessageFileId }
-                .map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: language)] },
+                .map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: language)] },
             "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
         ])
     }
@@ -168,7 +168,7 @@ struct UploadController {
         var files: [[String: Any]] = []
         for file in view.files {
             let p = try await uploads.progress(of: file, by: sender)
-            files.append(["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete])
+            files.append(["fileId": file.fileId.rawValue, "name": DisplayText.singleLine(file.fileName), "size": file.size, "received": p.received, "complete": p.complete])
         }
         let r = view.transfer.recipients
         return Self.reply(["trackingId": trackingId.rawValue, "files": files,
