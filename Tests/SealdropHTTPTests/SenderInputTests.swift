@@ -50,6 +50,16 @@ import Testing
         }
     }
 
+    @Test func zipEntriesAreSafeWindowsNames() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer(files: [("CON.txt", Array("a".utf8)), ("notes:secret.txt", Array("b".utf8)), ("nul", Array("c".utf8))])
+            let zip = try await api.send(.get, "/api/transfers/\(sent.transferId)/zip", password: sent.password)
+            #expect(zip.status == .ok)
+            let text = String(decoding: zip.bytes, as: UTF8.self)
+            for name in ["_CON.txt", "notes_secret.txt", "_nul"] { #expect(text.contains(name), "\(name)") }
+        }
+    }
+
     /// Over a real connection the client's address reaches the limits: fresh client ids from one address
     /// are cut at the per-source limit.
     @Test func codeRequestsFromOneAddressAreCutWhateverTheClientIds() async throws {

@@ -28,6 +28,32 @@ public enum FileName {
         return truncated(cleaned, toUTF8Bytes: maximumSanitizedBytes)
     }
 
+    /// A ZIP entry name that extracts as the same single file on every platform: ``sanitizedForDisplay(_:)``,
+    /// then the characters Windows refuses in names (`< > : " | ? *`) become `_` (`:` would open an NTFS
+    /// alternate data stream), trailing dots and spaces (which Windows drops) go, and a device name (`CON`,
+    /// `PRN`, `AUX`, `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, alone or with any extension) gets a leading `_`.
+    public static func zipEntryName(_ name: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in sanitizedForDisplay(name).unicodeScalars {
+            scalars.append("<>:\"|?*".unicodeScalars.contains(scalar) ? "_" : scalar)
+        }
+        var safe = String(scalars)
+        while let last = safe.last, last == "." || last == " " { safe.removeLast() }
+        if safe.isEmpty { return fallback }
+        let stem = safe.prefix { $0 != "." }.uppercased().trimmingWhitespace()
+        return windowsDeviceNames.contains(stem) ? "_" + safe : safe
+    }
+
+    /// Names Windows maps to devices whatever the directory or extension.
+    static let windowsDeviceNames: Set<String> = {
+        var names: Set<String> = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+        for digit in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³"] {
+            names.insert("COM" + digit)
+            names.insert("LPT" + digit)
+        }
+        return names
+    }()
+
     /// C0/C1 control characters, line and paragraph separators, and the invisible direction marks,
     /// embeddings, overrides and isolates that can disguise an extension.
     static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
