@@ -224,7 +224,7 @@ struct UploadController {
                     throw WebInputError(key: "errorUploadInterrupted", detail: nil)
                 }
             }
-            context.logger.info("upload.chunk", metadata: ["file.id": "\(fileId)", "offset": "\(offset)", "received": "\(progress.received)"])
+            context.logger.info("upload.chunk", metadata: ["file.ref": "\(fileId.logRef)", "offset": "\(offset)", "received": "\(progress.received)"])
             return Self.reply(Self.progress(progress))
         } catch let mismatch as ChunkedUploads.OffsetMismatch {
             return Self.reply(["received": mismatch.received, "error": "offset"], status: .conflict)

@@ -234,7 +234,7 @@ public struct TransferService: Sendable {
               let blob = try blobs.resumeWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) else { return nil }
         let tk = try serverKey.open(sealed, context: trackingId.rawValue)
         let upload = try FileUpload.resume(file: file, key: tk.fileKey(fileId: fileId.rawValue), reader: blob.reader, writer: blob.writer, service: self)
-        logger.info("upload.resumed", metadata: ["file.id": "\(fileId)", "received": "\(upload?.receivedBytes ?? 0)"])
+        logger.info("upload.resumed", metadata: ["file.ref": "\(fileId.logRef)", "received": "\(upload?.receivedBytes ?? 0)"])
         return upload
     }
 
