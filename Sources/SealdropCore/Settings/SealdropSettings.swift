@@ -83,6 +83,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if policy.maxTotalSize < 1 { errors.append("policy.maxTotalSize must be positive") }
         if policy.allowedPasswordModes.isEmpty { errors.append("policy.allowedPasswordModes must name at least one mode") }
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
+        errors += PasswordGenerator.problems(for: password)
         let v = verification
         for (key, value) in [("maxCodeRequestsPer10Minutes", v.maxCodeRequestsPer10Minutes),
                              ("maxCodeRequestsPerClientPer10Minutes", v.maxCodeRequestsPerClientPer10Minutes),

@@ -262,7 +262,7 @@ struct UploadController {
 
     @Sendable func generatePassword(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         _ = try await apiSender(request)
-        return Self.reply(["password": PasswordGenerator().generate(policy: settings.current.password)])
+        return Self.reply(["password": try PasswordGenerator().generate(policy: settings.current.password)])
     }
 
     struct SendBody: Decodable {

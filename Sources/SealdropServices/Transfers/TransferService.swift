@@ -416,8 +416,8 @@ public struct TransferService: Sendable {
         return sender.openPassword(sealed, trackingId: record.trackingId)
     }
 
-    func generatePassword() -> String {
-        PasswordGenerator().generate(policy: settings.current.password)
+    func generatePassword() throws -> String {
+        try PasswordGenerator().generate(policy: settings.current.password)
     }
 
     /// The contact as stored: each field on one line (it is a line of the plain-text mails), without
