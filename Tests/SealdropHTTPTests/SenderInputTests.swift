@@ -10,6 +10,28 @@ import Testing
 @Suite struct SenderInputTests {
     typealias Browser = RetrievePagesTests.Browser
 
+    @Test func removingAnIdentityRevokesItsTokenOnTheServer() async throws {
+        try await TestServer.run { api in
+            let browser = Browser(api)
+            try await SenderPagesTests().verify(browser, "alice@example.com")
+            let token = try #require(browser.cookies["verification_token0"])
+            let clientId = try #require(browser.cookies["client_id"])
+            let before = try await api.send(.get, "/api/users/alice@example.com/verification", clientId: clientId, token: token)
+            #expect(before.data["verified"] as? Bool == true)
+
+            let page = try await browser.request(.get, "/sender")
+            let removed = try await browser.request(.post, "/sender/remove", form: ["csrf": try browser.csrf(in: page), "index": "0"])
+            #expect(removed.status == .seeOther)
+            #expect(browser.cookies["verification_token0"] == nil)
+
+            let after = try await api.send(.get, "/api/users/alice@example.com/verification", clientId: clientId, token: token)
+            #expect(after.data["verified"] as? Bool == false)
+            let create = try await api.send(.post, "/api/users/alice@example.com/transfer-sessions", clientId: clientId, token: token,
+                                            json: #"{"recipients":{"to":[{"mail":"bob@example.org"}]}}"#)
+            expectError(create, 403, 3002)
+        }
+    }
+
     @Test func aSenderNameWithCRLFStaysOneLineInTheTextMail() async throws {
         try await TestServer.run { api in
             let token = try await api.verify("alice@example.com")

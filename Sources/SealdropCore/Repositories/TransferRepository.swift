@@ -73,6 +73,8 @@ public protocol VerificationRepository: Sendable {
     func redeemCode(email: EmailAddress, clientId: String, granting verification: VerificationRecord) async throws
     /// The verification granted for a token hash.
     func verification(tokenHash: [UInt8]) async throws -> VerificationRecord?
+    /// Ends the verification granted for a token hash (the sender removed the identity); no-op if unknown.
+    func deleteVerification(tokenHash: [UInt8]) async throws
     /// Marks a verification as used now (restarts the idle term).
     func touchVerification(tokenHash: [UInt8], at date: Date) async throws
     /// Deletes verifications and codes that can no longer be used.

@@ -9,7 +9,7 @@ import SealdropServices
 /// - `GET /sender` — the browser's identities, switch, edit name and phone, remove; add one by email
 /// - `POST /sender/verify` — contact details: mails a code and shows the code form
 /// - `POST /sender/verify/code` — the code: stores the identity's cookies, makes it active, goes to `next`
-/// - `POST /sender/active`, `POST /sender/identity`, `POST /sender/remove` — switch, edit, remove
+/// - `POST /sender/active`, `POST /sender/identity`, `POST /sender/remove` — switch, edit, remove (the token is revoked on the server)
 /// - `GET /status?trackingId=…` — the active identity's transfer: recipients, downloads, expiry
 /// - `POST /status/revoke` — revokes it (recipients and sender are mailed as chosen)
 struct SenderController {
@@ -200,6 +200,10 @@ struct SenderController {
     @Sendable func removeIdentity(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let fields = try await Self.checkedForm(request)
         let identity = try identity(fields, in: request)
+        // Removed means removed: the token stops working for the REST API and every other browser tab too.
+        if let clientId = SenderIdentities(request).clientId {
+            try await verification.revoke(email: identity.email, clientId: clientId, token: identity.token)
+        }
         return Self.redirect("/sender", cookies: SenderIdentities.remove(identity.index))
     }
 

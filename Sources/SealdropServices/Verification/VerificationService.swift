@@ -140,6 +140,13 @@ public struct VerificationService: Sendable {
         return VerifiedSender(email: email, clientId: clientId, token: token)
     }
 
+    /// Ends the verification of (email, client id, token) on the server, as when the sender removes the
+    /// identity in the web app; a token that is unknown or belongs to another pair is left alone.
+    public func revoke(email: EmailAddress, clientId: String, token: String) async throws {
+        guard let record = try await valid(email: email, clientId: clientId, token: token) else { return }
+        try await repository.deleteVerification(tokenHash: record.tokenHash)
+    }
+
     func valid(email: EmailAddress, clientId: String, token: String) async throws -> VerificationRecord? {
         guard token.utf8.count <= 512, let record = try await repository.verification(tokenHash: VerifiedSender.hash(token: token)),
               record.email == email, record.clientId == clientId else { return nil }
