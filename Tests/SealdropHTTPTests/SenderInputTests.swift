@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SealdropCore
 @testable import SealdropHTTP
 import Testing
 
@@ -69,6 +70,22 @@ import Testing
                 #expect(!(MailText.body(of: mail) ?? "").unicodeScalars.contains("\u{202E}"))
                 #expect((MailText.body(of: mail) ?? "").contains("invoicefdp.exe") || mail.kind != "recipient-notification")
             }
+        }
+    }
+
+    /// Names stored before input was cleaned are still shown without their override on the pages.
+    @Test func aStoredNameWithABidiOverrideIsShownWithoutIt() async throws {
+        try await TestServer.run { api in
+            let sent = try await api.sendTransfer()
+            let trackingId = try #require(TrackingID(rawValue: sent.trackingId))
+            try await api.server.database.insertFile(FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: "old\u{202E}fdp.exe", size: 1,
+                                                                declaredChecksum: nil, state: .active, createdAt: Date()))
+            let browser = Browser(api)
+            let form = try await browser.request(.get, "/download?id=\(sent.transferId)")
+            _ = try await browser.request(.post, "/download", form: ["id": sent.transferId, "password": sent.password, "csrf": try browser.csrf(in: form)])
+            let page = try await browser.request(.get, "/download/files?id=\(sent.transferId)")
+            #expect(page.text.contains("oldfdp.exe"))
+            #expect(!page.text.unicodeScalars.contains("\u{202E}"))
         }
     }
 
