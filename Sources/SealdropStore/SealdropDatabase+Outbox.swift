@@ -13,7 +13,12 @@ extension SealdropDatabase: OutboxRepository {
 
     public func dueMessages(asOf now: Date, limit: Int) async throws -> [OutboxMessage] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'QUEUED' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            // Verification codes after everything else, so a flood of code requests cannot delay notifications;
+            // `outbox_due` still finds the queued rows, and only those few are sorted.
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM outbox WHERE state = 'QUEUED' AND next_attempt_at <= ?
+                ORDER BY kind = 'verification-code', id LIMIT ?
+                """,
                              arguments: [Column.time(now), limit]).map(outbox(from:))
         }
     }

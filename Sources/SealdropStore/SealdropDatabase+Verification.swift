@@ -68,6 +68,12 @@ extension SealdropDatabase: VerificationRepository {
         }
     }
 
+    public func deleteVerification(tokenHash: [UInt8]) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM verifications WHERE token_hash = ?", arguments: [Data(tokenHash)])
+        }
+    }
+
     public func touchVerification(tokenHash: [UInt8], at date: Date) async throws {
         try await writer.write { db in
             try db.execute(sql: "UPDATE verifications SET last_used_at = ? WHERE token_hash = ?", arguments: [Column.time(date), Data(tokenHash)])

@@ -22,6 +22,31 @@ import SealdropCore
         #expect(FileName.sanitizedForDisplay(input) == expected)
     }
 
+    @Test(arguments: [
+        ("report.pdf", "report.pdf"), ("C:\\temp\\x.txt", "C__temp_x.txt"), ("a:stream.txt", "a_stream.txt"),
+        ("what?<now>|\"*.txt", "what__now____.txt"), ("CON", "_CON"), ("con.txt", "_con.txt"), ("Nul.tar.gz", "_Nul.tar.gz"),
+        ("AUX .txt", "_AUX .txt"), ("prn", "_prn"), ("COM1.log", "_COM1.log"), ("lpt9", "_lpt9"), ("COM\u{00B9}.txt", "_COM\u{00B9}.txt"),
+        ("CONSOLE.txt", "CONSOLE.txt"), ("COM10.txt", "COM10.txt"), ("my CON.txt", "my CON.txt"), ("LPT0", "LPT0"),
+        ("name.txt.", "name.txt"), ("name. . ", "name"), ("...", "file"), (":", "_"),
+        ("invoice\u{202E}fdp.exe", "invoicefdp.exe"), ("../CON", ".._CON"),
+    ])
+    func zipEntryNamesAreSafeOnWindows(input: String, expected: String) {
+        #expect(FileName.zipEntryName(input) == expected)
+    }
+
+    @Test(arguments: [
+        ("invoice\u{202E}fdp.exe", "invoicefdp.exe"), ("a\u{2066}b\u{2069}\u{200F}\u{061C}.txt", "ab.txt"), ("line\u{2028}break", "linebreak"),
+        ("plain.txt", "plain.txt"), ("../x", "../x"), (" spaced ", " spaced "),
+    ])
+    func registrationDropsControlAndDirectionCharacters(input: String, expected: String) {
+        #expect(FileName.cleanedForRegistration(input) == expected)
+    }
+
+    @Test func aNameOfOnlyInvisibleCharactersIsNotRegistered() {
+        #expect(FileName.cleanedForRegistration("\u{202E}\u{202C}") == nil)
+        #expect(FileName.cleanedForRegistration(" \u{200E} ") == nil)
+    }
+
     @Test func truncatesOnCharacterBoundaryKeepingExtension() {
         let long = String(repeating: "ä", count: 200) + ".pdf"
         let cut = FileName.sanitizedForDisplay(long)
@@ -58,5 +83,17 @@ import SealdropCore
     @Test func emptyNameGetsFallback() {
         #expect(ContentDisposition.attachment(filename: "\r\n")
             == "attachment; filename=\"file\"; filename*=UTF-8''file")
+    }
+}
+
+@Suite struct DisplayTextTests {
+    @Test(arguments: [
+        ("Alice", "Alice"), ("Alice\r\nBcc: mallory@example.com", "Alice Bcc: mallory@example.com"), ("  two\n\nlines  ", "two lines"),
+        ("tab\there", "tab here"), ("a\u{2028}b\u{2029}c\u{85}d", "a b c d"), ("null\u{0}byte", "nullbyte"),
+        ("invoice\u{202E}fdp.exe", "invoicefdp.exe"), ("\u{202B}\u{200F}Ümlaut \u{2067}x\u{2069}", "Ümlaut x"), ("\r\n", ""),
+        ("emoji 👨‍👩‍👧", "emoji 👨‍👩‍👧"),
+    ])
+    func singleLineDropsBreaksAndDirectionTricks(input: String, expected: String) {
+        #expect(DisplayText.singleLine(input) == expected)
     }
 }

@@ -31,4 +31,12 @@ import Testing
         #expect(!all.contains(""))
         #expect(IPNetwork.defaultAdminNetworks.allSatisfy { IPNetwork($0) != nil })
     }
+
+    @Test func sourceKeysAreWholeIPv4AddressesAndIPv6Slash64s() {
+        #expect(IPNetwork.sourceKey("192.0.2.1") == IPNetwork.sourceKey("::ffff:192.0.2.1"))
+        #expect(IPNetwork.sourceKey("192.0.2.1") != IPNetwork.sourceKey("192.0.2.2"))
+        #expect(IPNetwork.sourceKey("2001:db8:1:2::1") == IPNetwork.sourceKey("2001:db8:1:2:ffff:1:2:3"))
+        #expect(IPNetwork.sourceKey("2001:db8:1:2::1") != IPNetwork.sourceKey("2001:db8:1:3::1"))
+        #expect(IPNetwork.sourceKey("not an ip") == "not an ip")
+    }
 }

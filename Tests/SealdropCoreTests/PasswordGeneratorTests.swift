@@ -31,11 +31,11 @@ import Testing
     }
 
     @Test(arguments: policies)
-    func generatedPasswordsAlwaysValidate(policy: PasswordPolicy) {
+    func generatedPasswordsAlwaysValidate(policy: PasswordPolicy) throws {
         var rng = SeededRNG(state: 42)
         let generator = PasswordGenerator()
         for _ in 0..<2_000 {
-            let password = generator.generate(policy: policy, using: &rng)
+            let password = try generator.generate(policy: policy, using: &rng)
             #expect(policy.validate(password).isEmpty, "\(password)")
             #expect(password.count == generator.length(for: policy))
         }
@@ -52,17 +52,72 @@ import Testing
         #expect(generator.length(for: policy) == 10)
     }
 
-    @Test func avoidsAmbiguousAndBlacklistedCharacters() {
+    @Test func avoidsAmbiguousAndBlacklistedCharacters() throws {
         var policy = PasswordPolicy()
         policy.blacklistedCharacters = "~*"
         var rng = SeededRNG(state: 7)
-        let all = (0..<500).map { _ in PasswordGenerator().generate(policy: policy, using: &rng) }.joined()
+        let all = try (0..<500).map { _ in try PasswordGenerator().generate(policy: policy, using: &rng) }.joined()
         #expect(!all.contains { "0O1lI~*".contains($0) })
     }
 
-    @Test func systemGeneratorProducesDistinctValidPasswords() {
-        let passwords = (0..<50).map { _ in PasswordGenerator().generate(policy: PasswordPolicy()) }
+    @Test func systemGeneratorProducesDistinctValidPasswords() throws {
+        let passwords = try (0..<50).map { _ in try PasswordGenerator().generate(policy: PasswordPolicy()) }
         #expect(Set(passwords).count == 50)
         #expect(passwords.allSatisfy { PasswordPolicy().validate($0).isEmpty })
+    }
+
+    static let everyCharacter = String(PasswordGenerator.upperCase + PasswordGenerator.lowerCase + PasswordGenerator.digits + PasswordGenerator.specials)
+
+    @Test func aBlacklistOfEveryCharacterIsRefusedNotAnEmptyPassword() {
+        var policy = PasswordPolicy()
+        policy.blacklistedCharacters = Self.everyCharacter
+        #expect(PasswordGenerator.problems(for: policy).contains("password.blacklistedCharacters leaves no character to generate passwords from"))
+        #expect(SealdropSettings.with(policy).validationErrors().contains { $0.hasPrefix("password.blacklistedCharacters ") })
+        var rng = SeededRNG(state: 1)
+        #expect(throws: PasswordGenerator.Unsatisfiable.self) { _ = try PasswordGenerator().generate(policy: policy, using: &rng) }
+        // Even with no class required: nothing to draw from.
+        policy.upperCaseRequired = false; policy.lowerCaseRequired = false; policy.lettersRequired = false
+        policy.digitsRequired = false; policy.specialCharactersRequired = false
+        #expect(throws: PasswordGenerator.Unsatisfiable.self) { _ = try PasswordGenerator().generate(policy: policy, using: &rng) }
+    }
+
+    @Test(arguments: [
+        ("ABCDEFGHJKLMNPQRSTUVWXYZ", "upper-case letter"), ("abcdefghijkmnopqrstuvwxyz", "lower-case letter"),
+        ("23456789", "digit"), ("!#%+-=?@_~*", "special character"),
+    ])
+    func aBlacklistEmptyingARequiredClassNamesTheField(blacklist: String, name: String) throws {
+        var policy = PasswordPolicy()
+        policy.blacklistedCharacters = blacklist
+        #expect(PasswordGenerator.problems(for: policy) == ["password.blacklistedCharacters leaves no \(name), but the policy requires one"])
+        var rng = SeededRNG(state: 3)
+        #expect(throws: PasswordGenerator.Unsatisfiable.self) { _ = try PasswordGenerator().generate(policy: policy, using: &rng) }
+    }
+
+    @Test func aBlacklistOfAClassNotRequiredStillGenerates() throws {
+        var policy = PasswordPolicy()
+        policy.blacklistedCharacters = "23456789"
+        policy.digitsRequired = false
+        #expect(PasswordGenerator.problems(for: policy).isEmpty)
+        var rng = SeededRNG(state: 5)
+        for _ in 0..<200 {
+            let password = try PasswordGenerator().generate(policy: policy, using: &rng)
+            #expect(!password.isEmpty && policy.validate(password).isEmpty && !password.contains { $0.isNumber })
+        }
+    }
+
+    @Test func aMaximumBelowTheRequiredClassesIsAProblem() {
+        var policy = PasswordPolicy()
+        policy.minimumLength = 2
+        policy.maximumLength = 3
+        #expect(PasswordGenerator.problems(for: policy) == ["password.maximumLength is below the 4 required character classes"])
+    }
+}
+
+extension SealdropSettings {
+    /// Default settings with `password` as the password policy.
+    static func with(_ password: PasswordPolicy) -> SealdropSettings {
+        var settings = SealdropSettings()
+        settings.password = password
+        return settings
     }
 }

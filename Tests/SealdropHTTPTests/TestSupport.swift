@@ -16,8 +16,9 @@ struct TestServer {
 
     /// Builds a server; `settings` is the JSON of the config file's `settings` member. Given the `directory`
     /// of an earlier one, the new server starts over its data, as after a restart. `environment` adds to (or,
-    /// with an empty value, unsets) the test environment.
-    static func make(settings: String = "{}", directory existing: String? = nil, environment: [String: String] = [:]) throws -> TestServer {
+    /// with an empty value, unsets) the test environment; `logger` replaces the silent one.
+    static func make(settings: String = "{}", directory existing: String? = nil, environment: [String: String] = [:],
+                     logger given: Logger? = nil) throws -> TestServer {
         let directory = existing ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("sealdrop-http-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -29,7 +30,7 @@ struct TestServer {
             configFile: configPath, dev: false)
         var logger = Logger(label: "sealdrop-http-tests")
         logger.logLevel = .critical
-        let server = try SealdropServer.build(configuration: configuration, logger: logger)
+        let server = try SealdropServer.build(configuration: configuration, logger: given ?? logger)
         return TestServer(server: server, directory: directory)
     }
 

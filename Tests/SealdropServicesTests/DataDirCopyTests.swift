@@ -58,7 +58,7 @@ import Testing
         #expect(try await h.database.secureDeleteSetting() == 1)
         let verification = h.verification()
         for i in 0..<5 {
-            try await verification.requestCode(email: EmailAddress("user\(i)@example.org")!, clientId: Self.client, language: "en")
+            try await verification.requestCode(email: EmailAddress("user\(i)@example.org")!, clientId: Self.client, clientIP: "192.0.2.\(i + 1)", language: "en")
         }
         let service = h.transfers()
         let sender = Sample.sender()

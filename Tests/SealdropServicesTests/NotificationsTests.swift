@@ -241,4 +241,27 @@ import Testing
     @Test func missingOverrideDirectoryIsFine() throws {
         #expect(try MailTemplates(overrideDirectory: "/nonexistent/sealdrop/templates").languages == ["en", "de"])
     }
+
+    /// Stored before input was cleaned (or written by hand): still one line each in the text mail, and no
+    /// direction override around a file name.
+    @Test func senderLinesAndFileNamesCannotForgeOrSpoofTheTextMail() throws {
+        let n = try notifications()
+        let t = transfer(subject: "Invoice\r\nX-Injected: yes", name: "Alice\r\nBcc: mallory@example.com\r\n\r\nClick here",
+                         phone: "+49 30\nTransfer ID: FAKEFAKE00")
+        let r = recipient(t)
+        let files = [file(t, "invoice\u{202E}fdp.exe", 10)]
+        for message in [n.recipientNotification(transfer: t, recipient: r, files: files, linkPassword: nil, now: date),
+                        n.uploadSummary(transfer: t, recipients: [r], files: files, now: date),
+                        n.downloadNotification(transfer: t, recipient: r, fileName: files[0].fileName, now: date)] {
+            let mail = try ParsedMail(message.message)
+            let lines = mail.body.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(!lines.contains { $0.hasPrefix("Bcc:") || $0.hasPrefix("Click here") || $0.hasPrefix("X-Injected") || $0.hasPrefix("Transfer ID: FAKE") },
+                    "\(message.kind): \(mail.body)")
+            #expect(!mail.body.unicodeScalars.contains("\u{202E}") && !(mail.html ?? "").unicodeScalars.contains("\u{202E}"))
+            #expect(!message.subject.contains("\n"))
+        }
+        let notification = try ParsedMail(n.recipientNotification(transfer: t, recipient: r, files: files, linkPassword: nil, now: date).message)
+        #expect(notification.body.contains("Alice Bcc: mallory@example.com Click here <alice@example.org>"))
+        #expect(notification.body.contains("invoicefdp.exe"))
+    }
 }

@@ -49,6 +49,22 @@ import Testing
         #expect(relay.sessions == 1)
     }
 
+    @Test func notificationsGoOutBeforeQueuedVerificationCodes() async throws {
+        let h = try ServiceHarness()
+        let transport = FakeMailTransport()
+        var configuration = OutboxService.Configuration()
+        configuration.batchSize = 5
+        configuration.parallelism = 1
+        let outbox = h.outbox(transport, configuration: configuration)
+        try await enqueue(h, 12, kind: "verification-code")
+        try await enqueue(h, 1, kind: "recipient-notification")
+        let notification = try #require(try await h.mails("recipient-notification").first?.id)
+        #expect(try await outbox.deliverDue() == 13)
+        #expect(transport.attempts.first == notification)
+        // Among themselves, codes keep their order.
+        #expect(Array(transport.attempts.dropFirst()) == transport.attempts.dropFirst().sorted())
+    }
+
     @Test func manyMessagesGoOutInOneCallAFewAtATime() async throws {
         let h = try ServiceHarness()
         let transport = FakeMailTransport(latency: .milliseconds(5))

@@ -263,4 +263,30 @@ import Testing
         }
         #expect(h.hasBlobs(trackingId))
     }
+
+    /// What a sender types is stored clean: contact and subject on one line, file names without control
+    /// or direction-formatting characters (an override would show `invoice\u{202E}fdp.exe` as `invoiceexe.pdf`).
+    @Test func senderTextAndFileNamesAreCleanedAtInput() async throws {
+        let h = try ServiceHarness()
+        let service = h.transfers()
+        let sender = Sample.sender()
+        let trackingId = try await service.createSession(by: sender, contact: SenderContact(name: "Alice\r\nBcc: mallory@example.com", phone: "+49\u{2028}30"),
+                                                         recipients: RecipientList(to: [Sample.bob]), language: "en", clientIP: nil)
+        var patch = SessionPatch()
+        patch.notificationMessage = NotificationMessage(subject: "Invoice\r\nX-Injected: yes\u{202E}", body: "Line one\nLine two")
+        patch.sender = SenderContact(name: "Alice\u{202E}ecilA\nExample", phone: "+49\t30")
+        let view = try await service.patch(trackingId, by: sender, with: patch)
+        #expect(view.transfer.sender == SenderContact(name: "AliceecilA Example", phone: "+49 30"))
+        #expect(view.transfer.settings.notificationMessage == NotificationMessage(subject: "Invoice X-Injected: yes", body: "Line one\nLine two"))
+
+        let fileId = try await service.registerFile(trackingId, by: sender, name: "invoice\u{202E}fdp.exe", size: 1, checksum: nil)
+        let stored = try #require(try await service.session(trackingId, by: sender).files.first { $0.fileId == fileId })
+        #expect(stored.fileName == "invoicefdp.exe")
+        await #expect(throws: SealdropError.self) {
+            _ = try await service.registerFile(trackingId, by: sender, name: "\u{202E}\u{2066}", size: 1, checksum: nil)
+        }
+        let created = try await service.createSession(by: sender, contact: SenderContact(name: "Bob\r\nX: y", phone: ""),
+                                                      recipients: RecipientList(to: [Sample.bob]), language: "en", clientIP: nil)
+        #expect(try await service.session(created, by: sender).transfer.sender.name == "Bob X: y")
+    }
 }

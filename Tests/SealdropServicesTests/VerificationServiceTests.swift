@@ -19,7 +19,7 @@ import Testing
 
     /// Requests a code and returns it as the mail shows it.
     func requestCode(_ h: ServiceHarness, _ service: VerificationService, email: EmailAddress = Sample.alice) async throws -> String {
-        try await service.requestCode(email: email, clientId: Self.client, language: "en")
+        try await service.requestCode(email: email, clientId: Self.client, clientIP: nil, language: "en")
         let mail = try #require(try await h.mails("verification-code").last)
         return try code(in: mail)
     }
@@ -27,7 +27,7 @@ import Testing
     @Test func requestCodeQueuesMailAndStoresOnlyAHash() async throws {
         let h = try ServiceHarness()
         let service = h.verification()
-        try await service.requestCode(email: Sample.alice, clientId: Self.client, language: "en")
+        try await service.requestCode(email: Sample.alice, clientId: Self.client, clientIP: nil, language: "en")
         let mails = try await h.mails()
         #expect(mails.map(\.kind) == ["verification-code"])
         #expect(mails[0].envelopeTo == [Sample.alice.address])
@@ -168,20 +168,80 @@ import Testing
     @Test func codeRequestsAreRateLimitedPerAddress() async throws {
         let h = try ServiceHarness { $0.verification.maxCodeRequestsPer10Minutes = 2 }
         let service = h.verification()
-        try await service.requestCode(email: Sample.alice, clientId: Self.client, language: "en")
+        try await service.requestCode(email: Sample.alice, clientId: Self.client, clientIP: nil, language: "en")
         h.clock.advance(60)
-        try await service.requestCode(email: Sample.alice, clientId: Self.client, language: "en")
+        try await service.requestCode(email: Sample.alice, clientId: Self.client, clientIP: nil, language: "en")
         let error = await #expect(throws: SealdropError.self) {
-            try await service.requestCode(email: Sample.alice, clientId: Self.client, language: "en")
+            try await service.requestCode(email: Sample.alice, clientId: Self.client, clientIP: nil, language: "en")
         }
         #expect(error?.code == .tooManyRequests)
         #expect(error?.status == 429)
         #expect(try await h.mails("verification-code").count == 2)
         // Another address is not affected; the window slides.
-        try await service.requestCode(email: Sample.bob, clientId: Self.client, language: "en")
+        try await service.requestCode(email: Sample.bob, clientId: Self.client, clientIP: nil, language: "en")
         h.clock.advance(541)
-        try await service.requestCode(email: Sample.alice, clientId: Self.client, language: "en")
+        try await service.requestCode(email: Sample.alice, clientId: Self.client, clientIP: nil, language: "en")
         #expect(try await h.mails("verification-code").count == 4)
+    }
+
+    /// Asks for codes for `count` different addresses, client id and source from `who(i)`; returns how many went out.
+    func flood(_ service: VerificationService, count: Int = 300, who: (Int) -> (client: String, ip: String?)) async throws -> Int {
+        var accepted = 0
+        for i in 0..<count {
+            let (client, ip) = who(i)
+            do {
+                try await service.requestCode(email: EmailAddress("victim\(i)@example.com")!, clientId: client, clientIP: ip, language: "en")
+                accepted += 1
+            } catch let error as SealdropError {
+                #expect(error.code == .tooManyRequests)
+            }
+        }
+        return accepted
+    }
+
+    @Test func oneClientIdCannotMailManyAddresses() async throws {
+        let h = try ServiceHarness()
+        let service = h.verification()
+        #expect(try await flood(service) { i in (Self.client, "192.0.2.\(i % 250)") } == 10)
+        #expect(try await h.mails("verification-code").count == 10)
+        // Ten minutes later the client may ask again.
+        h.clock.advance(600)
+        try await service.requestCode(email: Sample.alice, clientId: Self.client, clientIP: "192.0.2.1", language: "en")
+    }
+
+    @Test func oneSourceCannotMailManyAddressesWithFreshClientIds() async throws {
+        let h = try ServiceHarness()
+        let service = h.verification()
+        #expect(try await flood(service) { i in ("client-\(i)", "198.51.100.7") } == 30)
+        // A new client id from the same address is cut too; another address is not.
+        await #expect(throws: SealdropError.tooManyRequests) {
+            try await service.requestCode(email: Sample.alice, clientId: "client-new", clientIP: "198.51.100.7", language: "en")
+        }
+        try await service.requestCode(email: Sample.alice, clientId: "client-new", clientIP: "198.51.100.8", language: "en")
+        #expect(try await h.mails("verification-code").count == 31)
+    }
+
+    @Test func anIPv6SourceIsItsSlash64() async throws {
+        let h = try ServiceHarness { $0.verification.maxCodeRequestsPerSourcePer10Minutes = 3 }
+        let service = h.verification()
+        #expect(try await flood(service, count: 10) { i in ("client-\(i)", "2001:db8:1:2::\(i + 1)") } == 3)
+        try await service.requestCode(email: Sample.alice, clientId: "client-new", clientIP: "2001:db8:1:3::1", language: "en")
+    }
+
+    @Test func theServerWideBudgetCutsManySources() async throws {
+        let h = try ServiceHarness()
+        let service = h.verification()
+        let sources: (Int) -> (client: String, ip: String?) = { i in ("client-\(i)", "10.\(i / 250).\(i % 250).1") }
+        #expect(try await flood(service, who: sources) == 60)
+        h.clock.advance(60)
+        #expect(try await flood(service, count: 100) { sources($0 + 1000) } == 60)
+
+        let hourly = try ServiceHarness {
+            $0.verification.maxCodeMailsPerMinute = 1000
+            $0.verification.maxCodeMailsPerHour = 100
+        }
+        #expect(try await flood(hourly.verification(), who: sources) == 100)
+        #expect(try await hourly.mails("verification-code").count == 100)
     }
 
     @Test func registeredClientIdVerifiesWithoutCode() async throws {

@@ -28,12 +28,48 @@ public enum FileName {
         return truncated(cleaned, toUTF8Bytes: maximumSanitizedBytes)
     }
 
-    /// C0/C1 control characters and the invisible direction marks that can disguise an extension.
+    /// A ZIP entry name that extracts as the same single file on every platform: ``sanitizedForDisplay(_:)``,
+    /// then the characters Windows refuses in names (`< > : " | ? *`) become `_` (`:` would open an NTFS
+    /// alternate data stream), trailing dots and spaces (which Windows drops) go, and a device name (`CON`,
+    /// `PRN`, `AUX`, `NUL`, `COM1`–`COM9`, `LPT1`–`LPT9`, alone or with any extension) gets a leading `_`.
+    public static func zipEntryName(_ name: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in sanitizedForDisplay(name).unicodeScalars {
+            scalars.append("<>:\"|?*".unicodeScalars.contains(scalar) ? "_" : scalar)
+        }
+        var safe = String(scalars)
+        while let last = safe.last, last == "." || last == " " { safe.removeLast() }
+        if safe.isEmpty { return fallback }
+        let stem = safe.prefix { $0 != "." }.uppercased().trimmingWhitespace()
+        return windowsDeviceNames.contains(stem) ? "_" + safe : safe
+    }
+
+    /// Names Windows maps to devices whatever the directory or extension.
+    static let windowsDeviceNames: Set<String> = {
+        var names: Set<String> = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+        for digit in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³"] {
+            names.insert("COM" + digit)
+            names.insert("LPT" + digit)
+        }
+        return names
+    }()
+
+    /// C0/C1 control characters, line and paragraph separators, and the invisible direction marks,
+    /// embeddings, overrides and isolates that can disguise an extension.
     static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
         default: false
         }
+    }
+
+    /// The name a registration stores: without control and direction-formatting characters, so the name
+    /// shown everywhere is the name of the file; nil when nothing visible is left.
+    public static func cleanedForRegistration(_ name: String) -> String? {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: name.unicodeScalars.filter { !isInvisibleControl($0) })
+        let cleaned = String(scalars)
+        return cleaned.allSatisfy(\.isWhitespace) ? nil : cleaned
     }
 
     /// `name` cut to at most `limit` UTF-8 bytes on a character boundary, keeping an extension of up to 32 bytes.
@@ -63,7 +99,7 @@ public enum FileName {
 
 extension String {
     /// The string without leading and trailing whitespace (no Foundation needed).
-    fileprivate func trimmingWhitespace() -> String {
+    func trimmingWhitespace() -> String {
         guard let first = firstIndex(where: { !$0.isWhitespace }),
               let last = lastIndex(where: { !$0.isWhitespace })
         else { return "" }

@@ -11,7 +11,7 @@ import Foundation
 ///     send(zip.finish())
 ///
 /// ``archiveSize(entries:zip64:)`` gives the total byte count in advance for `Content-Length`.
-/// Entry names are written as given (UTF-8); sanitize them with ``FileName/sanitizedForDisplay(_:)``.
+/// Entry names are written as given (UTF-8); make them safe with ``FileName/zipEntryName(_:)``.
 public struct ZipStreamWriter: Sendable {
     /// When entries get ZIP64 extra fields and the archive the ZIP64 end records.
     public enum Zip64Mode: Sendable, Equatable {

@@ -25,37 +25,67 @@ public struct PasswordGenerator: Sendable {
         return max(length, 1)
     }
 
+    /// A policy no generated password can satisfy; `validationErrors` keeps such a policy from being saved,
+    /// so this means a bug, never a password that breaks the rules.
+    public struct Unsatisfiable: Error, Sendable, Equatable {
+        /// The setting at fault and why, as in ``problems(for:)``.
+        public let reason: String
+    }
+
+    /// Why `policy` leaves the generator nothing to work with, each naming its setting: the blacklist
+    /// removes every character of a required class (or every character), or the maximum length is below
+    /// the number of classes each password holds. Empty when passwords can be generated.
+    public static func problems(for policy: PasswordPolicy) -> [String] {
+        let banned = Set(policy.blacklistedCharacters)
+        let left = [upperCase, lowerCase, digits, specials].map { $0.filter { !banned.contains($0) } }
+        var problems: [String] = []
+        let required = [("upper-case letter", policy.upperCaseRequired, left[0]), ("lower-case letter", policy.lowerCaseRequired, left[1]),
+                        ("digit", policy.digitsRequired, left[2]), ("special character", policy.specialCharactersRequired, left[3])]
+        for (name, isRequired, characters) in required where isRequired && characters.isEmpty {
+            problems.append("password.blacklistedCharacters leaves no \(name), but the policy requires one")
+        }
+        if policy.lettersRequired && left[0].isEmpty && left[1].isEmpty {
+            problems.append("password.blacklistedCharacters leaves no letter, but the policy requires one")
+        }
+        if left.allSatisfy(\.isEmpty) {
+            problems.append("password.blacklistedCharacters leaves no character to generate passwords from")
+        }
+        let classes = required.filter(\.1).count + (policy.lettersRequired && !policy.upperCaseRequired && !policy.lowerCaseRequired ? 1 : 0)
+        if PasswordGenerator().length(for: policy) < classes {
+            problems.append("password.maximumLength is below the \(classes) required character classes")
+        }
+        return problems
+    }
+
     /// Generates a password valid under `policy` using the system CSPRNG.
-    public func generate(policy: PasswordPolicy) -> String {
+    public func generate(policy: PasswordPolicy) throws(Unsatisfiable) -> String {
         var rng = SystemRandomNumberGenerator()
-        return generate(policy: policy, using: &rng)
+        return try generate(policy: policy, using: &rng)
     }
 
     /// Generates a password valid under `policy`, drawing from `rng`.
     ///
-    /// Rejection sampling is bounded; for a policy no password can satisfy (for example every
-    /// special character blacklisted while special characters are required) the last candidate
-    /// is returned, so callers that must be certain validate the result.
-    public func generate<R: RandomNumberGenerator>(policy: PasswordPolicy, using rng: inout R) -> String {
+    /// Rejection sampling is bounded; for a policy no password can satisfy (see ``problems(for:)``) it
+    /// throws rather than return an empty or non-compliant password.
+    public func generate<R: RandomNumberGenerator>(policy: PasswordPolicy, using rng: inout R) throws(Unsatisfiable) -> String {
+        if let problem = Self.problems(for: policy).first { throw Unsatisfiable(reason: problem) }
         let banned = Set(policy.blacklistedCharacters)
         let classes = [Self.upperCase, Self.lowerCase, Self.digits, Self.specials]
             .map { $0.filter { !banned.contains($0) } }
             .filter { !$0.isEmpty }
-        guard !classes.isEmpty else { return "" }
         let all = classes.flatMap { $0 }
         let length = length(for: policy)
         let validator = PasswordValidator(policy: policy)
 
-        var candidate = ""
         for _ in 0..<Self.maximumAttempts {
             var characters: [Character] = classes.prefix(length).map { $0.randomElement(using: &rng)! }
             while characters.count < length {
                 characters.append(all.randomElement(using: &rng)!)
             }
             characters.shuffle(using: &rng)
-            candidate = String(characters)
+            let candidate = String(characters)
             if validator.validate(candidate).isEmpty { return candidate }
         }
-        return candidate
+        throw Unsatisfiable(reason: "no generated password met the policy in \(Self.maximumAttempts) attempts")
     }
 }

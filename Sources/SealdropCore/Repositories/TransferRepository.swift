@@ -73,6 +73,8 @@ public protocol VerificationRepository: Sendable {
     func redeemCode(email: EmailAddress, clientId: String, granting verification: VerificationRecord) async throws
     /// The verification granted for a token hash.
     func verification(tokenHash: [UInt8]) async throws -> VerificationRecord?
+    /// Ends the verification granted for a token hash (the sender removed the identity); no-op if unknown.
+    func deleteVerification(tokenHash: [UInt8]) async throws
     /// Marks a verification as used now (restarts the idle term).
     func touchVerification(tokenHash: [UInt8], at date: Date) async throws
     /// Deletes verifications and codes that can no longer be used.
@@ -85,7 +87,7 @@ public protocol VerificationRepository: Sendable {
 public protocol OutboxRepository: Sendable {
     /// Adds messages to the queue.
     func enqueue(_ messages: [OutboxMessage]) async throws
-    /// Queued messages whose next attempt is due, oldest first.
+    /// Queued messages whose next attempt is due, oldest first, verification codes after all other mail.
     func dueMessages(asOf now: Date, limit: Int) async throws -> [OutboxMessage]
     /// Marks a message delivered and drops its body (subject and envelope stay for the log).
     func markSent(_ id: Int64, at date: Date) async throws

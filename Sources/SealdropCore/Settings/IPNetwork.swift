@@ -86,4 +86,13 @@ public struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
         }
         return bytes
     }
+
+    /// The part of a client address one party controls, for per-source rate limits: an IPv4 address whole,
+    /// an IPv6 address by its /64 (one subscriber gets at least a /64, so the rest is free for them to vary).
+    public static func sourceKey(_ ip: String) -> String {
+        guard let bytes = parse(ip) else { return ip }
+        let isV4 = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+        let kept = isV4 ? bytes : Array(bytes[0..<8])
+        return kept.map { String($0, radix: 16) }.joined(separator: ".")
+    }
 }

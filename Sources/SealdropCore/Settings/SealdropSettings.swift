@@ -83,6 +83,14 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if policy.maxTotalSize < 1 { errors.append("policy.maxTotalSize must be positive") }
         if policy.allowedPasswordModes.isEmpty { errors.append("policy.allowedPasswordModes must name at least one mode") }
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
+        errors += PasswordGenerator.problems(for: password)
+        let v = verification
+        for (key, value) in [("maxCodeRequestsPer10Minutes", v.maxCodeRequestsPer10Minutes),
+                             ("maxCodeRequestsPerClientPer10Minutes", v.maxCodeRequestsPerClientPer10Minutes),
+                             ("maxCodeRequestsPerSourcePer10Minutes", v.maxCodeRequestsPerSourcePer10Minutes),
+                             ("maxCodeMailsPerMinute", v.maxCodeMailsPerMinute), ("maxCodeMailsPerHour", v.maxCodeMailsPerHour)] where value < 1 {
+            errors.append("verification.\(key) must be at least 1")
+        }
         if downloadProtection.maxAttempts < 1 { errors.append("downloadProtection.maxAttempts must be at least 1") }
         if !(13...15).contains(apiMinorVersion) { errors.append("apiMinorVersion must be between 13 and 15") }
         // An origin goes into a CSP header: only scheme, host and port characters may pass.
@@ -178,6 +186,15 @@ public struct VerificationSettings: Codable, Sendable, Equatable {
     public var maxCodeAttempts: Int = 5
     /// Codes one address may request per rolling 10 minutes before 429/2007.
     public var maxCodeRequestsPer10Minutes: Int = 5
+    /// Codes one client id may request per rolling 10 minutes, whatever the addresses.
+    public var maxCodeRequestsPerClientPer10Minutes: Int = 10
+    /// Codes one source (an IPv4 address, an IPv6 /64) may request per rolling 10 minutes, whatever the
+    /// client ids; several people behind one NAT share it.
+    public var maxCodeRequestsPerSourcePer10Minutes: Int = 30
+    /// Code mails the whole server sends per rolling minute and per rolling hour: the budget a flood of
+    /// many sources can take, so notifications keep the relay.
+    public var maxCodeMailsPerMinute: Int = 60
+    public var maxCodeMailsPerHour: Int = 600
     public var emailVerificationEnabled: Bool = true
     /// Client ids allowed to verify without a code (client-id verification), with a description.
     public var registeredClientIds: [String: String] = [:]
@@ -192,6 +209,12 @@ public struct VerificationSettings: Codable, Sendable, Equatable {
         codeValidityMinutes = try c.decodeIfPresent(Int.self, forKey: .codeValidityMinutes) ?? d.codeValidityMinutes
         maxCodeAttempts = try c.decodeIfPresent(Int.self, forKey: .maxCodeAttempts) ?? d.maxCodeAttempts
         maxCodeRequestsPer10Minutes = try c.decodeIfPresent(Int.self, forKey: .maxCodeRequestsPer10Minutes) ?? d.maxCodeRequestsPer10Minutes
+        maxCodeRequestsPerClientPer10Minutes = try c.decodeIfPresent(Int.self, forKey: .maxCodeRequestsPerClientPer10Minutes)
+            ?? d.maxCodeRequestsPerClientPer10Minutes
+        maxCodeRequestsPerSourcePer10Minutes = try c.decodeIfPresent(Int.self, forKey: .maxCodeRequestsPerSourcePer10Minutes)
+            ?? d.maxCodeRequestsPerSourcePer10Minutes
+        maxCodeMailsPerMinute = try c.decodeIfPresent(Int.self, forKey: .maxCodeMailsPerMinute) ?? d.maxCodeMailsPerMinute
+        maxCodeMailsPerHour = try c.decodeIfPresent(Int.self, forKey: .maxCodeMailsPerHour) ?? d.maxCodeMailsPerHour
         emailVerificationEnabled = try c.decodeIfPresent(Bool.self, forKey: .emailVerificationEnabled) ?? d.emailVerificationEnabled
         registeredClientIds = try c.decodeIfPresent([String: String].self, forKey: .registeredClientIds) ?? d.registeredClientIds
     }

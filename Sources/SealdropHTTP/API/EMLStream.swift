@@ -20,7 +20,7 @@ struct EMLStream: Sendable {
         let boundary = "sealdrop-" + FileID.random().rawValue + FileID.random().rawValue
         let t = access.transfer
         let subject = t.settings.notificationMessage.subject.isEmpty ? "Confidential message" : t.settings.notificationMessage.subject
-        var header = "From: \(MailMessageBuilder.headerText(t.sender.name)) <\(t.senderEmail.address)>\r\n"
+        var header = "From: \(MailMessageBuilder.headerText(DisplayText.singleLine(t.sender.name))) <\(t.senderEmail.address)>\r\n"
         header += "To: \(access.recipient.email.address)\r\n"
         header += "Subject: \(MailMessageBuilder.headerText(subject))\r\n"
         header += "MIME-Version: 1.0\r\n"

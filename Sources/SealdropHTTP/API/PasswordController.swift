@@ -21,7 +21,7 @@ struct PasswordController {
     func addRoutes(to api: RouterGroup<SealdropRequestContext>) {
         api.get("password") { _, context in
             _ = try context.apiInfo().requireClientId()
-            return Envelope(data: ["password": PasswordGenerator().generate(policy: settings.current.password)])
+            return Envelope(data: ["password": try PasswordGenerator().generate(policy: settings.current.password)])
         }
         api.post("password") { request, context in
             _ = try context.apiInfo().requireClientId()

@@ -49,7 +49,7 @@ struct VerificationController {
         api.post("users/:email/verification/code/email") { request, context in
             let email = try PathVariable.email(context)
             let info = try context.apiInfo()
-            try await verification.requestCode(email: email, clientId: try info.requireClientId(), language: info.language)
+            try await verification.requestCode(email: email, clientId: try info.requireClientId(), clientIP: context.clientIP, language: info.language)
             return APICoding.empty(.ok)
         }
         api.post("users/:email/verification/token") { request, context in

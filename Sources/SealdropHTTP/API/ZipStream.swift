@@ -27,7 +27,7 @@ struct ZipStream: Sendable {
         var used = Set<String>()
         var entries: [Entry] = []
         for file in files {
-            let base = FileName.sanitizedForDisplay(file.fileName)
+            let base = FileName.zipEntryName(file.fileName)
             var name = base
             var n = 2
             while used.contains(name.lowercased()) {

@@ -148,7 +148,7 @@ struct TransferLogDetails: Sendable {
             "state": transfer.state.rawValue, "created": APIDate.format(transfer.createdAt),
             "finalized": transfer.finalizedAt.map { APIDate.format($0) } ?? "", "expires": APIDate.format(transfer.settings.expirationDate),
             "passwordMode": transfer.settings.passwordMode.rawValue,
-            "files": files.map { ["name": $0.fileName, "id": $0.fileId.rawValue, "size": DisplayFormat.size($0.size, language: "en"),
+            "files": files.map { ["name": DisplayText.singleLine($0.fileName), "id": $0.fileId.rawValue, "size": DisplayFormat.size($0.size, language: "en"),
                                   "checksum": $0.checksum ?? "", "state": $0.state.rawValue] },
             "recipients": recipients.map { r -> [String: Any] in
                 let mine = downloads.filter { $0.transferId == r.transferId }

@@ -2,8 +2,10 @@ import Foundation
 import Hummingbird
 import Logging
 import SealdropCore
+import SealdropServices
 
-/// Logs one line per request: method, path without the query (which may carry a password), status, duration;
+/// Logs one line per request: method, path without the query (which may carry a password or a transfer id)
+/// and with transfer and file ids replaced by their `LogRef`, status, duration;
 /// and feeds ``ServerMetrics``: status class and duration of every request, upload bytes as PUT bodies are
 /// read, download bytes as attachment bodies are written (see ``ServerMetrics`` for the exact rules).
 struct RequestLogMiddleware: RouterMiddleware {
@@ -39,11 +41,26 @@ struct RequestLogMiddleware: RouterMiddleware {
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info("http.request", metadata: [
             "http.method": "\(request.method.rawValue)",
-            "http.path": "\(request.uri.path)",
+            "http.path": "\(Self.loggedPath(request.uri.path, parameters: context.parameters))",
             "http.status": "\(status)",
             "duration.ms": "\(Int(ms))",
             "client.ip": "\(context.clientIP ?? "-")",
         ])
+    }
+
+    /// Route parameters that name a recipient's transfer (the download link's secret) or a file.
+    static let secretParameters: Set<Substring> = ["transferId", "fileId"]
+
+    /// The path as logged: transfer and file ids become `~` and their ``LogRef`` (`/api/transfers/~3fa29c1b`).
+    /// On a matched route those are its `transferId` and `fileId` parameters; on an unmatched path every
+    /// segment shaped like such an id, since nothing says what it is.
+    static func loggedPath(_ path: String, parameters: Parameters) -> String {
+        let secrets = Set(parameters.filter { secretParameters.contains($0.key) }.map(\.value))
+        let matched = !parameters.isEmpty
+        return path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
+            let secret = matched ? secrets.contains(segment) : TransferID(rawValue: String(segment)) != nil
+            return secret ? "~" + LogRef.of(String(segment)) : String(segment)
+        }.joined(separator: "/")
     }
 
     /// The same body, same length, counting each buffer into the download bytes as it is written.

@@ -36,7 +36,7 @@ struct RetrieveController {
 
     /// The form fields of a URL-encoded body (at most `limit` bytes, 16 KiB unless said otherwise).
     static func form(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: limit)
+        let buffer = try await WebBody.collect(request, upTo: limit)
         var fields: [String: String] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -118,20 +118,20 @@ struct RetrieveController {
         let messageId = access.transfer.settings.confidentialMessageFileId
         let id = access.recipient.transferId.rawValue
         let retrieved = Set(try await downloads.downloads(of: access).filter { $0.method == .downloaded }.map(\.fileId))
+        let senderName = DisplayText.singleLine(access.transfer.sender.name)
         let files = access.files.filter { $0.fileId != messageId }.map { f -> [String: Any] in
-            ["name": f.fileName, "size": DisplayFormat.size(f.size, language: language),
+            ["name": DisplayText.singleLine(f.fileName), "size": DisplayFormat.size(f.size, language: language),
              "href": "/download/file?id=\(id)&file=\(f.fileId.rawValue)", "downloaded": retrieved.contains(f.fileId)]
         }
         var values: [String: Any] = [
             "transferId": id, "trackingId": access.transfer.trackingId.rawValue, "files": files, "hasFiles": !files.isEmpty,
             "fileCount": files.count, "zipHref": "/download/zip?id=\(id)",
             "totalSize": DisplayFormat.size(access.files.filter { $0.fileId != messageId }.reduce(0) { $0 + $1.size }, language: language),
-            "sender": access.transfer.sender.name.isEmpty ? access.transfer.senderEmail.address
-                : "\(access.transfer.sender.name) <\(access.transfer.senderEmail.address)>",
+            "sender": senderName.isEmpty ? access.transfer.senderEmail.address : "\(senderName) <\(access.transfer.senderEmail.address)>",
             "provided": DisplayFormat.date(access.transfer.finalizedAt ?? access.transfer.createdAt, language: language),
             "expires": DisplayFormat.date(access.transfer.settings.expirationDate, language: language),
         ]
-        let subject = access.transfer.settings.notificationMessage.subject
+        let subject = DisplayText.singleLine(access.transfer.settings.notificationMessage.subject)
         values["subject"] = subject
         values["hasSubject"] = !subject.isEmpty
         if let messageId, let file = access.files.first(where: { $0.fileId == messageId }) {

@@ -9,7 +9,7 @@ import SealdropServices
 /// - `GET /sender` — the browser's identities, switch, edit name and phone, remove; add one by email
 /// - `POST /sender/verify` — contact details: mails a code and shows the code form
 /// - `POST /sender/verify/code` — the code: stores the identity's cookies, makes it active, goes to `next`
-/// - `POST /sender/active`, `POST /sender/identity`, `POST /sender/remove` — switch, edit, remove
+/// - `POST /sender/active`, `POST /sender/identity`, `POST /sender/remove` — switch, edit, remove (the token is revoked on the server)
 /// - `GET /status?trackingId=…` — the active identity's transfer: recipients, downloads, expiry
 /// - `POST /status/revoke` — revokes it (recipients and sender are mailed as chosen)
 struct SenderController {
@@ -41,6 +41,11 @@ struct SenderController {
     }
 
     func strings(_ request: Request) -> [String: String] { pages.strings[WebPages.language(of: request)] ?? [:] }
+
+    /// A form field as one clean line of at most `length` characters (names and phones are lines of mails).
+    static func line(_ value: String?, _ length: Int) -> String {
+        String(DisplayText.singleLine(value ?? "").prefix(length))
+    }
 
     /// Reads a form and checks its CSRF token.
     static func checkedForm(_ request: Request) async throws -> [String: String] {
@@ -121,7 +126,7 @@ struct SenderController {
         let fields = try await Self.checkedForm(request)
         let next = Self.safeNext(fields["next"])
         let t = strings(request)
-        let name = String((fields["name"] ?? "").prefix(200)), phone = String((fields["phone"] ?? "").prefix(50))
+        let name = Self.line(fields["name"], 200), phone = Self.line(fields["phone"], 50)
         guard let email = EmailAddress((fields["email"] ?? "").trimmingCharacters(in: .whitespaces)) else {
             return identities(request, next: next, values: ["error": t["errorEmailInvalid"] ?? "", "email": fields["email"] ?? "",
                                                             "name": name, "phone": phone], status: .badRequest)
@@ -135,7 +140,7 @@ struct SenderController {
             cookies.append(Self.acceptedTermsCookie())
         }
         let client = SenderIdentities.clientId(for: request)
-        try await verification.requestCode(email: email, clientId: client.id, language: WebPages.language(of: request))
+        try await verification.requestCode(email: email, clientId: client.id, clientIP: context.clientIP, language: WebPages.language(of: request))
         cookies += client.setCookie.map { [$0] } ?? []
         return codeForm(request, email: email, name: name, phone: phone, next: next, error: nil, cookies: cookies)
     }
@@ -151,7 +156,7 @@ struct SenderController {
     @Sendable func finishVerification(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let fields = try await Self.checkedForm(request)
         let next = Self.safeNext(fields["next"])
-        let name = String((fields["name"] ?? "").prefix(200)), phone = String((fields["phone"] ?? "").prefix(50))
+        let name = Self.line(fields["name"], 200), phone = Self.line(fields["phone"], 50)
         guard let email = EmailAddress(fields["email"] ?? ""), let clientId = request.cookies[SenderIdentities.clientIdCookie]?.value else {
             throw WebError.staleForm
         }
@@ -195,6 +200,10 @@ struct SenderController {
     @Sendable func removeIdentity(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let fields = try await Self.checkedForm(request)
         let identity = try identity(fields, in: request)
+        // Removed means removed: the token stops working for the REST API and every other browser tab too.
+        if let clientId = SenderIdentities(request).clientId {
+            try await verification.revoke(email: identity.email, clientId: clientId, token: identity.token)
+        }
         return Self.redirect("/sender", cookies: SenderIdentities.remove(identity.index))
     }
 
@@ -225,7 +234,7 @@ struct SenderController {
     func status(_ request: Request, details d: TransferDetails, notice: String?) async throws -> Response {
         let language = WebPages.language(of: request)
         let t = strings(request)
-        let names = Dictionary(uniqueKeysWithValues: d.files.map { ($0.fileId, $0.fileName) })
+        let names = Dictionary(uniqueKeysWithValues: d.files.map { ($0.fileId, DisplayText.singleLine($0.fileName)) })
         let recipients = d.recipients.map { r -> [String: Any] in
             let mine = d.downloads.filter { $0.transferId == r.transferId }
             let files = Set(mine.map(\.fileId)).compactMap { names[$0] }.sorted()
@@ -238,7 +247,7 @@ struct SenderController {
             "trackingId": d.transfer.trackingId.rawValue, "recipients": recipients, "active": active, "csrf": csrf.token,
             "state": t["state_\(d.transfer.state.rawValue)"] ?? d.transfer.state.rawValue,
             "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
-            "files": d.files.map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: language)] as [String: Any] },
+            "files": d.files.map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: language)] as [String: Any] },
         ]
         if let notice { values["notice"] = notice }
         return pages.render("sender-status", request: request, context: values, cookies: csrf.setCookie.map { [$0] } ?? [])

@@ -29,9 +29,11 @@ struct SenderIdentities {
             guard let emailText = request.cookies["user_email\(n)"]?.value.removingPercentEncoding,
                   let email = EmailAddress(emailText),
                   let token = request.cookies["verification_token\(n)"]?.value, !token.isEmpty else { continue }
+            // Cookies are the browser's to change: shown and passed on only as clean single lines.
             found.append(Identity(index: n, email: email,
-                                  name: request.cookies["sender_name\(n)"]?.value.removingPercentEncoding ?? "",
-                                  phone: request.cookies["sender_phone\(n)"]?.value.removingPercentEncoding ?? "", token: token))
+                                  name: DisplayText.singleLine(request.cookies["sender_name\(n)"]?.value.removingPercentEncoding ?? ""),
+                                  phone: DisplayText.singleLine(request.cookies["sender_phone\(n)"]?.value.removingPercentEncoding ?? ""),
+                                  token: token))
         }
         identities = found
         let active = request.cookies["active_user"].flatMap { Int($0.value) }
@@ -49,9 +51,9 @@ struct SenderIdentities {
         return (id, WebCookies.make(clientIdCookie, id, maxAge: 365 * 86400))
     }
 
-    /// Cookie-safe text: percent-encoded UTF-8, at most 200 characters.
+    /// Cookie-safe text: one clean line (`DisplayText.singleLine`), percent-encoded UTF-8, at most 200 characters.
     static func cookieText(_ value: String) -> String {
-        String(value.prefix(200)).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        String(DisplayText.singleLine(value).prefix(200)).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
     }
 
     /// The cookies that store `identity` at its index for `maxAge` seconds, and make it active.

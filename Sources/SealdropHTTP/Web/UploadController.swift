@@ -106,7 +106,7 @@ struct UploadController {
             "trackingId": trackingId.rawValue, "statusHref": "/status?trackingId=\(trackingId.rawValue)",
             "recipients": d.recipients.map { ["email": $0.email.address] },
             "files": d.files.filter { $0.fileId != d.transfer.settings.confidentialMessageFileId }
-                .map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: language)] },
+                .map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: language)] },
             "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
         ])
     }
@@ -121,7 +121,7 @@ struct UploadController {
 
     static func json<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         guard request.headers[.contentType]?.hasPrefix("application/json") == true else { throw SealdropError.malformed("JSON expected") }
-        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        let buffer = try await WebBody.collect(request, upTo: 256 * 1024)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {
@@ -168,7 +168,7 @@ struct UploadController {
         var files: [[String: Any]] = []
         for file in view.files {
             let p = try await uploads.progress(of: file, by: sender)
-            files.append(["fileId": file.fileId.rawValue, "name": file.fileName, "size": file.size, "received": p.received, "complete": p.complete])
+            files.append(["fileId": file.fileId.rawValue, "name": DisplayText.singleLine(file.fileName), "size": file.size, "received": p.received, "complete": p.complete])
         }
         let r = view.transfer.recipients
         return Self.reply(["trackingId": trackingId.rawValue, "files": files,
@@ -224,7 +224,7 @@ struct UploadController {
                     throw WebInputError(key: "errorUploadInterrupted", detail: nil)
                 }
             }
-            context.logger.info("upload.chunk", metadata: ["file.id": "\(fileId)", "offset": "\(offset)", "received": "\(progress.received)"])
+            context.logger.info("upload.chunk", metadata: ["file.ref": "\(fileId.logRef)", "offset": "\(offset)", "received": "\(progress.received)"])
             return Self.reply(Self.progress(progress))
         } catch let mismatch as ChunkedUploads.OffsetMismatch {
             return Self.reply(["received": mismatch.received, "error": "offset"], status: .conflict)
@@ -263,7 +263,7 @@ struct UploadController {
 
     @Sendable func generatePassword(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         _ = try await apiSender(request)
-        return Self.reply(["password": PasswordGenerator().generate(policy: settings.current.password)])
+        return Self.reply(["password": try PasswordGenerator().generate(policy: settings.current.password)])
     }
 
     struct SendBody: Decodable {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import SealdropCore
 import SealdropServices
 
@@ -18,6 +19,10 @@ enum WebError: Error {
     case transferExpired(on: Date)
     /// The recipient's transfer id is valid but the sender revoked the transfer.
     case transferRevoked
+    /// A form or JSON body larger than its reader accepts.
+    case bodyTooLarge
+    /// A form or JSON body that could not be read: cut off, or not what the page sends.
+    case malformedBody
 }
 
 /// Maps every error under the web pages to a page in one place: a human message, the right status,
@@ -69,6 +74,11 @@ struct WebErrorMiddleware: RouterMiddleware {
         case WebError.staleForm: return (.forbidden, "errorStaleForm")
         case WebError.transferExpired: return (.gone, "expiredTitle")
         case WebError.transferRevoked: return (.gone, "revokedText")
+        case WebError.bodyTooLarge, is NIOTooManyBytesError: return (.contentTooLarge, "errorTooLarge")
+        case let e as HTTPError where e.status == .contentTooLarge: return (.contentTooLarge, "errorTooLarge")
+        case WebError.malformedBody, is DecodingError: return (.badRequest, "errorBadRequest")
+        case let e as HTTPError where e.status == .notFound: return (.notFound, "errorNotFound")
+        case let e as HTTPError where (400..<500).contains(e.status.code): return (.badRequest, "errorBadRequest")
         case let e as SealdropError:
             switch e.code {
             case SealdropError.locked.code: return (.forbidden, "errorLocked")
@@ -82,6 +92,25 @@ struct WebErrorMiddleware: RouterMiddleware {
                 }
             }
         default: return (.internalServerError, "errorServer")
+        }
+    }
+}
+
+/// Reading the small bodies of forms and of the upload page's JSON API.
+enum WebBody {
+    /// The whole body, at most `limit` bytes: `WebError.bodyTooLarge` beyond, `WebError.malformedBody`
+    /// when the connection broke off or the framing was invalid.
+    static func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw WebError.bodyTooLarge
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw WebError.bodyTooLarge
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw WebError.malformedBody
         }
     }
 }

@@ -106,7 +106,7 @@ public struct DownloadService: Sendable {
         let protection = settings.current.downloadProtection
         let date = now()
         guard let count = try await transfers.recordFailedAttempt(recipient.transferId, now: date) else { throw SealdropError.locked }
-        logger.notice("download.password.wrong", metadata: ["transfer.id": "\(recipient.transferId)", "attempts": "\(count)"])
+        logger.notice("download.password.wrong", metadata: ["transfer.ref": "\(recipient.transferId.logRef)", "attempts": "\(count)"])
         guard count >= protection.maxAttempts else { return }
         let deleted = protection.action == .delete
         let alert = { (address: String, admin: Bool) in
@@ -125,7 +125,7 @@ public struct DownloadService: Sendable {
         }
         let until = date.addingTimeInterval(TimeInterval(protection.lockMinutes * 60))
         if try await transfers.lock(recipient.transferId, until: until, now: date, mails: alerts) {
-            logger.warning("download.protection.locked", metadata: ["transfer.id": "\(recipient.transferId)"])
+            logger.warning("download.protection.locked", metadata: ["transfer.ref": "\(recipient.transferId.logRef)"])
         }
         throw SealdropError.locked
     }

@@ -125,7 +125,7 @@ public struct Notifications: Sendable {
         var context = transferContext(transfer, files: [], language: language)
         context["recipientEmail"] = recipient.email.address
         context["hasFileName"] = fileName != nil && transfer.settings.showFileNames
-        context["fileName"] = transfer.settings.showFileNames ? (fileName ?? "") : ""
+        context["fileName"] = transfer.settings.showFileNames ? DisplayText.singleLine(fileName ?? "") : ""
         context["downloadedAt"] = DisplayFormat.date(now, language: templates.language(for: language))
         context["statusURL"] = statusURL(trackingId: transfer.trackingId)
         return message(.downloadNotification, language: language, context: context, to: [transfer.senderEmail.address],
@@ -193,25 +193,27 @@ public struct Notifications: Sendable {
         let lang = templates.language(for: language)
         var context = base(language: language)
         let s = transfer.settings
-        let sender = transfer.sender
+        // Names, phone and subject are lines of the text part: shown on one line even if stored otherwise.
+        let name = DisplayText.singleLine(transfer.sender.name), phone = DisplayText.singleLine(transfer.sender.phone)
+        let subject = DisplayText.singleLine(s.notificationMessage.subject)
         let confidential = s.confidentialMessageFileId != nil
         context["trackingId"] = transfer.trackingId.rawValue
         context["senderEmail"] = transfer.senderEmail.address
-        context["senderName"] = sender.name
-        context["hasSenderName"] = !sender.name.isEmpty
-        context["senderPhone"] = sender.phone
-        context["hasSenderPhone"] = !sender.phone.isEmpty
-        context["senderDisplay"] = sender.name.isEmpty ? transfer.senderEmail.address : "\(sender.name) <\(transfer.senderEmail.address)>"
+        context["senderName"] = name
+        context["hasSenderName"] = !name.isEmpty
+        context["senderPhone"] = phone
+        context["hasSenderPhone"] = !phone.isEmpty
+        context["senderDisplay"] = name.isEmpty ? transfer.senderEmail.address : "\(name) <\(transfer.senderEmail.address)>"
         context["confidential"] = confidential
-        context["customSubject"] = s.notificationMessage.subject
-        context["hasCustomSubject"] = !s.notificationMessage.subject.isEmpty
+        context["customSubject"] = subject
+        context["hasCustomSubject"] = !subject.isEmpty
         let message = confidential ? "" : s.notificationMessage.body
         context["hasMessage"] = !message.isEmpty
         context["message"] = message
         context["messageHTML"] = DisplayFormat.htmlParagraphs(message)
         let shown = files.filter { $0.fileId != s.confidentialMessageFileId }
         context["showFileNames"] = s.showFileNames && !shown.isEmpty
-        context["files"] = shown.map { ["name": $0.fileName, "size": DisplayFormat.size($0.size, language: lang)] as [String: Any] }
+        context["files"] = shown.map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: lang)] as [String: Any] }
         context["hasFiles"] = !shown.isEmpty
         context["fileCount"] = shown.count
         context["totalSize"] = DisplayFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang)

@@ -107,7 +107,9 @@ public struct TransferService: Sendable {
             guard date <= limit else { throw SealdropError.conflict("The expiration date is beyond the maximum retention period of \(p.maxRetentionDays) days") }
             s.expirationDate = date
         }
-        if let message = patch.notificationMessage, message != s.notificationMessage {
+        if var message = patch.notificationMessage, message != s.notificationMessage {
+            // The subject becomes a mail header and a line of the text mail: one line, no direction tricks.
+            message.subject = DisplayText.singleLine(message.subject)
             guard p.recipientNotificationEditable else { throw SealdropError.conflict("The recipient notification may not be edited") }
             guard message.subject.count <= 1000, message.body.count <= 100_000 else { throw SealdropError.malformed("The notification message is too long") }
             s.notificationMessage = message
@@ -178,7 +180,9 @@ public struct TransferService: Sendable {
     /// Registers a file; 409/2001 for a duplicate name or when the size limit would be exceeded.
     public func registerFile(_ trackingId: TrackingID, by sender: VerifiedSender, name: String, size: Int64, checksum: String?) async throws -> FileID {
         _ = try await openSession(trackingId, by: sender)
-        guard FileName.validateForRegistration(name) else { throw SealdropError.malformed("The file name is empty, too long or contains NUL") }
+        guard FileName.validateForRegistration(name), let name = FileName.cleanedForRegistration(name) else {
+            throw SealdropError.malformed("The file name is empty, too long or contains NUL")
+        }
         guard size >= 0 else { throw SealdropError.malformed("The file size must not be negative") }
         var declared: String?
         if let checksum, !checksum.isEmpty {
@@ -229,7 +233,7 @@ public struct TransferService: Sendable {
               let blob = try blobs.resumeWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) else { return nil }
         let tk = try await transferKey(of: record, by: sender)
         let upload = try FileUpload.resume(file: file, key: tk.fileKey(fileId: fileId.rawValue), reader: blob.reader, writer: blob.writer, service: self)
-        logger.info("upload.resumed", metadata: ["file.id": "\(fileId)", "received": "\(upload?.receivedBytes ?? 0)"])
+        logger.info("upload.resumed", metadata: ["file.ref": "\(fileId.logRef)", "received": "\(upload?.receivedBytes ?? 0)"])
         return upload
     }
 
@@ -437,12 +441,14 @@ public struct TransferService: Sendable {
         return sender.openPassword(sealed, trackingId: record.trackingId)
     }
 
-    func generatePassword() -> String {
-        PasswordGenerator().generate(policy: settings.current.password)
+    func generatePassword() throws -> String {
+        try PasswordGenerator().generate(policy: settings.current.password)
     }
 
+    /// The contact as stored: each field on one line (it is a line of the plain-text mails), without
+    /// control or direction-formatting characters, and cut to length.
     static func clean(_ contact: SenderContact) -> SenderContact {
-        SenderContact(name: String(contact.name.prefix(200)), phone: String(contact.phone.prefix(100)))
+        SenderContact(name: String(DisplayText.singleLine(contact.name).prefix(200)), phone: String(DisplayText.singleLine(contact.phone).prefix(100)))
     }
 
     static func language(_ tag: String) throws -> String {

@@ -24,7 +24,13 @@ public struct VerificationService: Sendable {
     let repository: any VerificationRepository
     let settings: SettingsStore
     let notifications: Notifications
-    let codeRequests: RateLimiter
+    /// Code requests per address, per client id, per source address, and for the whole server; each
+    /// call passes the limit from the live settings.
+    let codeRequests = RateLimiter(limit: 1, window: 600)
+    let codeRequestsPerClient = RateLimiter(limit: 1, window: 600)
+    let codeRequestsPerSource = RateLimiter(limit: 1, window: 600)
+    let codeMailsPerMinute = RateLimiter(limit: 1, window: 60, maxKeys: 1)
+    let codeMailsPerHour = RateLimiter(limit: 1, window: 3600, maxKeys: 1)
     let tokenRequests: RateLimiter
     let logger: Logger
     let now: @Sendable () -> Date
@@ -36,7 +42,6 @@ public struct VerificationService: Sendable {
         self.repository = repository
         self.settings = settings
         self.notifications = notifications
-        self.codeRequests = RateLimiter(limit: max(1, settings.current.verification.maxCodeRequestsPer10Minutes), window: 600)
         self.tokenRequests = RateLimiter(limit: 30, window: 60)
         self.logger = logger
         self.now = now
@@ -61,10 +66,13 @@ public struct VerificationService: Sendable {
     }
 
     /// Mails a fresh code to `email`; earlier codes for this client id stop working.
-    public func requestCode(email: EmailAddress, clientId: String, language: String) async throws {
+    ///
+    /// 429/2007 when the address, the client id or the source (`clientIP`; nil when unknown, as in
+    /// in-process tests) asked too often, or when the server's code-mail budget is spent.
+    public func requestCode(email: EmailAddress, clientId: String, clientIP: String?, language: String) async throws {
         let s = settings.current.verification
         guard s.emailVerificationEnabled else { throw SealdropError.invalidVerification }
-        guard codeRequests.allow(email.normalized, now: now()) else { throw SealdropError.tooManyRequests }
+        try checkCodeBudget(email: email, clientId: clientId, clientIP: clientIP, settings: s)
         var rng = SystemRandomNumberGenerator()
         let code = String((0..<10).map { _ in Self.codeAlphabet.randomElement(using: &rng)! })
         let salt = SecureRandom.bytes(16)
@@ -76,6 +84,20 @@ public struct VerificationService: Sendable {
         let mail = notifications.verificationCode(to: email, code: code, validMinutes: s.codeValidityMinutes, language: language, now: date)
         try await repository.storeCode(record, mail: mail)
         logger.info("verification.code.requested", metadata: ["client.id.prefix": "\(clientId.prefix(6))"])
+    }
+
+    /// Counts a code request against every limit, the most specific first, so a flood from one client
+    /// or source is cut before it spends the addresses' or the server's budget.
+    func checkCodeBudget(email: EmailAddress, clientId: String, clientIP: String?, settings s: VerificationSettings) throws {
+        let date = now()
+        var allowed = codeRequestsPerClient.allow(clientId, limit: s.maxCodeRequestsPerClientPer10Minutes, now: date)
+        if allowed, let clientIP {
+            allowed = codeRequestsPerSource.allow(IPNetwork.sourceKey(clientIP), limit: s.maxCodeRequestsPerSourcePer10Minutes, now: date)
+        }
+        allowed = allowed && codeRequests.allow(email.normalized, limit: s.maxCodeRequestsPer10Minutes, now: date)
+        allowed = allowed && codeMailsPerMinute.allow("", limit: s.maxCodeMailsPerMinute, now: date)
+            && codeMailsPerHour.allow("", limit: s.maxCodeMailsPerHour, now: date)
+        guard allowed else { throw SealdropError.tooManyRequests }
     }
 
     /// Exchanges a code (or, for a registered client id, nothing) for a token bound to (client id, email).
@@ -116,6 +138,13 @@ public struct VerificationService: Sendable {
         }
         try await repository.touchVerification(tokenHash: record.tokenHash, at: now())
         return VerifiedSender(email: email, clientId: clientId, token: token)
+    }
+
+    /// Ends the verification of (email, client id, token) on the server, as when the sender removes the
+    /// identity in the web app; a token that is unknown or belongs to another pair is left alone.
+    public func revoke(email: EmailAddress, clientId: String, token: String) async throws {
+        guard let record = try await valid(email: email, clientId: clientId, token: token) else { return }
+        try await repository.deleteVerification(tokenHash: record.tokenHash)
     }
 
     func valid(email: EmailAddress, clientId: String, token: String) async throws -> VerificationRecord? {
