@@ -18,8 +18,9 @@ import Synchronization
 /// blob is resumable (`BlobStore.beginResumableWrite`, kept by the start-up recovery while its session is
 /// open and the file not uploaded), and the first `progress` or chunk after the restart rebuilds the upload
 /// from it (`FileUpload.resume`). That is safe because nothing secret has to be checkpointed:
-/// - the file key is derived again from the transfer key, which stays sealed with the server key in the
-///   database as before; nothing key-related is written next to the blob;
+/// - the file key is derived again from the transfer key, which stays sealed for the creator's verification
+///   token in the database (the request that continues the upload carries it); nothing key-related is
+///   written next to the blob;
 /// - the blob holds only the header and sealed segments (ciphertext), exactly what a committed blob holds;
 ///   the unsealed tail (up to one segment of plaintext) lives only in memory and is simply lost, so the
 ///   offset reported after a restart is the end of the last whole segment on disk (1 MiB by default): at
@@ -28,8 +29,9 @@ import Synchronization
 /// - the SHA-256 state cannot be exported (swift-crypto has no API for it) and need not be: the sealed
 ///   segments are decrypted — which also authenticates them, so a torn or tampered tail is cut off — and
 ///   hashed again. That costs one read of the uploaded part per file and restart.
-/// The next segment is sealed under the same nonce index as a segment that may have been cut off; that is
-/// what the in-memory rollback of a broken chunk has always done, and the client sends the same bytes again.
+/// The next segment index may have been sealed already (a segment cut off by the crash, or by a broken chunk),
+/// and the client may send other bytes for it; so both a resume and a rollback seal the kept segments again
+/// under a fresh nonce prefix first (`FileUpload.resealed`), and no (file key, nonce) pair is used twice.
 public final class ChunkedUploads: Sendable {
     /// Where a file stands.
     public struct Progress: Sendable, Equatable {
