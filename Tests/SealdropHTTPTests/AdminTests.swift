@@ -136,16 +136,18 @@ import Testing
             try await admin.server.accounts.create(name: "carol", role: .administrator, password: "carol's right password", by: "test")
             for attempt in 1...5 {
                 let r = try await admin.loginOnly("carol", password: "wrong password \(attempt)")
-                #expect(r.status == (attempt < 5 ? .unauthorized : .forbidden))
+                #expect(r.status == .unauthorized)
                 #expect(r.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("cs-ai-session=") })
             }
+            // Locked: refused like a wrong password, without saying so (that would confirm the name exists).
             let locked = try await admin.loginOnly("carol", password: "carol's right password")
-            #expect(locked.status == .forbidden)
-            #expect(locked.text.contains("locked until"))
+            #expect(locked.status == .unauthorized)
+            #expect(locked.text.contains("Wrong name or password") && !locked.text.contains("locked until"))
+            #expect(locked.headers[values: .setCookie].allSatisfy { !$0.hasPrefix("cs-ai-session=") })
             // Unknown names get the same answer as wrong passwords.
             let unknown = try await admin.loginOnly("nobody", password: "whatever it is")
             #expect(unknown.status == .unauthorized)
-            #expect(unknown.text.contains("Wrong name or password."))
+            #expect(unknown.text.contains("Wrong name or password, or the account is locked for a while after too many wrong passwords."))
             let actions = try await admin.server.database.recentAuditEntries(limit: 50).map(\.action)
             #expect(actions.filter { $0 == "admin.locked" }.count == 1)
             #expect(actions.filter { $0 == "login.failed" }.count == 6)
