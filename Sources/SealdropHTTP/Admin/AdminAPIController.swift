@@ -56,6 +56,7 @@ struct AdminAPIController: Sendable {
                                     "outbox": ["queued": r.outboxQueued, "sent": r.outboxSent, "failed": r.outboxFailed],
                                     "mailRelay": r.mailRelay, "derivationsWaiting": r.derivationsWaiting, "updateStatus": r.updateStatus]
         if let free = r.freeBytes { value["freeBytes"] = free }
+        value["mailCapturedTo"] = r.mailCapturedTo.map { $0 as Any } ?? NSNull()
         return try Self.json(value)
     }
 

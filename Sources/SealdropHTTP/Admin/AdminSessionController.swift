@@ -81,6 +81,10 @@ struct AdminSessionController: Sendable {
         let report = try await StatusReport.collect(surface)
         var values = report.values
         values["logLines"] = surface.logLines.recent(40)
+        let strings = surface.strings(language: WebPages.language(of: request))
+        if let directory = report.mailCapturedTo {
+            values["mailCaptureWarning"] = (strings["warning.mailCaptured"] ?? "").replacingOccurrences(of: "{directory}", with: directory)
+        }
         return surface.render("status", request, admin, values)
     }
 
@@ -104,6 +108,8 @@ struct StatusReport: Sendable {
     /// Password derivations (scrypt, bcrypt) waiting for a thread.
     var derivationsWaiting: Int
     var updateStatus: String
+    /// The capture directory while mail is only captured because no relay was ever chosen (outside `--dev`).
+    var mailCapturedTo: String?
 
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
         let counts = try await surface.database.outboxCounts()
@@ -114,7 +120,8 @@ struct StatusReport: Sendable {
             freeBytes: (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, totalBytes: (attributes?[.systemSize] as? NSNumber)?.int64Value,
             outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0, outboxSent: counts[.sent] ?? 0,
             mailRelay: SMTPMailTransport.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
-            updateStatus: "not checked yet")
+            updateStatus: "not checked yet",
+            mailCapturedTo: surface.configuration.mailCapturedByDefault && surface.mail.isCapture ? surface.configuration.mailCaptureDirectory : nil)
     }
 
     var values: [String: Any] {

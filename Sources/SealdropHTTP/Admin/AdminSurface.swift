@@ -108,8 +108,13 @@ struct AdminSurface: Sendable {
 
     /// A local path to return to after login; anything else becomes `/admin`.
     static func safeNext(_ value: String?) -> String {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), value.count < 512,
-              !value.contains(where: { $0.isNewline }) else { return "/admin" }
+        guard let value, value.utf8.count < 512, value.utf8.first == UInt8(ascii: "/"),
+              value.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
+              !value.hasPrefix("//") else { return "/admin" }
         return value
     }
 }
+    ///
+    /// Printable ASCII only: browsers drop tabs and newlines inside a URL and read `\` as `/`, so
+    /// `/\t/evil.example` or `/\evil.example` would leave the site. One leading `/`, not followed by `/` or `\`.
+    /// Percent escapes are kept as they are: `/%09/evil` stays a path on this host, as no browser decodes it.
