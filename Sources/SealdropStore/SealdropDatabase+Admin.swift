@@ -173,6 +173,13 @@ extension SealdropDatabase: AdminRepository {
         }
     }
 
+    public func recentAuditEntries(action: String, since: Date, limit: Int) async throws -> [AuditEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE action = ? AND at_ms >= ? ORDER BY id DESC LIMIT ?",
+                             arguments: [action, Int64((since.timeIntervalSince1970 * 1000).rounded()), limit]).map(Self.audit(from:))
+        }
+    }
+
     public func persistedSettings() async throws -> String? {
         try await writer.read { db in try String.fetchOne(db, sql: "SELECT json FROM runtime_settings WHERE id = 1") }
     }

@@ -172,7 +172,7 @@ import Testing
         let logger = Logger(label: "sealdrop.tests")
         let pinned = #"{"policy": {"maxRetentionDays": 20}}"#
         let store = SettingsStore(try SettingsJSON.decode(SettingsJSON.object(pinned)!))
-        let runtime = RuntimeSettings(store: store, repository: f.database, audit: f.audit, pinnedJSON: pinned, logger: logger)
+        let runtime = RuntimeSettings(store: store, repository: f.database, audit: f.audit, serverKey: f.serverKey, pinnedJSON: pinned, logger: logger)
         #expect(runtime.pinnedKeys == ["policy.maxRetentionDays"])
         #expect(runtime.isPinned("policy") && runtime.isPinned("policy.maxRetentionDays") && !runtime.isPinned("policy.maxTotalSize"))
         await #expect(throws: AdminError.pinned("policy.maxRetentionDays")) {
@@ -191,7 +191,7 @@ import Testing
         // Next start: the file now pins a different retention; saved values fill in the rest.
         let nextPinned = #"{"policy": {"maxRetentionDays": 10}}"#
         let nextStore = SettingsStore(try SettingsJSON.decode(SettingsJSON.object(nextPinned)!))
-        let next = RuntimeSettings(store: nextStore, repository: f.database, audit: f.audit, pinnedJSON: nextPinned, logger: logger)
+        let next = RuntimeSettings(store: nextStore, repository: f.database, audit: f.audit, serverKey: f.serverKey, pinnedJSON: nextPinned, logger: logger)
         try await next.loadPersisted()
         #expect(nextStore.current.policy.maxRetentionDays == 10)
         #expect(nextStore.current.policy.defaultRetentionDays == 5)

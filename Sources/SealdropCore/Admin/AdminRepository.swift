@@ -37,6 +37,8 @@ public protocol AdminRepository: Sendable {
     func auditEntries(afterId: Int64, limit: Int) async throws -> [AuditEntry]
     /// The newest rows first.
     func recentAuditEntries(limit: Int) async throws -> [AuditEntry]
+    /// The newest rows of one action at or after `since` first.
+    func recentAuditEntries(action: String, since: Date, limit: Int) async throws -> [AuditEntry]
 
     /// The settings administrators saved (a JSON object), if any.
     func persistedSettings() async throws -> String?

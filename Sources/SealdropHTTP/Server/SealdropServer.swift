@@ -77,7 +77,7 @@ public struct SealdropServer: Sendable {
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
-        let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, pinnedJSON: configuration.pinnedSettingsJSON,
+        let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, serverKey: serverKey, pinnedJSON: configuration.pinnedSettingsJSON,
                                       environmentPinned: configuration.environmentPinnedSettings, logger: logger)
         let metrics = ServerMetrics()
         let staticFiles = try StaticFiles()
