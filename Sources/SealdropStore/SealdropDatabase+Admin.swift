@@ -37,6 +37,33 @@ extension SealdropDatabase: AdminRepository {
         }
     }
 
+    public func recordAdminLoginFailure(name: String, maxFailures: Int, lockUntil: Date, now: Date) async throws -> AdminLoginFailure? {
+        try await writer.write { db in
+            // Right-hand sides see the row before the update; `restart` is 1 when a lock has run out.
+            let row = try Row.fetchOne(db, sql: """
+                UPDATE admin_accounts SET
+                    failed_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 1 ELSE failed_attempts + 1 END,
+                    locked_until = CASE
+                        WHEN locked_until > :now THEN locked_until
+                        WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 1 ELSE failed_attempts + 1 END) >= :max THEN :until
+                        ELSE NULL END
+                WHERE name = :name
+                RETURNING failed_attempts, locked_until
+                """, arguments: ["now": Column.time(now), "max": maxFailures, "until": Column.time(lockUntil), "name": name])
+            return row.map { AdminLoginFailure(failedAttempts: $0["failed_attempts"], lockedUntil: Column.date($0["locked_until"])) }
+        }
+    }
+
+    public func recordAdminLoginSuccess(name: String, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE admin_accounts SET failed_attempts = 0, locked_until = NULL, last_login_at = :now
+                WHERE name = :name AND (locked_until IS NULL OR locked_until <= :now)
+                """, arguments: ["now": Column.time(now), "name": name])
+            return db.changesCount == 1
+        }
+    }
+
     public func insertAdminSession(_ session: AdminSession) async throws {
         try await writer.write { db in
             try db.execute(sql: """
@@ -76,9 +103,10 @@ extension SealdropDatabase: AdminRepository {
         }
     }
 
-    public func deleteAdminSessions(idleSince: Date) async throws {
+    public func deleteAdminSessions(idleSince: Date, createdBefore: Date) async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM admin_sessions WHERE last_seen_at < ?", arguments: [Column.time(idleSince)])
+            try db.execute(sql: "DELETE FROM admin_sessions WHERE last_seen_at < ? OR created_at < ?",
+                           arguments: [Column.time(idleSince), Column.time(createdBefore)])
         }
     }
 
@@ -142,6 +170,13 @@ extension SealdropDatabase: AdminRepository {
     public func recentAuditEntries(limit: Int) async throws -> [AuditEntry] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.audit(from:))
+        }
+    }
+
+    public func recentAuditEntries(action: String, since: Date, limit: Int) async throws -> [AuditEntry] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE action = ? AND at_ms >= ? ORDER BY id DESC LIMIT ?",
+                             arguments: [action, Int64((since.timeIntervalSince1970 * 1000).rounded()), limit]).map(Self.audit(from:))
         }
     }
 

@@ -1,7 +1,9 @@
+import Crypto
 import Foundation
 import GRDB
 import Logging
 import SealdropCore
+import SealdropCrypto
 @testable import SealdropServices
 import SealdropStore
 import Testing
@@ -15,13 +17,16 @@ import Testing
         let audit: AuditLog
         let accounts: AdminAccounts
         let kdf = KeyDerivationRunner(maxConcurrent: 1)
+        let serverKey: ServerKey
+        let clock = TestClock(Date())
 
-        init() throws {
+        init(policy: AdminAccounts.Policy = .init()) throws {
             queue = try DatabaseQueue()
             database = try SealdropDatabase(writer: queue, bodySealer: nil)
             audit = AuditLog(repository: database)
-            accounts = AdminAccounts(repository: database, audit: audit, hasher: AdminPasswordHasher(cost: 4, kdf: kdf),
-                                     logger: Logger(label: "sealdrop.tests"))
+            serverKey = try ServerKey(key: SymmetricKey(size: .bits256))
+            accounts = AdminAccounts(repository: database, audit: audit, hasher: AdminPasswordHasher(cost: 4, kdf: kdf), policy: policy,
+                                     logger: Logger(label: "sealdrop.tests"), now: clock.closure)
         }
     }
 
@@ -48,13 +53,24 @@ import Testing
         // A right password before the fifth failure resets the count.
         _ = try await f.accounts.login(name: "olga", password: "olga's password!", from: nil, now: start)
         for _ in 1...4 { await #expect(throws: AdminError.invalidCredentials) { try await f.accounts.login(name: "olga", password: "nope", from: nil, now: start) } }
-        await #expect(throws: AdminError.accountLocked(until: start.addingTimeInterval(15 * 60))) {
-            try await f.accounts.login(name: "olga", password: "nope", from: nil, now: start)
-        }
-        await #expect(throws: AdminError.accountLocked(until: start.addingTimeInterval(15 * 60))) {
+        // The sign-in answer does not say "locked" (that would tell which names exist); the account row does.
+        await #expect(throws: AdminError.invalidCredentials) { try await f.accounts.login(name: "olga", password: "nope", from: nil, now: start) }
+        #expect(try await f.database.adminAccount(named: "olga")?.lockedUntil == start.addingTimeInterval(15 * 60))
+        await #expect(throws: AdminError.invalidCredentials) {
             try await f.accounts.login(name: "olga", password: "olga's password!", from: nil, now: start.addingTimeInterval(14 * 60))
         }
+        await #expect(throws: AdminError.accountLocked(until: start.addingTimeInterval(15 * 60))) {
+            try await f.accounts.verifyPassword(name: "olga", password: "olga's password!", from: nil, now: start.addingTimeInterval(14 * 60))
+        }
         _ = try await f.accounts.login(name: "olga", password: "olga's password!", from: nil, now: start.addingTimeInterval(15 * 60 + 1))
+        // After a lock ran out, counting starts again: one wrong password does not lock at once.
+        let later = start.addingTimeInterval(3600)
+        for _ in 1...4 { await #expect(throws: AdminError.invalidCredentials) { try await f.accounts.login(name: "olga", password: "nope", from: nil, now: later) } }
+        await #expect(throws: AdminError.invalidCredentials) { try await f.accounts.login(name: "olga", password: "nope", from: nil, now: later) }
+        let afterLock = later.addingTimeInterval(15 * 60 + 1)
+        await #expect(throws: AdminError.invalidCredentials) { try await f.accounts.login(name: "olga", password: "nope", from: nil, now: afterLock) }
+        #expect(try await f.database.adminAccount(named: "olga")?.lockedUntil == nil)
+        _ = try await f.accounts.login(name: "olga", password: "olga's password!", from: nil, now: afterLock)
     }
 
     @Test func oneAddressGetsThirtyPasswordChecksAMinute() async throws {
@@ -156,7 +172,7 @@ import Testing
         let logger = Logger(label: "sealdrop.tests")
         let pinned = #"{"policy": {"maxRetentionDays": 20}}"#
         let store = SettingsStore(try SettingsJSON.decode(SettingsJSON.object(pinned)!))
-        let runtime = RuntimeSettings(store: store, repository: f.database, audit: f.audit, pinnedJSON: pinned, logger: logger)
+        let runtime = RuntimeSettings(store: store, repository: f.database, audit: f.audit, serverKey: f.serverKey, pinnedJSON: pinned, logger: logger)
         #expect(runtime.pinnedKeys == ["policy.maxRetentionDays"])
         #expect(runtime.isPinned("policy") && runtime.isPinned("policy.maxRetentionDays") && !runtime.isPinned("policy.maxTotalSize"))
         await #expect(throws: AdminError.pinned("policy.maxRetentionDays")) {
@@ -175,7 +191,7 @@ import Testing
         // Next start: the file now pins a different retention; saved values fill in the rest.
         let nextPinned = #"{"policy": {"maxRetentionDays": 10}}"#
         let nextStore = SettingsStore(try SettingsJSON.decode(SettingsJSON.object(nextPinned)!))
-        let next = RuntimeSettings(store: nextStore, repository: f.database, audit: f.audit, pinnedJSON: nextPinned, logger: logger)
+        let next = RuntimeSettings(store: nextStore, repository: f.database, audit: f.audit, serverKey: f.serverKey, pinnedJSON: nextPinned, logger: logger)
         try await next.loadPersisted()
         #expect(nextStore.current.policy.maxRetentionDays == 10)
         #expect(nextStore.current.policy.defaultRetentionDays == 5)

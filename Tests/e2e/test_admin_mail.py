@@ -105,5 +105,8 @@ def test_relay_and_sender_address_changed_in_the_admin_pages_apply_at_once():
         server.stop()
     db = sqlite3.connect(server.data + "/sealdrop.sqlite")
     rows = db.execute("SELECT coalesce(old_value, '') || coalesce(new_value, '') FROM audit_log").fetchall()
+    settings = db.execute("SELECT json FROM runtime_settings").fetchone()[0]
     db.close()
     assert rows and not any(secret in row[0] for row in rows)
+    # The relay password is sealed with the server key, not stored in plaintext.
+    assert secret not in settings and "sealedSecrets" in settings

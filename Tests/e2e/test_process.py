@@ -35,6 +35,17 @@ def test_https_self_signed_once_redirect_and_admin_separation():
         assert requests.get(f"http://127.0.0.1:{server.admin}/api/status").status_code == 404
         assert requests.get(f"https://127.0.0.1:{https}/health", verify=cert).status_code == 404
         assert requests.get(f"https://127.0.0.1:{https}/metrics", verify=cert).status_code == 404
+        # HSTS on every HTTPS answer (errors too), never on plain HTTP.
+        hsts = "Strict-Transport-Security"
+        assert r.headers.get(hsts) is None
+        for url in (f"https://127.0.0.1:{https}/api/status", f"https://127.0.0.1:{https}/no-such-page",
+                    f"https://127.0.0.1:{admin_https}/login", f"https://127.0.0.1:{admin_https}/health"):
+            assert requests.get(url, verify=cert).headers.get(hsts) == "max-age=31536000", url
+        for url in (f"http://127.0.0.1:{server.http}/api/status", f"http://127.0.0.1:{server.admin}/login"):
+            assert requests.get(url, allow_redirects=False).headers.get(hsts) is None, url
+        # No relay configured outside --dev: one loud line says mail is only captured.
+        log = server.read_log()
+        assert log.count("sealdrop: WARNING: mail is captured to ") == 1, log[-2000:]
     finally:
         server.stop()
     # Restart: the same certificate is reused.

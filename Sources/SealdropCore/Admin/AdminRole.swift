@@ -2,7 +2,8 @@
 public enum AdminRole: String, Codable, Sendable, CaseIterable {
     /// Everything.
     case administrator
-    /// Everything except what could reveal transfer information (log view, outbox contents).
+    /// Everything except what could reveal transfer information (log view, outbox contents) and where mail goes
+    /// (relay, sender address, public base URL: whoever controls them receives verification codes and links).
     case configAdmin
     /// System status and the transfer log, read-only.
     case logAnalyst
@@ -15,7 +16,7 @@ public enum AdminRole: String, Codable, Sendable, CaseIterable {
         case .administrator:
             return Set(AdminPermission.allCases)
         case .configAdmin:
-            return [.viewStatus, .viewStatistics, .editSettings, .viewAudit, .manageMail]
+            return [.viewStatus, .viewStatistics, .editSettings, .viewAudit]
         case .logAnalyst:
             return [.viewStatus, .viewLog]
         case .quickSupporter:
@@ -39,7 +40,8 @@ public enum AdminPermission: String, Codable, Sendable, CaseIterable {
     case viewStatistics
     /// Change run-time settings.
     case editSettings
-    /// Mail server settings and the test mail.
+    /// Where mail goes and what its links point at: the mail relay, the sender address, the public base URL, and
+    /// the test mail. Administrator only; changing them asks for the password again.
     case manageMail
     /// Outbox contents: recipients, subjects, message previews (reveal transfers).
     case viewOutbox

@@ -56,6 +56,10 @@ struct AdminAPIController: Sendable {
                                     "outbox": ["queued": r.outboxQueued, "sent": r.outboxSent, "failed": r.outboxFailed],
                                     "mailRelay": r.mailRelay, "derivationsWaiting": r.derivationsWaiting, "updateStatus": r.updateStatus]
         if let free = r.freeBytes { value["freeBytes"] = free }
+        value["mailCapturedTo"] = r.mailCapturedTo.map { $0 as Any } ?? NSNull()
+        value["mailRoutingChanges"] = r.mailRoutingChanges.map { entry -> [String: Any] in
+            ["at": APIDate.format(entry.at), "actor": entry.actor, "settings": entry.target.split(separator: ",").map(String.init)]
+        }
         return try Self.json(value)
     }
 
@@ -88,7 +92,7 @@ struct AdminAPIController: Sendable {
         let admin = try context.principal(section.permission)
         let patch = try await Self.object(request)
         let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys,
-                                                      trustCA: surface.configuration.trustCAPath)
+                                                      trustCA: surface.configuration.trustCAPath, authorize: surface.authorizeChanges(by: admin))
         return try Self.json(["changed": changed])
     }
 

@@ -28,7 +28,9 @@ struct AdminErrorMiddleware: RouterMiddleware {
                 return Self.redirect("/login?next=" + WebPages.queryEscape(request.method == .get ? next : "/admin"),
                                      clearing: request.cookies[AdminAuthMiddleware.cookie] != nil)
             case AdminError.reauthenticationRequired:
-                return Self.redirect("/admin/reauth?next=" + WebPages.queryEscape(request.method == .get ? next : "/admin"), clearing: false)
+                // A settings form comes back to its page; other posts to the start page.
+                let back = request.method == .get ? next : request.uri.path.hasPrefix("/admin/settings/") ? request.uri.path : "/admin"
+                return Self.redirect("/admin/reauth?next=" + WebPages.queryEscape(back), clearing: false)
             default:
                 let strings = surface.strings(language: WebPages.language(of: request))
                 return surface.render("error", request, context.admin, status: described.status, [

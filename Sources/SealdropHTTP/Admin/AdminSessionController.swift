@@ -81,6 +81,17 @@ struct AdminSessionController: Sendable {
         let report = try await StatusReport.collect(surface)
         var values = report.values
         values["logLines"] = surface.logLines.recent(40)
+        let strings = surface.strings(language: WebPages.language(of: request))
+        if let directory = report.mailCapturedTo {
+            values["mailCaptureWarning"] = (strings["warning.mailCaptured"] ?? "").replacingOccurrences(of: "{directory}", with: directory)
+        }
+        // Other administrators learn here that someone changed where mail goes (accounts have no mail address).
+        values["routingNotices"] = report.mailRoutingChanges.map { entry in
+            (strings["warning.mailRoutingChanged"] ?? "")
+                .replacingOccurrences(of: "{settings}", with: entry.target.split(separator: ",").map { strings["routing.\($0)"] ?? String($0) }.joined(separator: ", "))
+                .replacingOccurrences(of: "{actor}", with: entry.actor)
+                .replacingOccurrences(of: "{at}", with: StatusReport.timestamp(entry.at))
+        }
         return surface.render("status", request, admin, values)
     }
 
@@ -104,6 +115,10 @@ struct StatusReport: Sendable {
     /// Password derivations (scrypt, bcrypt) waiting for a thread.
     var derivationsWaiting: Int
     var updateStatus: String
+    /// The capture directory while mail is only captured because no relay was ever chosen (outside `--dev`).
+    var mailCapturedTo: String?
+    /// Recent changes of the relay, sender address or public base URL (`mail.routing-changed` audit rows).
+    var mailRoutingChanges: [AuditEntry] = []
 
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
         let counts = try await surface.database.outboxCounts()
@@ -114,7 +129,16 @@ struct StatusReport: Sendable {
             freeBytes: (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, totalBytes: (attributes?[.systemSize] as? NSNumber)?.int64Value,
             outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0, outboxSent: counts[.sent] ?? 0,
             mailRelay: SMTPMailTransport.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
-            updateStatus: "not checked yet")
+            updateStatus: "not checked yet",
+            mailCapturedTo: surface.configuration.mailCapturedByDefault && surface.mail.isCapture ? surface.configuration.mailCaptureDirectory : nil,
+            mailRoutingChanges: try await surface.runtime.recentMailRoutingChanges())
+    }
+
+    /// `2026-12-07 04:05 UTC`-style time of an audit row.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
+        return formatter.string(from: date) + " UTC"
     }
 
     var values: [String: Any] {

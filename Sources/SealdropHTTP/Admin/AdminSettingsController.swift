@@ -41,7 +41,9 @@ struct AdminSettingsController: Sendable {
             // Mustache treats an empty string as true: optional texts are left out instead.
             var item: [String: Any] = [
                 "key": field.key, "id": "f-" + field.key.replacingOccurrences(of: ".", with: "-"),
-                "label": strings["field.\(field.key)"] ?? field.key, "pinned": surface.runtime.isPinned(field.key),
+                "label": strings["field.\(field.key)"] ?? field.key,
+                "pinned": surface.runtime.isPinned(field.key) || !SettingsSection.allows(admin.role, field),
+                "restricted": !SettingsSection.allows(admin.role, field),
             ]
             if let help = strings["help.\(field.key)"] { item["help"] = help }
             if let error = problems.first(where: { $0.field == field.key })?.message { item["error"] = error }
@@ -98,11 +100,14 @@ struct AdminSettingsController: Sendable {
             (patch, problems) = MailSettingsForm.patch(form, stored: surface.settings.current.mail.relayURL)
         default: (patch, problems) = section.patch(from: form)
         }
-        // Fields pinned by the configuration file are shown read-only and not sent back.
-        for field in section.fields where surface.runtime.isPinned(field.key) { SettingsSection.remove(&patch, field.key) }
+        // Fields pinned by the configuration file, or beyond the role, are shown read-only and not sent back.
+        for field in section.fields where surface.runtime.isPinned(field.key) || !SettingsSection.allows(admin.role, field) {
+            SettingsSection.remove(&patch, field.key)
+        }
         if problems.isEmpty {
             do {
-                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys, trustCA: surface.configuration.trustCAPath)
+                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys, trustCA: surface.configuration.trustCAPath,
+                                                authorize: surface.authorizeChanges(by: admin))
                 return AdminSurface.redirect("/admin/settings/\(section.id)?notice=saved")
             } catch AdminError.invalid(let found) {
                 problems = found

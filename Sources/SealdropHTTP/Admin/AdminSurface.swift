@@ -98,6 +98,19 @@ struct AdminSurface: Sendable {
         return admin
     }
 
+    /// The check `RuntimeSettings.apply` runs on the keys that really change: the mail relay, the sender address
+    /// and the public base URL decide who receives verification codes and download links, so changing them needs
+    /// `manageMail` (Administrators) and, in a browser session, a recent password entry. API tokens act for
+    /// automation and skip the password step, as for every sensitive action.
+    func authorizeChanges(by admin: AdminPrincipal) -> @Sendable ([String]) throws -> Void {
+        let accounts = accounts
+        return { changed in
+            guard changed.contains(where: RuntimeSettings.mailRoutingKeys.contains) else { return }
+            try admin.require(.manageMail)
+            if let session = admin.session, !accounts.isRecentlyAuthenticated(session) { throw AdminError.reauthenticationRequired }
+        }
+    }
+
     static func redirect(_ location: String, cookies: [String] = []) -> Response {
         var headers = HTTPFields()
         headers[.location] = location
@@ -107,9 +120,14 @@ struct AdminSurface: Sendable {
     }
 
     /// A local path to return to after login; anything else becomes `/admin`.
+    ///
+    /// Printable ASCII only: browsers drop tabs and newlines inside a URL and read `\` as `/`, so
+    /// `/\t/evil.example` or `/\evil.example` would leave the site. One leading `/`, not followed by `/` or `\`.
+    /// Percent escapes are kept as they are: `/%09/evil` stays a path on this host, as no browser decodes it.
     static func safeNext(_ value: String?) -> String {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), value.count < 512,
-              !value.contains(where: { $0.isNewline }) else { return "/admin" }
+        guard let value, value.utf8.count < 512, value.utf8.first == UInt8(ascii: "/"),
+              value.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
+              !value.hasPrefix("//") else { return "/admin" }
         return value
     }
 }

@@ -4,7 +4,7 @@ import SealdropServices
 
 /// The mail server page's fields (security, host, port, user name, password, sender address) and the
 /// `mail.relayURL` / `mail.from` settings they stand for. The password is never shown; leaving it empty
-/// keeps the stored one.
+/// keeps the stored one as long as security mode, host, port and user name stay the same.
 enum MailSettingsForm {
     /// `default` (the configured `SEALDROP_SMTP_URL`), `capture`, `smtp` (STARTTLS when offered, 25),
     /// `smtp+starttls` (required, 587), `smtps` (implicit TLS, 465).
@@ -23,6 +23,14 @@ enum MailSettingsForm {
         }
         values["hasPassword"] = URLComponents(string: relayURL)?.password.map { $0.isEmpty ? "" : "yes" } ?? ""
         return values
+    }
+
+    /// The stored relay's (percent-encoded) password if `relay` has its scheme, host, port and user; else nil.
+    static func keptPassword(stored: String, for relay: URLComponents) -> String? {
+        guard let old = URLComponents(string: stored), let password = old.percentEncodedPassword,
+              old.scheme?.lowercased() == relay.scheme?.lowercased(), old.host?.lowercased() == relay.host?.lowercased(),
+              old.port == relay.port, old.user == relay.user else { return nil }
+        return password
     }
 
     /// The settings patch a submitted form means, with the problems next to their fields.
@@ -55,8 +63,10 @@ enum MailSettingsForm {
             url.port = port
             if !user.isEmpty {
                 url.percentEncodedUser = user.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed)
-                // An empty password field keeps the stored one.
-                let kept = password.isEmpty ? URLComponents(string: stored)?.percentEncodedPassword : password.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed)
+                // An empty password field keeps the stored one, but only for the same relay and user: the password
+                // must never follow a changed relay to a server that was not meant to receive it.
+                let kept = password.isEmpty ? keptPassword(stored: stored, for: url)
+                    : password.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed)
                 if let kept, !kept.isEmpty { url.percentEncodedPassword = kept }
             }
             relay = url.string ?? ""

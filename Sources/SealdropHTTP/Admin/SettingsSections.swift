@@ -21,10 +21,11 @@ struct SettingsSection: Sendable {
         case mebibytes
     }
 
-    /// One field of a section.
+    /// One field of a section; `permission` when the field needs more than its section.
     struct Field: Sendable {
         let key: String
         let kind: Kind
+        var permission: AdminPermission? = nil
     }
 
     let id: String
@@ -34,7 +35,7 @@ struct SettingsSection: Sendable {
 
     static let all: [SettingsSection] = [
         SettingsSection(id: "connection", permission: .editSettings, fields: [
-            Field(key: "publicBaseURL", kind: .text),
+            Field(key: "publicBaseURL", kind: .text, permission: .manageMail),
             Field(key: "redirectHTTPToHTTPS", kind: .flag),
             Field(key: "adminRedirectHTTPToHTTPS", kind: .flag),
             Field(key: "frameAncestors", kind: .lines),
@@ -101,6 +102,9 @@ struct SettingsSection: Sendable {
     ]
 
     static func named(_ id: String) -> SettingsSection? { id == "legal" ? legal : all.first { $0.id == id } }
+
+    /// Whether `role` may change `field` (beyond the section's own permission).
+    static func allows(_ role: AdminRole, _ field: Field) -> Bool { field.permission.map(role.allows) ?? true }
 
     /// The top-level keys the admin API accepts for this section.
     var keys: Set<String> { id == "legal" ? ["legal.terms", "legal.imprint", "legal.termsLastChange"] : Set(fields.map(\.key)) }
@@ -193,9 +197,10 @@ struct SettingsSection: Sendable {
 extension RuntimeSettings {
     /// Applies a JSON patch (objects merged key by key into the current settings). Keys the settings do
     /// not have, values of the wrong type and a relay URL the SMTP client would refuse are reported next to
-    /// their key; the pages and the admin API both come through here.
+    /// their key; `authorize` sees the keys that really change. The pages and the admin API both come through here.
     @discardableResult
-    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil, trustCA: String? = nil) async throws -> [String] {
+    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil, trustCA: String? = nil,
+               authorize: ([String]) throws -> Void = { _ in }) async throws -> [String] {
         let current = try SettingsJSON.object(of: store.current)
         let known = SettingsJSON.flatten(current)
         var problems: [FieldProblem] = []
@@ -222,6 +227,6 @@ extension RuntimeSettings {
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
             throw AdminError.invalid([FieldProblem(context.codingPath.map(\.stringValue).filter { Int($0) == nil }.joined(separator: "."), "This value has the wrong type.")])
         }
-        return try await apply(actor: actor) { (settings: inout SealdropSettings) throws(AdminError) in settings = decoded }
+        return try await apply(actor: actor, authorize: authorize) { (settings: inout SealdropSettings) throws(AdminError) in settings = decoded }
     }
 }

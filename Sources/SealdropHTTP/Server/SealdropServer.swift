@@ -77,7 +77,7 @@ public struct SealdropServer: Sendable {
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
-        let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, pinnedJSON: configuration.pinnedSettingsJSON,
+        let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, serverKey: serverKey, pinnedJSON: configuration.pinnedSettingsJSON,
                                       environmentPinned: configuration.environmentPinnedSettings, logger: logger)
         let metrics = ServerMetrics()
         let staticFiles = try StaticFiles()
@@ -149,6 +149,7 @@ public struct SealdropServer: Sendable {
         // port prints only its one error line and no one-time password that nobody can use yet.
         let listenerCount = [configuration.userHTTP, configuration.userHTTPS, configuration.adminHTTPS, configuration.adminHTTP].filter { $0 != .off }.count
         let ready = StartupGate(count: listenerCount) { [self] in
+            warnIfMailIsCaptured()
             do {
                 try await bootstrapAdministrator()
             } catch {
@@ -181,13 +182,13 @@ public struct SealdropServer: Sendable {
         }
         if case .on(let host, let port) = c.userHTTPS, let tls {
             services.append(ListenerService(name: "user HTTPS", variable: "SEALDROP_USER_HTTPS", address: c.userHTTPS, application: Application(
-                responder: user, server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
+                responder: StrictTransportSecurityResponder(base: user), server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
                 configuration: .init(address: .hostname(host, port: port), serverName: nil), onServerRunning: { _ in await ready.arrive() },
                 logger: logger)))
         }
         if case .on(let host, let port) = c.adminHTTPS, let tls {
             services.append(ListenerService(name: "admin HTTPS", variable: "SEALDROP_ADMIN_HTTPS", address: c.adminHTTPS, application: Application(
-                responder: admin, server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
+                responder: StrictTransportSecurityResponder(base: admin), server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
                 configuration: .init(address: .hostname(host, port: port), serverName: nil), onServerRunning: { _ in await ready.arrive() },
                 logger: logger)))
         }
@@ -210,6 +211,19 @@ public struct SealdropServer: Sendable {
 }
 
 extension SealdropServer {
+    /// The warning for mail that is only captured: the default transport outside `--dev`, and no relay chosen in
+    /// the admin interface either. Nil when mail is sent (or the operator chose capture explicitly).
+    public var mailCaptureWarning: String? {
+        configuration.mailCapturedByDefault && admin.mail.isCapture ? configuration.mailCaptureWarning : nil
+    }
+
+    /// Once every listener is bound: one loud line on standard error and in the log when mail is not sent.
+    func warnIfMailIsCaptured(standardError: FileHandle = .standardError) {
+        guard let warning = mailCaptureWarning else { return }
+        standardError.write(Data("sealdrop: WARNING: \(warning)\n".utf8))
+        logger.warning("mail.capture.default", metadata: ["mail.directory": "\(configuration.mailCaptureDirectory)"])
+    }
+
     /// First start: creates the `admin` account, with `SEALDROP_ADMIN_PASSWORD` or a one-time password
     /// printed once to standard error (never logged).
     func bootstrapAdministrator() async throws {

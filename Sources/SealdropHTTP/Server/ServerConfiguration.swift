@@ -55,6 +55,9 @@ public struct ServerConfiguration: Sendable {
     public var pinnedSettingsJSON: String?
     /// Whether `SEALDROP_SMTP_URL` or the file's `smtpURL` chose the relay (then the admin setting is read-only).
     public var smtpURLPinned = false
+    /// Whether mail falls back to the `capture:` transport only because nothing chose a relay, outside `--dev`:
+    /// then the server warns at start and on the status page (see `mailCaptureWarning`).
+    public var mailCapturedByDefault = false
     /// Whether `SEALDROP_MAIL_FROM` or the file's `mailFrom` chose the sender address.
     public var mailFromPinned = false
     /// Whether `SEALDROP_BASE_URL` or the file's `baseURL` chose the public base URL.
@@ -190,6 +193,7 @@ public struct ServerConfiguration: Sendable {
         configuration.smtpURLPinned = environment["SEALDROP_SMTP_URL"].map { !$0.isEmpty } ?? false || file.smtpURL != nil
         configuration.mailFromPinned = environment["SEALDROP_MAIL_FROM"].map { !$0.isEmpty } ?? false || file.mailFrom != nil
         configuration.baseURLPinned = environment["SEALDROP_BASE_URL"].map { !$0.isEmpty } ?? false || file.baseURL != nil
+        configuration.mailCapturedByDefault = !dev && !configuration.smtpURLPinned
         if let configFile, let data = FileManager.default.contents(atPath: configFile),
            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let pinned = object["settings"] as? [String: Any],
            let text = try? JSONSerialization.data(withJSONObject: pinned, options: [.sortedKeys]) {
@@ -252,6 +256,12 @@ public struct ServerConfiguration: Sendable {
 extension ServerConfiguration {
     /// `smtpURL` with any password replaced by `***`, for printing.
     public var smtpURLForDisplay: String { SMTPMailTransport.redacted(smtpURL) }
+
+    /// Where the `capture:` transport writes the messages it keeps instead of sending them.
+    public var mailCaptureDirectory: String { dataDirectory + "/mail" }
+
+    /// The one-line warning for `mailCapturedByDefault`.
+    public var mailCaptureWarning: String { "mail is captured to \(mailCaptureDirectory), not sent: set SEALDROP_SMTP_URL" }
 
     /// Where an operator puts mail templates that replace the built-in ones, file by file.
     public var mailTemplatesDirectory: String { dataDirectory + "/templates/mail" }

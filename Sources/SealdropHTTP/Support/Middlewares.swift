@@ -149,3 +149,23 @@ struct HTTPSRedirectResponder<Base: HTTPResponder>: HTTPResponder where Base.Con
         return Response(status: .permanentRedirect, headers: headers)
     }
 }
+
+/// Adds `Strict-Transport-Security` to every answer of an HTTPS listener, error answers included, so browsers
+/// refuse plain HTTP to this host for a year. Never wraps a plain-HTTP listener (RFC 6797 §7.2); no
+/// `includeSubDomains`, as other hosts of the domain may still serve plain HTTP.
+struct StrictTransportSecurityResponder<Base: HTTPResponder>: HTTPResponder where Base.Context == SealdropRequestContext {
+    typealias Context = SealdropRequestContext
+    static var value: String { "max-age=31536000" }
+    let base: Base
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var response: Response
+        do {
+            response = try await base.respond(to: request, context: context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[.init("Strict-Transport-Security")!] = Self.value
+        return response
+    }
+}

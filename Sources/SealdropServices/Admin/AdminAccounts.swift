@@ -16,10 +16,14 @@ public final class AdminAccounts: Sendable {
         public var lockDuration: TimeInterval = 15 * 60
         /// A session ends after this long without a request.
         public var sessionIdle: TimeInterval = 30 * 60
+        /// A session ends this long after sign-in, however active: a stolen cookie is not good forever.
+        public var sessionLifetime: TimeInterval = 12 * 60 * 60
         /// Sensitive actions need the password entered within this window.
         public var reauthenticationWindow: TimeInterval = 5 * 60
         /// Shortest accepted administrator password.
         public var minimumPasswordLength = 12
+        /// Longest accepted administrator password in UTF-8 bytes: bcrypt ignores everything after byte 72.
+        public static let maximumPasswordBytes = 72
 
         public init() {}
     }
@@ -29,17 +33,21 @@ public final class AdminAccounts: Sendable {
     let hasher: AdminPasswordHasher
     public let policy: Policy
     let logger: Logger
+    /// The current time; tests move it by hand.
+    let clock: @Sendable () -> Date
     /// Verified against for unknown names, so they take as long as known ones.
     private let dummyHash: String
     /// Password checks per client address: bcrypt is costly, a flood must not starve the derivation threads.
     private let attemptsPerAddress = RateLimiter(limit: 30, window: 60)
 
-    public init(repository: any AdminRepository, audit: AuditLog, hasher: AdminPasswordHasher, policy: Policy = Policy(), logger: Logger) {
+    public init(repository: any AdminRepository, audit: AuditLog, hasher: AdminPasswordHasher, policy: Policy = Policy(), logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
         self.audit = audit
         self.hasher = hasher
         self.policy = policy
         self.logger = logger
+        self.clock = now
         self.dummyHash = "$2b$\(String(format: "%02d", hasher.cost))$" + String(repeating: "A", count: 53)
     }
 
@@ -60,7 +68,7 @@ public final class AdminAccounts: Sendable {
         if !AdminAccount.isValidName(name) { problems.append(FieldProblem("name", "Use 1 to 64 letters, digits, dots, dashes, underscores or @.")) }
         if let problem = passwordProblem(password) { problems.append(FieldProblem("password", problem)) }
         if !problems.isEmpty { throw AdminError.invalid(problems) }
-        let account = AdminAccount(name: name, role: role, passwordHash: try await hasher.hash(password), createdAt: Date())
+        let account = AdminAccount(name: name, role: role, passwordHash: try await hasher.hash(password), createdAt: clock())
         guard try await repository.insertAdminAccount(account) else {
             throw AdminError.invalid([FieldProblem("name", "An administrator with this name exists already.")])
         }
@@ -120,7 +128,9 @@ public final class AdminAccounts: Sendable {
 
     func passwordProblem(_ password: String) -> String? {
         if password.count < policy.minimumPasswordLength { return "Use at least \(policy.minimumPasswordLength) characters." }
-        if password.count > 200 { return "Use at most 200 characters." }
+        if password.utf8.count > Policy.maximumPasswordBytes {
+            return "Use at most \(Policy.maximumPasswordBytes) bytes (bcrypt ignores the rest); letters beyond ASCII take 2 to 4 bytes each."
+        }
         return nil
     }
 
@@ -128,9 +138,18 @@ public final class AdminAccounts: Sendable {
 
     /// Checks name and password and opens a session; after `maxFailures` wrong passwords in a row the
     /// account is locked for `lockDuration` and every login is refused until then, right password or not.
-    public func login(name: String, password: String, from address: String?, now: Date = Date()) async throws -> (cookie: String, session: AdminSession, account: AdminAccount) {
-        let account = try await verifyPassword(name: name, password: password, from: address, now: now)
-        try await repository.deleteAdminSessions(idleSince: now.addingTimeInterval(-policy.sessionIdle))
+    /// Unknown names, wrong passwords and locked accounts all fail with `invalidCredentials` after one bcrypt
+    /// run, so neither the answer nor its timing tells which names exist.
+    public func login(name: String, password: String, from address: String?, now: Date? = nil) async throws -> (cookie: String, session: AdminSession, account: AdminAccount) {
+        let now = now ?? clock()
+        let account: AdminAccount
+        do {
+            account = try await verifyPassword(name: name, password: password, from: address, now: now)
+        } catch AdminError.accountLocked {
+            throw AdminError.invalidCredentials
+        }
+        try await repository.deleteAdminSessions(idleSince: now.addingTimeInterval(-policy.sessionIdle),
+                                                 createdBefore: now.addingTimeInterval(-policy.sessionLifetime))
         let cookie = Self.randomText(bytes: 32)
         let session = AdminSession(tokenHash: Self.digest(cookie), accountName: account.name,
                                    csrfToken: Self.randomText(bytes: 32), createdAt: now, lastSeenAt: now, authenticatedAt: now)
@@ -140,47 +159,66 @@ public final class AdminAccounts: Sendable {
     }
 
     /// The account if `password` is its password; counts failures toward the lock-out and audits them.
+    ///
+    /// Every wrong password is counted in one atomic statement (concurrent guesses cannot overwrite each
+    /// other's count), and a right one signs in only if the account is still unlocked after bcrypt ran.
+    /// Throws `accountLocked` for a known, locked account; `login` hides that as `invalidCredentials`.
     func verifyPassword(name: String, password: String, from address: String?, now: Date) async throws -> AdminAccount {
         if let address, !attemptsPerAddress.allow(address, now: now) { throw AdminError.tooManyAttempts }
+        // bcrypt reads only 72 bytes: a longer password is never right, and is not checked in truncated form.
+        let checkable = password.utf8.count <= Policy.maximumPasswordBytes
         guard password.utf8.count <= 1024, name.utf8.count <= 256, var account = try await repository.adminAccount(named: name) else {
-            _ = try await hasher.verify(String(password.prefix(72)), hash: dummyHash)
+            _ = try await hasher.verify(String(password.prefix(Policy.maximumPasswordBytes)), hash: dummyHash)
             try await audit.record(actor: "anonymous", action: "login.failed", target: String(name.prefix(64)), new: address)
             throw AdminError.invalidCredentials
         }
-        if let until = account.lockedUntil, until > now {
-            try await audit.record(actor: "anonymous", action: "login.refused-locked", target: account.name, new: address)
-            throw AdminError.accountLocked(until: until)
+        // bcrypt runs for locked accounts too, so a lock cannot be told from a wrong password by the time taken.
+        var right = false
+        if checkable {
+            right = try await hasher.verify(password, hash: account.passwordHash)
+        } else {
+            _ = try await hasher.verify(String(password.prefix(Policy.maximumPasswordBytes)), hash: dummyHash)
         }
-        guard try await hasher.verify(password, hash: account.passwordHash) else {
-            account.failedAttempts += 1
-            var records = [AuditRecord(actor: "anonymous", action: "login.failed", target: account.name, newValue: address)]
-            if account.failedAttempts >= policy.maxFailures {
-                let until = now.addingTimeInterval(policy.lockDuration)
-                account.failedAttempts = 0
-                account.lockedUntil = until
+        let lockedBefore = account.lockedUntil.map { $0 > now } ?? false
+        guard right else {
+            guard let counted = try await repository.recordAdminLoginFailure(name: account.name, maxFailures: policy.maxFailures,
+                                                                            lockUntil: now.addingTimeInterval(policy.lockDuration), now: now) else {
+                throw AdminError.invalidCredentials
+            }
+            var records = [AuditRecord(actor: "anonymous", action: lockedBefore ? "login.refused-locked" : "login.failed", target: account.name, newValue: address)]
+            if counted.failedAttempts == policy.maxFailures, let until = counted.lockedUntil {
                 records.append(AuditRecord(actor: "system", action: "admin.locked", target: account.name,
                                            newValue: "until \(ISO8601DateFormatter().string(from: until))"))
                 logger.warning("admin.account.locked", metadata: ["admin.name": "\(account.name)", "client.ip": "\(address ?? "-")"])
             }
-            try await repository.updateAdminAccount(account)
             try await audit.record(records)
-            if let until = account.lockedUntil, until > now { throw AdminError.accountLocked(until: until) }
+            if let until = counted.lockedUntil, until > now { throw AdminError.accountLocked(until: until) }
             throw AdminError.invalidCredentials
+        }
+        if lockedBefore, let until = account.lockedUntil {
+            try await audit.record(actor: "anonymous", action: "login.refused-locked", target: account.name, new: address)
+            throw AdminError.accountLocked(until: until)
         }
         if account.disabled {
             try await audit.record(actor: "anonymous", action: "login.refused-disabled", target: account.name, new: address)
             throw AdminError.accountDisabled
         }
+        // Wrong guesses running in parallel may have locked the account while bcrypt ran.
+        guard try await repository.recordAdminLoginSuccess(name: account.name, now: now) else {
+            let until = try await repository.adminAccount(named: account.name)?.lockedUntil ?? now.addingTimeInterval(policy.lockDuration)
+            try await audit.record(actor: "anonymous", action: "login.refused-locked", target: account.name, new: address)
+            throw AdminError.accountLocked(until: until)
+        }
         (account.failedAttempts, account.lockedUntil, account.lastLoginAt) = (0, nil, now)
-        try await repository.updateAdminAccount(account)
         return account
     }
 
-    /// The session and account behind a cookie value, if the session is fresh and the account enabled;
-    /// a found session counts as activity.
-    public func session(cookie: String, now: Date = Date()) async throws -> (session: AdminSession, account: AdminAccount)? {
+    /// The session and account behind a cookie value, if the session is neither idle too long nor older than
+    /// `sessionLifetime` and the account is enabled; a found session counts as activity.
+    public func session(cookie: String, now: Date? = nil) async throws -> (session: AdminSession, account: AdminAccount)? {
+        let now = now ?? clock()
         guard cookie.count == 43, var session = try await repository.adminSession(tokenHash: Self.digest(cookie)) else { return nil }
-        guard now.timeIntervalSince(session.lastSeenAt) < policy.sessionIdle else {
+        guard now.timeIntervalSince(session.lastSeenAt) < policy.sessionIdle, now.timeIntervalSince(session.createdAt) < policy.sessionLifetime else {
             try await repository.deleteAdminSession(tokenHash: session.tokenHash)
             return nil
         }
@@ -193,13 +231,14 @@ public final class AdminAccounts: Sendable {
     }
 
     /// Whether the session's password entry is recent enough for a sensitive action.
-    public func isRecentlyAuthenticated(_ session: AdminSession, now: Date = Date()) -> Bool {
-        now.timeIntervalSince(session.authenticatedAt) < policy.reauthenticationWindow
+    public func isRecentlyAuthenticated(_ session: AdminSession, now: Date? = nil) -> Bool {
+        (now ?? clock()).timeIntervalSince(session.authenticatedAt) < policy.reauthenticationWindow
     }
 
     /// Confirms the password of the session's account for sensitive actions; wrong passwords count
     /// toward the lock-out like logins.
-    public func reauthenticate(_ session: AdminSession, password: String, from address: String?, now: Date = Date()) async throws -> AdminSession {
+    public func reauthenticate(_ session: AdminSession, password: String, from address: String?, now: Date? = nil) async throws -> AdminSession {
+        let now = now ?? clock()
         _ = try await verifyPassword(name: session.accountName, password: password, from: address, now: now)
         try await audit.record(actor: session.accountName, action: "reauthenticate", target: session.accountName, new: address)
         var updated = session
@@ -222,13 +261,14 @@ public final class AdminAccounts: Sendable {
             throw AdminError.invalid([FieldProblem("label", "Name the token in 1 to 80 characters.")])
         }
         let token = "sdt_" + Self.randomText(bytes: 32)
-        let id = try await repository.insertAdminToken(AdminAPIToken(tokenHash: Self.digest(token), label: label, role: role, createdBy: actor, createdAt: Date()))
+        let id = try await repository.insertAdminToken(AdminAPIToken(tokenHash: Self.digest(token), label: label, role: role, createdBy: actor, createdAt: clock()))
         try await audit.record(actor: actor, action: "token.create", target: label, new: "role=\(role.rawValue)")
         return (id, token)
     }
 
     /// The token a bearer value names, if any; its use is recorded.
-    public func token(bearer: String, now: Date = Date()) async throws -> AdminAPIToken? {
+    public func token(bearer: String, now: Date? = nil) async throws -> AdminAPIToken? {
+        let now = now ?? clock()
         guard bearer.hasPrefix("sdt_"), bearer.count == 47, let token = try await repository.adminToken(tokenHash: Self.digest(bearer)) else { return nil }
         if let id = token.id, token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
             try await repository.touchAdminToken(id: id, at: now)

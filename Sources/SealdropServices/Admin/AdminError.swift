@@ -3,9 +3,10 @@ import SealdropCore
 
 /// Failures of the admin surfaces; the pages and the admin API map them in one place each.
 public enum AdminError: Error, Sendable, Equatable {
-    /// Unknown name or wrong password (never says which).
+    /// Unknown name, wrong password or (at sign-in) a locked account: never says which.
     case invalidCredentials
-    /// Too many wrong passwords: logins are refused until then.
+    /// Too many wrong passwords: logins are refused until then. Only re-authentication of a signed-in
+    /// account says so; the sign-in form answers `invalidCredentials`, so it does not reveal which names exist.
     case accountLocked(until: Date)
     /// The account is disabled.
     case accountDisabled

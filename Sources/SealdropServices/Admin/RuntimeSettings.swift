@@ -1,13 +1,22 @@
 import Foundation
 import Logging
 import SealdropCore
+import SealdropCrypto
 
 /// The run-time settings administrators edit: persisted in the database, overlaid by the keys the
 /// configuration file pins, applied to the live `SettingsStore` at once, every change audited.
+///
+/// Secrets are sealed with the server key before they reach the database (see `SettingsSecrets`).
 public final class RuntimeSettings: Sendable {
+    /// Settings that decide where mail goes and where its links point: whoever changes them receives
+    /// verification codes and download links. Changing one also writes a `mail.routing-changed` audit row,
+    /// which the status page shows to the other administrators.
+    public static let mailRoutingKeys: Set<String> = ["mail.relayURL", "mail.from", "publicBaseURL"]
+
     public let store: SettingsStore
     let repository: any AdminRepository
     let audit: AuditLog
+    let secrets: SettingsSecrets
     /// The configuration file's `settings` object (JSON text); its keys are read-only here.
     let pinnedJSON: String?
     /// Read-only key paths: those the configuration file's `settings` sets, plus `environmentPinned`.
@@ -16,20 +25,28 @@ public final class RuntimeSettings: Sendable {
 
     /// `environmentPinned` names settings whose value an environment variable or a top-level configuration key
     /// decides (the relay, the sender address, the base URL); they are read-only like the file's settings.
-    public init(store: SettingsStore, repository: any AdminRepository, audit: AuditLog, pinnedJSON: String?,
+    public init(store: SettingsStore, repository: any AdminRepository, audit: AuditLog, serverKey: ServerKey, pinnedJSON: String?,
                 environmentPinned: Set<String> = [], logger: Logger) {
         self.store = store
         self.repository = repository
         self.audit = audit
+        self.secrets = SettingsSecrets(serverKey: serverKey)
         self.pinnedJSON = pinnedJSON
         let fromFile = pinnedJSON.flatMap { SettingsJSON.object($0) }.map { Set(SettingsJSON.flatten($0).keys) } ?? []
         self.pinnedKeys = fromFile.union(environmentPinned)
         self.logger = logger
     }
 
-    /// At start: the persisted settings with the pinned keys on top become the live settings.
+    /// At start: the persisted settings with the pinned keys on top become the live settings. A secret
+    /// still stored in plaintext (saved by an older version) is sealed and the row written again.
     public func loadPersisted() async throws {
-        guard let saved = try await repository.persistedSettings(), var object = SettingsJSON.object(saved) else { return }
+        guard let saved = try await repository.persistedSettings(), let stored = SettingsJSON.object(saved) else { return }
+        let opened = secrets.open(stored, logger: logger)
+        var object = opened.object
+        if opened.hadPlaintext {
+            try await repository.persistSettings(try secrets.sealedText(opened.object), at: Date())
+            logger.notice("settings.secrets.sealed")
+        }
         if let pinnedJSON, let pinned = SettingsJSON.object(pinnedJSON) { object = SettingsJSON.merge(object, pinned) }
         do {
             let settings = try SettingsJSON.decode(object)
@@ -43,10 +60,12 @@ public final class RuntimeSettings: Sendable {
         }
     }
 
-    /// Applies a change: validates the result, refuses pinned keys, persists, switches the live settings
-    /// and writes one audit row per changed key. Returns the changed key paths.
+    /// Applies a change: validates the result, lets `authorize` refuse the changed keys, refuses pinned keys,
+    /// persists (secrets sealed), switches the live settings and writes one audit row per changed key, plus a
+    /// `mail.routing-changed` row when one of `mailRoutingKeys` changed. Returns the changed key paths.
     @discardableResult
-    public func apply(actor: String, _ change: (inout SealdropSettings) throws(AdminError) -> Void) async throws -> [String] {
+    public func apply(actor: String, authorize: ([String]) throws -> Void = { _ in },
+                      _ change: (inout SealdropSettings) throws(AdminError) -> Void) async throws -> [String] {
         let old = store.current
         var new = old
         try change(&new)
@@ -60,15 +79,31 @@ public final class RuntimeSettings: Sendable {
         let after = SettingsJSON.flatten(try SettingsJSON.object(of: new))
         let changed = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
         guard !changed.isEmpty else { return [] }
+        try authorize(changed)
         if let key = changed.first(where: isPinned) { throw AdminError.pinned(key) }
-        try await repository.persistSettings(try SettingsJSON.text(of: new), at: Date())
+        try await repository.persistSettings(try secrets.sealedText(try SettingsJSON.object(of: new)), at: Date())
         store.update { $0 = new }
-        try await audit.record(changed.map { key in
+        var records = changed.map { key in
             AuditRecord(actor: actor, action: "settings.change", target: key,
                         oldValue: SettingsJSON.masked(key, before[key]), newValue: SettingsJSON.masked(key, after[key]))
-        })
+        }
+        let routing = changed.filter(Self.mailRoutingKeys.contains)
+        if !routing.isEmpty {
+            records.append(AuditRecord(actor: actor, action: Self.mailRoutingChanged, target: routing.joined(separator: ","),
+                                       newValue: routing.map { "\($0)=\(SettingsJSON.masked($0, after[$0]) ?? "")" }.joined(separator: " ")))
+            logger.warning("settings.mail-routing.changed", metadata: ["actor": "\(actor)", "keys": "\(routing.joined(separator: ","))"])
+        }
+        try await audit.record(records)
         logger.notice("settings.changed", metadata: ["actor": "\(actor)", "keys": "\(changed.joined(separator: ","))"])
         return changed
+    }
+
+    /// The audit action of a change to `mailRoutingKeys`.
+    public static let mailRoutingChanged = "mail.routing-changed"
+
+    /// The `mail.routing-changed` rows of the last `days` days, newest first: the status page's notices.
+    public func recentMailRoutingChanges(days: Int = 30, limit: Int = 5, now: Date = Date()) async throws -> [AuditEntry] {
+        try await repository.recentAuditEntries(action: Self.mailRoutingChanged, since: now.addingTimeInterval(-Double(days) * 86400), limit: limit)
     }
 
     /// Whether `key` (or a parent or child of it) is set by the configuration file.
