@@ -17,13 +17,6 @@ import Testing
         return (a, b)
     }
 
-    func session(_ h: ServiceHarness, _ service: TransferService, _ sender: VerifiedSender, size: Int) async throws -> (TrackingID, FileID) {
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(name: "Alice"), recipients: RecipientList(to: [Sample.bob]),
-                                                         language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "f.bin", size: Int64(size), checksum: nil)
-        return (trackingId, fileId)
-    }
-
     func write(_ bytes: ArraySlice<UInt8>, to upload: FileUpload, thenBreak: Bool = false) throws {
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
@@ -35,7 +28,7 @@ import Testing
     }
 
     func partialBytes(_ h: ServiceHarness, _ trackingId: TrackingID, _ fileId: FileID) throws -> [UInt8] {
-        try [UInt8](Data(contentsOf: URL(fileURLWithPath: h.blobRoot + "/partial/\(trackingId.rawValue).\(fileId.rawValue).part")))
+        try [UInt8](Data(contentsOf: URL(fileURLWithPath: chunked.partial(h, trackingId, fileId))))
     }
 
     /// Sealed segment `index` (ciphertext ‖ tag) as it is in `blob`, or its first bytes when the blob ends inside it.
@@ -51,17 +44,8 @@ import Testing
         return (0..<n).allSatisfy { c1[$0] ^ c2[$0] == p1[$0] ^ p2[$0] }
     }
 
-    /// The committed file's plaintext, through a finalized transfer.
-    func downloaded(_ h: ServiceHarness, _ service: TransferService, _ trackingId: TrackingID, _ fileId: FileID, _ sender: VerifiedSender) async throws -> [UInt8] {
-        var patch = SessionPatch()
-        patch.passwordMode = .manual
-        patch.password = Sample.manualPassword
-        _ = try await service.patch(trackingId, by: sender, with: patch)
-        try await service.finalize(trackingId, by: sender)
-        let transferId = try #require(try await h.database.recipients(of: trackingId).first?.transferId)
-        let access = try await h.downloads().open(transferId, password: Sample.manualPassword)
-        return try h.downloads().plaintext(access, fileId)
-    }
+    /// Session, file and download helpers shared with the other chunked-upload tests.
+    let chunked = ChunkedUploadsTests()
 
     @Test func aRolledBackChunkIsResentUnderFreshNonces() async throws {
         let h = try ServiceHarness()
@@ -69,7 +53,7 @@ import Testing
         let uploads = ChunkedUploads(transfers: service)
         let sender = Sample.sender()
         let (a, b) = Self.versions(6 * Self.segment + 1000)
-        let (trackingId, fileId) = try await session(h, service, sender, size: b.count)
+        let (trackingId, fileId) = try await chunked.session(h, service, sender: sender, size: b.count)
         let firstChunk = 2 * Self.segment
         _ = try await uploads.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(b[0..<firstChunk], to: $0) }
         // The second chunk goes out with other bytes (the client's file changed, or an attacker's), seals segments
@@ -92,20 +76,20 @@ import Testing
         #expect(Array(committed[9..<16]) != Array(captured[9..<16]), "the nonce prefix in the header is new")
         let range = 2 * Self.segment..<3 * Self.segment
         #expect(!Self.sameKeystream(Self.sealedSegment(2, in: captured), Self.sealedSegment(2, in: committed), a[range], b[range]))
-        #expect(try await downloaded(h, service, trackingId, fileId, sender) == b)
+        #expect(try await chunked.downloaded(h, service, trackingId, fileId, sender: sender) == b)
     }
 
     @Test func aResumedUploadSealsTheTornSegmentUnderFreshNonces() async throws {
         let h = try ServiceHarness()
         let sender = Sample.sender()
         let (a, b) = Self.versions(6 * Self.segment + 1000)
-        let (trackingId, fileId) = try await session(h, h.transfers(), sender, size: b.count)
+        let (trackingId, fileId) = try await chunked.session(h, h.transfers(), sender: sender, size: b.count)
         do {
             // The first process seals segments 0–3 of the first version; the crash tears segment 3 in half.
             let before = ChunkedUploads(transfers: h.transfers())
             _ = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(a[0..<4 * Self.segment + 10], to: $0) }
         }
-        let path = h.blobRoot + "/partial/\(trackingId.rawValue).\(fileId.rawValue).part"
+        let path = chunked.partial(h, trackingId, fileId)
         var onDisk = try partialBytes(h, trackingId, fileId)
         #expect(onDisk.count == 16 + 4 * (Self.segment + 16))
         onDisk.removeLast(Self.segment / 2)
@@ -126,6 +110,6 @@ import Testing
         #expect(!Self.sameKeystream(torn, Self.sealedSegment(3, in: committed), a[range], expected[range]))
         // The segments kept from before the restart were sealed again too, and the file is intact.
         #expect(Self.sealedSegment(0, in: committed) != Self.sealedSegment(0, in: onDisk))
-        #expect(try await downloaded(h, service, trackingId, fileId, sender) == expected)
+        #expect(try await chunked.downloaded(h, service, trackingId, fileId, sender: sender) == expected)
     }
 }
