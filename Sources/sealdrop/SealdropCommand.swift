@@ -5,6 +5,7 @@ import Glibc
 #endif
 import Logging
 import SealdropCore
+import SealdropApp
 import SealdropHTTP
 import SealdropServices
 

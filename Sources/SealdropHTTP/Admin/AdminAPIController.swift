@@ -67,7 +67,7 @@ struct AdminAPIController: Sendable {
         _ = try context.principal(.editSettings)
         var object = try SettingsJSON.object(of: surface.settings.current)
         if var mail = object["mail"] as? [String: Any], let url = mail["relayURL"] as? String {
-            mail["relayURL"] = SMTPMailTransport.redacted(url)
+            mail["relayURL"] = RelayURL.redacted(url)
             object["mail"] = mail
         }
         return try Self.json(["settings": object, "pinned": surface.runtime.pinnedKeys.sorted(),
@@ -81,7 +81,7 @@ struct AdminAPIController: Sendable {
         var result: [String: Any] = [:]
         for key in section.keys {
             guard var value = SettingsSection.lookup(object, key) else { continue }
-            if key == "mail.relayURL", let url = value as? String { value = SMTPMailTransport.redacted(url) }
+            if key == "mail.relayURL", let url = value as? String { value = RelayURL.redacted(url) }
             SettingsSection.set(&result, key, value)
         }
         return try Self.json(result)
@@ -92,7 +92,7 @@ struct AdminAPIController: Sendable {
         let admin = try context.principal(section.permission)
         let patch = try await Self.object(request)
         let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys,
-                                                      trustCA: surface.configuration.trustCAPath, authorize: surface.authorizeChanges(by: admin))
+                                                      relay: surface.mail, authorize: surface.authorizeChanges(by: admin))
         return try Self.json(["changed": changed])
     }
 

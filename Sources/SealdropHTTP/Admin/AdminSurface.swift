@@ -4,7 +4,7 @@ import SealdropCore
 import SealdropServices
 import SealdropStore
 
-/// Everything the admin listeners need, built once by the composition root.
+/// Everything the admin listeners need, built once by `HTTPSurfaces`.
 struct AdminSurface: Sendable {
     let accounts: AdminAccounts
     let audit: AuditLog
@@ -13,8 +13,9 @@ struct AdminSurface: Sendable {
     let database: SealdropDatabase
     let transfers: TransferService
     let metrics: ServerMetrics
-    let configuration: ServerConfiguration
-    let mail: SwitchingMailTransport
+    /// What the process configuration decided about mail and the data dir.
+    let process: AdminProcessFacts
+    let mail: any MailRelay
     /// The mail composer; its base URL is the one in force.
     let notifications: Notifications
     let logLines: RecentLogLines
@@ -28,7 +29,7 @@ struct AdminSurface: Sendable {
     /// The sender address of notifications now: the admin setting unless the configuration pins it.
     var effectiveMailFrom: String {
         let chosen = settings.current.mail.from
-        return configuration.mailFromPinned || chosen.isEmpty ? configuration.mailFrom : chosen
+        return process.fromPinned || chosen.isEmpty ? process.from : chosen
     }
 
     /// The UI strings of `language`, English where a key is missing.
