@@ -80,8 +80,6 @@ let package = Package(
             name: "SealdropHTTP",
             dependencies: [
                 "SealdropCore",
-                "SealdropCrypto",
-                "SealdropStore",
                 "SealdropServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -85,7 +85,9 @@ public struct SealdropServer: Sendable {
                                         dataDirectory: configuration.dataDirectory, capturedByDefault: configuration.mailCapturedByDefault,
                                         captureDirectory: configuration.mailCaptureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, transfers: transfers, downloads: downloads,
-                                    notifications: notifications, accounts: accounts, audit: audit, runtime: runtime, database: database,
+                                    notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
+                                    transferLog: TransferLogService(log: database, transfers: database, service: transfers, audit: audit),
+                                    outbox: OutboxAdminService(outbox: database, audit: audit),
                                     mail: transport, process: process, logLines: RecentLogLines.shared, kdf: kdf, logger: logger)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,

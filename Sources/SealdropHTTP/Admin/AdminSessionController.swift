@@ -121,7 +121,7 @@ struct StatusReport: Sendable {
     var mailRoutingChanges: [AuditEntry] = []
 
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
-        let counts = try await surface.database.outboxCounts()
+        let counts = try await surface.outbox.counts()
         let attributes = try? FileManager.default.attributesOfFileSystem(forPath: surface.process.dataDirectory)
         return StatusReport(
             version: SealdropVersion.current, uptimeSeconds: Int(Date().timeIntervalSince(surface.startedAt)),

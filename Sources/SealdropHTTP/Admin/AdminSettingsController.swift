@@ -180,7 +180,7 @@ struct AdminSettingsController: Sendable {
     @Sendable func resetVerifications(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .editSettings, sensitive: true, accounts: surface.accounts)
-        let count = try await surface.database.deleteAllVerifications()
+        let count = try await surface.verification.endAllVerifications()
         try await surface.audit.record(actor: admin.actor, action: "verification.reset-all", target: "verifications", new: "\(count) ended")
         return AdminSurface.redirect("/admin/settings/verification?notice=verificationsReset")
     }

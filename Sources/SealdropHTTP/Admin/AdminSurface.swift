@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import SealdropCore
 import SealdropServices
-import SealdropStore
 
 /// Everything the admin listeners need, built once by `HTTPSurfaces`.
 struct AdminSurface: Sendable {
@@ -10,8 +9,12 @@ struct AdminSurface: Sendable {
     let audit: AuditLog
     let runtime: RuntimeSettings
     let pages: WebPages
-    let database: SealdropDatabase
-    let transfers: TransferService
+    /// The transfer log, statistics and deleting transfers.
+    let transferLog: TransferLogService
+    /// The mail queue.
+    let outbox: OutboxAdminService
+    /// Resetting every sender verification.
+    let verification: VerificationService
     let metrics: ServerMetrics
     /// What the process configuration decided about mail and the data dir.
     let process: AdminProcessFacts

@@ -7,7 +7,6 @@ import NIOCore
 import NIOSSL
 import SealdropCore
 import SealdropServices
-import SealdropStore
 import ServiceLifecycle
 
 /// The HTTP side of Sealdrop, from services the composition root built: the user router (`/api` and the web
@@ -49,25 +48,23 @@ public struct HTTPSurfaces: Sendable {
     let web: WebSurface
     /// The admin interface's services and pages.
     let admin: AdminSurface
-    let database: SealdropDatabase
     let logger: Logger
 
     /// Builds the pages of both surfaces; throws when a bundled template or static file is missing.
     public init(settings: SettingsStore, verification: VerificationService, transfers: TransferService, downloads: DownloadService,
                 notifications: Notifications, accounts: AdminAccounts, audit: AuditLog, runtime: RuntimeSettings,
-                database: SealdropDatabase, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
+                transferLog: TransferLogService, outbox: OutboxAdminService, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
                 kdf: KeyDerivationRunner, logger: Logger, startedAt: Date = Date()) throws {
         self.settings = settings
         self.verification = verification
         self.transfers = transfers
         self.downloads = downloads
         self.notifications = notifications
-        self.database = database
         self.logger = logger
         let metrics = ServerMetrics()
         self.metrics = metrics
         self.admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
-                                  database: database, transfers: transfers, metrics: metrics, process: process, mail: mail,
+                                  transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt)
         self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers))
     }
@@ -112,7 +109,7 @@ public struct HTTPSurfaces: Sendable {
 
     /// The router of the admin listeners.
     public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
-        AdminRoutes(database: database, metrics: metrics, startedAt: admin.startedAt, surface: admin).router()
+        AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin).router()
     }
 
     /// One service per enabled listener, each calling `onRunning` once it is bound; `tls` serves the HTTPS ones.
