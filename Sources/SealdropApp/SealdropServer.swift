@@ -37,7 +37,10 @@ public struct SealdropServer: Sendable {
     let logger: Logger
 
     /// Opens the data dir, database (migrated) and server key, and wires the services.
-    public static func build(configuration: ServerConfiguration, logger: Logger) throws -> SealdropServer {
+    ///
+    /// `logLines` is the buffer the process's log handler feeds, shown on the admin status page.
+    public static func build(configuration: ServerConfiguration, logger: Logger,
+                             logLines: RecentLogLines = RecentLogLines(capacity: 200)) throws -> SealdropServer {
         let data = configuration.dataDirectory
         do {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -72,7 +75,7 @@ public struct SealdropServer: Sendable {
                                                dataDirectory: data, trustCA: configuration.trustCAPath, ehloName: host, logger: logger)
         _ = try transport.transport()
         let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
-                                        kdf: kdf, fileSync: fileSync, wrapParameters: configuration.passwordWrap, logger: logger)
+                                        kdf: kdf, fileSync: fileSync, hashLanes: .perCore(), wrapParameters: configuration.passwordWrap, logger: logger)
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
@@ -88,7 +91,7 @@ public struct SealdropServer: Sendable {
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
                                     transferLog: TransferLogService(log: database, transfers: database, service: transfers, audit: audit),
                                     outbox: OutboxAdminService(outbox: database, audit: audit),
-                                    mail: transport, process: process, logLines: RecentLogLines.shared, kdf: kdf, logger: logger)
+                                    mail: transport, process: process, logLines: logLines, kdf: kdf, logger: logger)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, transfers: transfers, downloads: downloads,

@@ -49,6 +49,8 @@ public struct HTTPSurfaces: Sendable {
     /// The admin interface's services and pages.
     let admin: AdminSurface
     let logger: Logger
+    /// How far each open connection's response bodies have been written, for paced downloads.
+    let sendProgress = SendProgressRegistry()
 
     /// Builds the pages of both surfaces; throws when a bundled template or static file is missing.
     public init(settings: SettingsStore, verification: VerificationService, transfers: TransferService, downloads: DownloadService,
@@ -97,8 +99,8 @@ public struct HTTPSurfaces: Sendable {
         VerificationController(verification: verification).addRoutes(to: api)
         sessions.addRoutes(to: api)
         SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
-        RecipientController(downloads: downloads, budget: web.downloadBudget).addRoutes(to: api)
-        RetrieveController(downloads: downloads, budget: web.downloadBudget, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
+        RecipientController(downloads: downloads, budget: web.downloadBudget, sendProgress: sendProgress).addRoutes(to: api)
+        RetrieveController(downloads: downloads, budget: web.downloadBudget, sendProgress: sendProgress, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
         let senders = SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages)
         senders.addRoutes(to: router)
         UploadController(transfers: transfers, uploads: web.uploads, settings: settings, pages: web.pages,
@@ -123,7 +125,7 @@ public struct HTTPSurfaces: Sendable {
             head: c.requestHeaderTimeout > 0 ? .milliseconds(Int64(c.requestHeaderTimeout * 1000)) : nil,
             body: c.requestBodyTimeout > 0 ? .milliseconds(Int64(c.requestBodyTimeout * 1000)) : nil)
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [SendBufferLimit(), SlowClientGuard(limits: limits),
-                                                                          ExpectContinueHandler(), SendProgressHandler()],
+                                                                          ExpectContinueHandler(), SendProgressHandler(registry: sendProgress)],
                                                idleTimeout: .seconds(120))
         var services: [any Service] = []
         if case .on(let host, let port) = c.userHTTP {
