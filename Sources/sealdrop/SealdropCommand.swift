@@ -34,13 +34,8 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        let logLines = RecentLogLines(capacity: 200)
-        LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat, recent: logLines)
-        MemorySetup.tune()
-        let logger = Logger(label: "sealdrop")
         do {
-            let server = try SealdropServer.build(configuration: configuration, logger: logger, logLines: logLines)
-            try await server.run()
+            try await SealdropServer.serve(configuration: configuration)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
             throw ExitCode(2)

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import SealdropApp
 import SealdropHTTP
 
 /// Installs the process-wide log handler once, at start: the chosen output, plus the in-memory buffer of
