@@ -80,18 +80,13 @@ let package = Package(
             name: "SealdropHTTP",
             dependencies: [
                 "SealdropCore",
-                "SealdropCrypto",
-                "SealdropStore",
                 "SealdropServices",
-                "SMTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -101,9 +96,32 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
+        // The composition root: reads the process configuration, builds every adapter (SQLite, blobs, SMTP, TLS
+        // files) and the services, hands them to the HTTP surfaces and runs one ServiceGroup.
+        .target(
+            name: "SealdropApp",
+            dependencies: [
+                "SealdropCore",
+                "SealdropCrypto",
+                "SealdropStore",
+                "SealdropServices",
+                "SealdropHTTP",
+                "SMTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "sealdrop",
             dependencies: [
+                "SealdropApp",
                 "SealdropHTTP",
                 "SealdropCore",
                 "SealdropServices",
@@ -150,12 +168,24 @@ let package = Package(
             name: "SealdropHTTPTests",
             dependencies: [
                 "SealdropHTTP",
+                // Each test builds its server with the production builder (STYLE 10).
+                "SealdropApp",
                 "SMTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SealdropAppTests",
+            dependencies: [
+                "SealdropApp",
+                "SealdropCore",
+                "SealdropCrypto",
+                "SMTPClient",
             ],
             swiftSettings: strict
         ),

@@ -5,6 +5,7 @@ import Glibc
 #endif
 import Logging
 import SealdropCore
+import SealdropApp
 import SealdropHTTP
 import SealdropServices
 
@@ -33,12 +34,8 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
-        MemorySetup.tune()
-        let logger = Logger(label: "sealdrop")
         do {
-            let server = try SealdropServer.build(configuration: configuration, logger: logger)
-            try await server.run()
+            try await SealdropServer.serve(configuration: configuration)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("sealdrop: \(error.description)\n".utf8))
             throw ExitCode(2)

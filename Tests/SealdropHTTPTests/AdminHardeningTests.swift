@@ -6,6 +6,7 @@ import NIOCore
 import SealdropCore
 import SealdropServices
 import Testing
+@testable import SealdropApp
 @testable import SealdropHTTP
 
 /// The admin sign-in and the listeners against a hostile client: no way off the site through `next`, no hint

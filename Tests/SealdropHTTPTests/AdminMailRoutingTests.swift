@@ -6,6 +6,7 @@ import NIOCore
 import SealdropCore
 import SealdropServices
 import Testing
+@testable import SealdropApp
 @testable import SealdropHTTP
 
 /// Where mail goes (relay, sender address, public base URL) decides who receives verification codes and
@@ -83,7 +84,7 @@ import Testing
                 #expect(try await admin.post("/admin/settings/mail", changed).status == .seeOther, "\(key)")
                 let relay = admin.server.settings.current.mail.relayURL
                 #expect(!relay.contains(secret), "\(key): \(relay)")
-                let transport = try #require(try admin.server.admin.mail.transport() as? SMTPMailTransport, "\(key)")
+                let transport = try #require(try admin.server.mail.transport() as? SMTPMailTransport, "\(key)")
                 let password = transport.client.configuration.credentials?.password ?? ""
                 #expect(password.isEmpty, "\(key)")
                 #expect(!"\(transport.client.configuration)".contains(secret))
@@ -91,7 +92,7 @@ import Testing
             // A new password given with the change is taken.
             let moved = Self.with(Self.with(Self.mailForm, "mail.host", "new-relay.example.org"), "mail.password", "An0ther-Pw")
             #expect(try await admin.post("/admin/settings/mail", moved).status == .seeOther)
-            let transport = try #require(try admin.server.admin.mail.transport() as? SMTPMailTransport)
+            let transport = try #require(try admin.server.mail.transport() as? SMTPMailTransport)
             #expect(transport.client.configuration.credentials?.password == "An0ther-Pw")
             #expect(transport.client.configuration.host == "new-relay.example.org")
         }

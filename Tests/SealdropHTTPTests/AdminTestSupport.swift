@@ -7,6 +7,7 @@ import NIOCore
 import SealdropCore
 import SealdropServices
 import Testing
+@testable import SealdropApp
 @testable import SealdropHTTP
 
 /// A browser-like client of the admin router over a real loopback socket (the allow-list needs a peer

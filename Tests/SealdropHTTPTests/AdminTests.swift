@@ -7,6 +7,7 @@ import NIOCore
 import SealdropCore
 import SealdropServices
 import Testing
+@testable import SealdropApp
 @testable import SealdropHTTP
 
 /// The admin listeners: sign-in, roles on every page and API route, lock-out, CSRF, re-authentication,

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import SealdropCore
 import Testing
+@testable import SealdropApp
 @testable import SealdropHTTP
 
 /// `/metrics` on the admin router: Prometheus text from `ServerMetrics`, fed by the user router's requests.

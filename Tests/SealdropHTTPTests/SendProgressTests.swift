@@ -132,10 +132,11 @@ import Testing
 
     @Test func theHandlerCountsBodyBytesWhenTheirWriteCompletesAndUnregistersOnRemoval() throws {
         let channel = EmbeddedChannel()
-        let before = SendProgressRegistry.count
-        try channel.pipeline.syncOperations.addHandler(SendProgressHandler())
-        let progress = try #require(SendProgressRegistry.progress(for: channel))
-        #expect(SendProgressRegistry.count == before + 1)
+        let registry = SendProgressRegistry()
+        let before = registry.count
+        try channel.pipeline.syncOperations.addHandler(SendProgressHandler(registry: registry))
+        let progress = try #require(registry.progress(for: channel))
+        #expect(registry.count == before + 1)
         let head = HTTPResponsePart.head(HTTPResponse(status: .ok))
         try channel.writeOutbound(head)
         #expect(progress.completed == 0)
@@ -150,8 +151,8 @@ import Testing
         try channel.writeOutbound(HTTPResponsePart.end(nil))
         #expect(progress.completed == 5300)
         _ = try channel.finish()
-        #expect(SendProgressRegistry.progress(for: channel) == nil)
-        #expect(SendProgressRegistry.count == before)
+        #expect(registry.progress(for: channel) == nil)
+        #expect(registry.count == before)
     }
 }
 

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import SealdropCore
 import Testing
+@testable import SealdropApp
 @testable import SealdropHTTP
 
 /// A Sealdrop server built with the production builder over a fresh temporary data directory.

@@ -13,6 +13,8 @@ struct RecipientController {
     let downloads: DownloadService
     /// Decrypted segments all downloads may hold at once.
     let budget: AsyncBudget
+    /// Where a streaming download finds how far its connection has written.
+    let sendProgress: SendProgressRegistry
 
     /// General information about a transfer.
     struct Info: Encodable, Sendable {
@@ -105,7 +107,7 @@ struct RecipientController {
         let firstChunks = try reader.chunks(range: range)
         let downloads = self.downloads
         let budget = self.budget
-        let progress = context.sendProgress
+        let progress = sendProgress.progress(for: context)
         let wholeFile = status == .ok
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.count)) { writer in
             // The recipient's first bytes of this file leave a record (and notify the sender) before they
@@ -137,7 +139,7 @@ struct RecipientController {
         let language = try context.apiInfo().language
         let stream = try ZipStream(access: access, files: selected, includeChecksums: withChecksums && downloads.settings.current.policy.checksumsEnabled,
                                    language: language, downloads: downloads,
-                                   budget: budget, progress: context.sendProgress)
+                                   budget: budget, progress: sendProgress.progress(for: context))
         return stream.response()
     }
 

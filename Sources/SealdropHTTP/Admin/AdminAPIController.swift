@@ -67,7 +67,7 @@ struct AdminAPIController: Sendable {
         _ = try context.principal(.editSettings)
         var object = try SettingsJSON.object(of: surface.settings.current)
         if var mail = object["mail"] as? [String: Any], let url = mail["relayURL"] as? String {
-            mail["relayURL"] = SMTPMailTransport.redacted(url)
+            mail["relayURL"] = RelayURL.redacted(url)
             object["mail"] = mail
         }
         return try Self.json(["settings": object, "pinned": surface.runtime.pinnedKeys.sorted(),
@@ -81,7 +81,7 @@ struct AdminAPIController: Sendable {
         var result: [String: Any] = [:]
         for key in section.keys {
             guard var value = SettingsSection.lookup(object, key) else { continue }
-            if key == "mail.relayURL", let url = value as? String { value = SMTPMailTransport.redacted(url) }
+            if key == "mail.relayURL", let url = value as? String { value = RelayURL.redacted(url) }
             SettingsSection.set(&result, key, value)
         }
         return try Self.json(result)
@@ -92,7 +92,7 @@ struct AdminAPIController: Sendable {
         let admin = try context.principal(section.permission)
         let patch = try await Self.object(request)
         let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys,
-                                                      trustCA: surface.configuration.trustCAPath, authorize: surface.authorizeChanges(by: admin))
+                                                      relay: surface.mail, authorize: surface.authorizeChanges(by: admin))
         return try Self.json(["changed": changed])
     }
 
@@ -101,7 +101,7 @@ struct AdminAPIController: Sendable {
         let q = request.uri.queryParameters
         let limit = max(1, min(500, q["limit"].flatMap { Int($0) } ?? 100))
         let offset = max(0, q["offset"].flatMap { Int($0) } ?? 0)
-        let rows = try await surface.database.transferLog(AdminLogController.filter(request), limit: limit, offset: offset)
+        let rows = try await surface.transferLog.rows(AdminLogController.filter(request), limit: limit, offset: offset)
         return try Self.json(["transfers": rows.map { row -> [String: Any] in
             ["trackingId": row.trackingId, "sender": row.senderEmail, "senderIP": row.senderIP ?? NSNull(), "state": row.state.rawValue,
              "created": APIDate.format(row.createdAt), "expires": APIDate.format(row.expiresAt), "recipients": row.recipientCount,
@@ -119,23 +119,21 @@ struct AdminAPIController: Sendable {
         let admin = try context.principal(.deleteTransfers)
         try sensitive(admin)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
-        try await surface.transfers.deleteByAdministrator(details.transfer.trackingId)
-        try await surface.audit.record(actor: admin.actor, action: "transfer.delete", target: details.transfer.trackingId.rawValue,
-                                       old: details.transfer.state.rawValue, new: TransferState.deletedByAdmin.rawValue)
+        try await surface.transferLog.delete(details, by: admin.actor)
         return Response(status: .noContent)
     }
 
     @Sendable func statistics(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         _ = try context.principal(.viewStatistics)
         let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
-        let months = try await surface.database.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
+        let months = try await surface.transferLog.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
         return try Self.json(["months": months.map { ["month": $0.month, "transfers": $0.transfers, "bytes": $0.bytes,
                                                       "distinctSenders": $0.distinctSenders, "distinctRecipients": $0.distinctRecipients] }])
     }
 
     @Sendable func outbox(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         _ = try context.principal(.viewOutbox)
-        let messages = try await surface.database.recentMessages(limit: 200)
+        let messages = try await surface.outbox.recentMessages(limit: 200)
         return try Self.json(["messages": messages.map { m -> [String: Any] in
             ["id": m.id ?? 0, "kind": m.kind, "to": m.envelopeTo, "subject": m.subject, "state": m.state.rawValue, "attempts": m.attempts,
              "created": APIDate.format(m.createdAt), "lastError": m.lastError ?? NSNull()]
@@ -144,17 +142,16 @@ struct AdminAPIController: Sendable {
 
     @Sendable func retry(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
-        guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.database.retryFailed(id, now: Date()) else {
+        guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.outbox.retry(id, by: admin.actor) else {
             throw AdminError.conflict("Only failed messages can be sent again.")
         }
-        try await surface.audit.record(actor: admin.actor, action: "outbox.retry", target: String(id))
         return Response(status: .noContent)
     }
 
     @Sendable func audit(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         _ = try context.principal(.viewAudit)
         let after = max(0, request.uri.queryParameters["after"].flatMap { Int64($0) } ?? 0)
-        let entries = try await surface.database.auditEntries(afterId: after, limit: 500)
+        let entries = try await surface.audit.entries(afterId: after, limit: 500)
         return try Self.json(["entries": entries.map { e -> [String: Any] in
             ["id": e.id, "at": APIDate.format(e.at), "actor": e.actor, "action": e.action, "target": e.target,
              "oldValue": e.oldValue ?? NSNull(), "newValue": e.newValue ?? NSNull(), "previousHash": e.previousHash, "hash": e.hash]

@@ -30,7 +30,7 @@ struct AdminLogController: Sendable {
         let admin = try context.principal(.viewLog)
         let filter = Self.filter(request)
         let page = max(0, min(10_000, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 0))
-        let rows = try await surface.database.transferLog(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize)
+        let rows = try await surface.transferLog.rows(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize)
         var query = request.uri.queryParameters.filter { $0.key != "page" && $0.key != "lang" }
             .map { "\($0.key)=\(WebPages.queryEscape(String($0.value)))" }.joined(separator: "&")
         if !query.isEmpty { query += "&" }
@@ -65,23 +65,21 @@ struct AdminLogController: Sendable {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .deleteTransfers, sensitive: true, accounts: surface.accounts)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
-        try await surface.transfers.deleteByAdministrator(details.transfer.trackingId)
-        try await surface.audit.record(actor: admin.actor, action: "transfer.delete", target: details.transfer.trackingId.rawValue,
-                                       old: details.transfer.state.rawValue, new: TransferState.deletedByAdmin.rawValue)
+        try await surface.transferLog.delete(details, by: admin.actor)
         return AdminSurface.redirect("/admin/log/\(details.transfer.trackingId.rawValue)?notice=deleted")
     }
 
     @Sendable func statistics(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let admin = try context.principal(.viewStatistics)
         let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
-        let months = try await surface.database.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
+        let months = try await surface.transferLog.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
         return surface.render("statistics", request, admin, StatisticsChart(months: months).values)
     }
 
     @Sendable func outbox(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
-        let messages = try await surface.database.recentMessages(limit: 200)
-        let counts = try await surface.database.outboxCounts()
+        let messages = try await surface.outbox.recentMessages(limit: 200)
+        let counts = try await surface.outbox.counts()
         return surface.render("outbox", request, admin, [
             "queued": counts[.queued] ?? 0, "sent": counts[.sent] ?? 0, "failed": counts[.failed] ?? 0, "capture": surface.mail.isCapture,
             "messages": messages.map { m -> [String: Any] in
@@ -94,7 +92,7 @@ struct AdminLogController: Sendable {
 
     @Sendable func outboxMessage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
-        guard let id = context.parameters.get("id").flatMap(Int64.init), let message = try await surface.database.outboxMessage(id) else {
+        guard let id = context.parameters.get("id").flatMap(Int64.init), let message = try await surface.outbox.message(id) else {
             throw AdminError.notFound("The message")
         }
         // The preview shows the stored message as text; sent messages no longer keep their body.
@@ -108,16 +106,15 @@ struct AdminLogController: Sendable {
     @Sendable func retry(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .viewOutbox, accounts: surface.accounts)
-        guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.database.retryFailed(id, now: Date()) else {
+        guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.outbox.retry(id, by: admin.actor) else {
             throw AdminError.conflict("Only failed messages can be sent again.")
         }
-        try await surface.audit.record(actor: admin.actor, action: "outbox.retry", target: String(id))
         return AdminSurface.redirect("/admin/outbox?notice=retried")
     }
 
     @Sendable func audit(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let admin = try context.principal(.viewAudit)
-        let entries = try await surface.database.recentAuditEntries(limit: 300)
+        let entries = try await surface.audit.recent(limit: 300)
         return surface.render("audit", request, admin, [
             "entries": entries.map { e -> [String: Any] in
                 ["id": e.id, "at": APIDate.format(e.at), "actor": e.actor, "action": e.action, "target": e.target,
@@ -127,19 +124,14 @@ struct AdminLogController: Sendable {
     }
 }
 
-/// A transfer with its recipients, their download state and files, for the log details.
-struct TransferLogDetails: Sendable {
-    let transfer: TransferRecord
-    let files: [FileRecord]
-    let recipients: [RecipientRecord]
-    let downloads: [DownloadEvent]
-
+/// The log details as the transfer page and the admin API show them.
+extension TransferLogDetails {
+    /// The details of the transfer the route names; not found for a malformed or unknown id.
     static func load(_ raw: String?, _ surface: AdminSurface) async throws -> TransferLogDetails {
-        guard let raw, let id = TrackingID(rawValue: raw), let transfer = try await surface.database.transfer(id) else {
+        guard let raw, let id = TrackingID(rawValue: raw), let details = try await surface.transferLog.details(id) else {
             throw AdminError.notFound("The transfer")
         }
-        return TransferLogDetails(transfer: transfer, files: try await surface.database.files(of: id),
-                                  recipients: try await surface.database.recipients(of: id), downloads: try await surface.database.downloads(of: id))
+        return details
     }
 
     var values: [String: Any] {

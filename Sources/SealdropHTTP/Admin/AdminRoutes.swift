@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
 import SealdropCore
-import SealdropStore
+import SealdropServices
 
 /// The admin listeners' routes: the admin pages, the admin JSON API, liveness/readiness and Prometheus
 /// metrics, all behind the admin network allow-list. The user API and pages are never served here.
 struct AdminRoutes {
-    let database: SealdropDatabase
+    /// The mail queue; its answering is the readiness probe, its counts are metrics.
+    let outbox: OutboxAdminService
     let metrics: ServerMetrics
     let startedAt: Date
     /// The admin interface itself; nil serves only health and metrics.
@@ -22,7 +23,7 @@ struct AdminRoutes {
             router.add(middleware: AdminErrorMiddleware(surface: surface))
         }
         router.get("health") { _, _ in
-            let ready = (try? await database.queuedCount()) != nil
+            let ready = (try? await outbox.queuedCount()) != nil
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[.cacheControl] = "no-store"
@@ -30,7 +31,7 @@ struct AdminRoutes {
             return Response(status: ready ? .ok : .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("metrics") { _, _ in
-            let counts = (try? await database.outboxCounts()) ?? [:]
+            let counts = (try? await outbox.counts()) ?? [:]
             let text = metrics.render(outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0,
                                       uptimeSeconds: Int(Date().timeIntervalSince(startedAt)))
             var headers = HTTPFields()

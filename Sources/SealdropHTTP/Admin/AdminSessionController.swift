@@ -121,16 +121,16 @@ struct StatusReport: Sendable {
     var mailRoutingChanges: [AuditEntry] = []
 
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
-        let counts = try await surface.database.outboxCounts()
-        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: surface.configuration.dataDirectory)
+        let counts = try await surface.outbox.counts()
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: surface.process.dataDirectory)
         return StatusReport(
             version: SealdropVersion.current, uptimeSeconds: Int(Date().timeIntervalSince(surface.startedAt)),
-            dataDirectory: surface.configuration.dataDirectory,
+            dataDirectory: surface.process.dataDirectory,
             freeBytes: (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, totalBytes: (attributes?[.systemSize] as? NSNumber)?.int64Value,
             outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0, outboxSent: counts[.sent] ?? 0,
-            mailRelay: SMTPMailTransport.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
+            mailRelay: RelayURL.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
             updateStatus: "not checked yet",
-            mailCapturedTo: surface.configuration.mailCapturedByDefault && surface.mail.isCapture ? surface.configuration.mailCaptureDirectory : nil,
+            mailCapturedTo: surface.process.capturedByDefault && surface.mail.isCapture ? surface.process.captureDirectory : nil,
             mailRoutingChanges: try await surface.runtime.recentMailRoutingChanges())
     }
 

@@ -58,7 +58,7 @@ struct AdminSettingsController: Sendable {
                 item["isChoice"] = true
                 item["options"] = options.map { ["value": $0, "label": strings["option.\($0)"] ?? $0, "selected": "\(shown)" == $0] }
             case .integer, .mebibytes: item["isNumber"] = true; item["value"] = shown
-            case .text: item["isText"] = true; item["value"] = field.key == "mail.relayURL" ? SMTPMailTransport.redacted("\(shown)") : shown
+            case .text: item["isText"] = true; item["value"] = field.key == "mail.relayURL" ? RelayURL.redacted("\(shown)") : shown
             }
             return item
         }
@@ -74,11 +74,11 @@ struct AdminSettingsController: Sendable {
                 if let error = problems.first(where: { $0.field == key })?.message { values["error-" + key.replacingOccurrences(of: ".", with: "-")] = error }
             }
             values["hasPassword"] = !(fields["hasPassword"] ?? "").isEmpty
-            values["effectiveRelay"] = SMTPMailTransport.redacted(surface.mail.effectiveURL)
+            values["effectiveRelay"] = RelayURL.redacted(surface.mail.effectiveURL)
             values["relayPinned"] = surface.runtime.isPinned("mail.relayURL")
             values["fromPinned"] = surface.runtime.isPinned("mail.from")
-            values["configuredRelay"] = SMTPMailTransport.redacted(surface.mail.configuredURL)
-            values["configuredFrom"] = surface.configuration.mailFrom
+            values["configuredRelay"] = RelayURL.redacted(surface.mail.configuredURL)
+            values["configuredFrom"] = surface.process.from
             values["effectiveFrom"] = surface.effectiveMailFrom
         }
         if section.id == "verification" { values["isVerification"] = true }
@@ -106,7 +106,7 @@ struct AdminSettingsController: Sendable {
         }
         if problems.isEmpty {
             do {
-                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys, trustCA: surface.configuration.trustCAPath,
+                try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys, relay: surface.mail,
                                                 authorize: surface.authorizeChanges(by: admin))
                 return AdminSurface.redirect("/admin/settings/\(section.id)?notice=saved")
             } catch AdminError.invalid(let found) {
@@ -170,7 +170,7 @@ struct AdminSettingsController: Sendable {
         guard EmailAddress(to) != nil else {
             return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [FieldProblem("to", "Enter the address to send the test mail to.")])
         }
-        let builder = MailMessageBuilder(from: surface.effectiveMailFrom, messageIdHost: URL(string: surface.configuration.baseURL)?.host ?? "localhost")
+        let builder = MailMessageBuilder(from: surface.effectiveMailFrom, messageIdHost: URL(string: surface.process.baseURL)?.host ?? "localhost")
         let result = await surface.mail.sendTest(to: to, from: surface.effectiveMailFrom, builder: builder)
         try await surface.audit.record(actor: admin.actor, action: "mail.test", target: to, new: String(result.answer.prefix(300)))
         return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [],
@@ -180,7 +180,7 @@ struct AdminSettingsController: Sendable {
     @Sendable func resetVerifications(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .editSettings, sensitive: true, accounts: surface.accounts)
-        let count = try await surface.database.deleteAllVerifications()
+        let count = try await surface.verification.endAllVerifications()
         try await surface.audit.record(actor: admin.actor, action: "verification.reset-all", target: "verifications", new: "\(count) ended")
         return AdminSurface.redirect("/admin/settings/verification?notice=verificationsReset")
     }

@@ -2,19 +2,23 @@ import Foundation
 import Hummingbird
 import SealdropCore
 import SealdropServices
-import SealdropStore
 
-/// Everything the admin listeners need, built once by the composition root.
+/// Everything the admin listeners need, built once by `HTTPSurfaces`.
 struct AdminSurface: Sendable {
     let accounts: AdminAccounts
     let audit: AuditLog
     let runtime: RuntimeSettings
     let pages: WebPages
-    let database: SealdropDatabase
-    let transfers: TransferService
+    /// The transfer log, statistics and deleting transfers.
+    let transferLog: TransferLogService
+    /// The mail queue.
+    let outbox: OutboxAdminService
+    /// Resetting every sender verification.
+    let verification: VerificationService
     let metrics: ServerMetrics
-    let configuration: ServerConfiguration
-    let mail: SwitchingMailTransport
+    /// What the process configuration decided about mail and the data dir.
+    let process: AdminProcessFacts
+    let mail: any MailRelay
     /// The mail composer; its base URL is the one in force.
     let notifications: Notifications
     let logLines: RecentLogLines
@@ -28,7 +32,7 @@ struct AdminSurface: Sendable {
     /// The sender address of notifications now: the admin setting unless the configuration pins it.
     var effectiveMailFrom: String {
         let chosen = settings.current.mail.from
-        return configuration.mailFromPinned || chosen.isEmpty ? configuration.mailFrom : chosen
+        return process.fromPinned || chosen.isEmpty ? process.from : chosen
     }
 
     /// The UI strings of `language`, English where a key is missing.

@@ -5,9 +5,6 @@ import Synchronization
 /// The most recent log lines in memory, for the admin status page (spec §2.0: the admin interface shows
 /// the latest system-log lines). Bounded: the oldest line goes when the buffer is full.
 public final class RecentLogLines: Sendable {
-    /// The process-wide buffer the `serve` command's log handler feeds.
-    public static let shared = RecentLogLines(capacity: 200)
-
     /// One record, formatted only when the status page asks for it (logging stays cheap).
     struct Record: Sendable {
         let date: Date

@@ -199,7 +199,7 @@ extension RuntimeSettings {
     /// not have, values of the wrong type and a relay URL the SMTP client would refuse are reported next to
     /// their key; `authorize` sees the keys that really change. The pages and the admin API both come through here.
     @discardableResult
-    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil, trustCA: String? = nil,
+    func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil, relay: (any MailRelay)? = nil,
                authorize: ([String]) throws -> Void = { _ in }) async throws -> [String] {
         let current = try SettingsJSON.object(of: store.current)
         let known = SettingsJSON.flatten(current)
@@ -213,12 +213,8 @@ extension RuntimeSettings {
                 problems.append(FieldProblem(key, "This setting belongs to another section."))
             }
         }
-        if let relay = SettingsSection.lookup(patch, "mail.relayURL") as? String, !relay.isEmpty, !relay.hasPrefix("capture:") {
-            do {
-                _ = try SMTPMailTransport.configuration(url: relay, trustCA: trustCA, ehloName: "localhost")
-            } catch let error as ConfigurationError {
-                problems.append(FieldProblem("mail.relayURL", error.problem))
-            }
+        if let url = SettingsSection.lookup(patch, "mail.relayURL") as? String, !url.isEmpty, !url.hasPrefix("capture:") {
+            if let problem = relay?.problem(withURL: url) { problems.append(FieldProblem("mail.relayURL", problem)) }
         }
         if !problems.isEmpty { throw AdminError.invalid(problems) }
         let decoded: SealdropSettings

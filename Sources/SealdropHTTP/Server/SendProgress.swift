@@ -120,7 +120,7 @@ final class SendProgress: Sendable {
 }
 
 /// Counts each connection's response body bytes as they are written to the socket into its `SendProgress`,
-/// which `SealdropRequestContext` finds through `SendProgressRegistry`.
+/// which the download controllers find in the listeners' `SendProgressRegistry`.
 final class SendProgressHandler: ChannelOutboundHandler, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -128,13 +128,18 @@ final class SendProgressHandler: ChannelOutboundHandler, ChannelInboundHandler, 
     typealias OutboundOut = HTTPResponsePart
 
     private let progress = SendProgress()
+    private let registry: SendProgressRegistry
+
+    init(registry: SendProgressRegistry) {
+        self.registry = registry
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        SendProgressRegistry.register(progress, for: context.channel)
+        registry.register(progress, for: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        SendProgressRegistry.remove(for: context.channel)
+        registry.remove(for: context.channel)
         progress.close()
     }
 
@@ -155,23 +160,31 @@ final class SendProgressHandler: ChannelOutboundHandler, ChannelInboundHandler, 
     }
 }
 
-/// The `SendProgress` of each open connection, by channel.
-enum SendProgressRegistry {
-    private static let table = Mutex<[ObjectIdentifier: SendProgress]>([:])
+/// The `SendProgress` of each open connection of one server's listeners, by channel. `HTTPSurfaces` owns it
+/// and hands it to the channel handlers and the download controllers.
+final class SendProgressRegistry: Sendable {
+    private let table = Mutex<[ObjectIdentifier: SendProgress]>([:])
 
-    static func register(_ progress: SendProgress, for channel: any Channel) {
+    init() {}
+
+    func register(_ progress: SendProgress, for channel: any Channel) {
         table.withLock { $0[ObjectIdentifier(channel)] = progress }
     }
 
-    static func remove(for channel: any Channel) {
+    func remove(for channel: any Channel) {
         _ = table.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// The connection's progress; nil for channels without the handler (tests that build their own).
-    static func progress(for channel: any Channel) -> SendProgress? {
+    func progress(for channel: any Channel) -> SendProgress? {
         table.withLock { $0[ObjectIdentifier(channel)] }
     }
 
+    /// The progress of the connection a request came on; nil outside the listeners (in-process tests).
+    func progress(for context: SealdropRequestContext) -> SendProgress? {
+        table.withLock { $0[context.connection] }
+    }
+
     /// Open connections known (for tests).
-    static var count: Int { table.withLock { $0.count } }
+    var count: Int { table.withLock { $0.count } }
 }

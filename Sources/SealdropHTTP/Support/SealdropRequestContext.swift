@@ -10,15 +10,15 @@ public struct SealdropRequestContext: RequestContext, RemoteAddressRequestContex
     public var api: APIRequestInfo?
     /// Set by `AdminAuthMiddleware` on the admin listeners once a session or API token is recognised.
     var admin: AdminPrincipal?
-    /// How far this connection's response bodies have been written, for streaming downloads to pace themselves.
-    let sendProgress: SendProgress?
+    /// The connection the request came on, for finding its `SendProgress` in the listeners' registry.
+    let connection: ObjectIdentifier
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
         self.api = nil
         self.admin = nil
-        self.sendProgress = SendProgressRegistry.progress(for: source.channel)
+        self.connection = ObjectIdentifier(source.channel)
     }
 
     /// JSON bodies are small; file content is streamed and never collected.

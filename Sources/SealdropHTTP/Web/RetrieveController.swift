@@ -21,6 +21,8 @@ import SealdropServices
 struct RetrieveController {
     let downloads: DownloadService
     let budget: AsyncBudget
+    /// Where a streaming download finds how far its connection has written.
+    let sendProgress: SendProgressRegistry
     let pages: WebPages
     let tickets: RetrievalTickets
 
@@ -163,7 +165,7 @@ struct RetrieveController {
         headers[.cacheControl] = "no-store"
         let downloads = self.downloads
         let budget = self.budget
-        let progress = context.sendProgress
+        let progress = sendProgress.progress(for: context)
         let firstChunks = try reader.chunks()
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(reader.size)) { writer in
             var chunks = firstChunks
@@ -177,7 +179,7 @@ struct RetrieveController {
         let access = try await access(request)
         let messageId = access.transfer.settings.confidentialMessageFileId
         let stream = try ZipStream(access: access, files: access.files.filter { $0.fileId != messageId }, includeChecksums: false,
-                                   language: WebPages.language(of: request), downloads: downloads, budget: budget, progress: context.sendProgress)
+                                   language: WebPages.language(of: request), downloads: downloads, budget: budget, progress: sendProgress.progress(for: context))
         return stream.response()
     }
 }

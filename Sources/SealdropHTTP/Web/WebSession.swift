@@ -2,7 +2,7 @@
 import Foundation
 import Hummingbird
 import SealdropCore
-import SealdropCrypto
+import SealdropServices
 
 /// `Set-Cookie` values with the house defaults: `Secure`, `HttpOnly`, `SameSite=Strict`.
 ///
@@ -29,7 +29,7 @@ enum CSRF {
     /// The request's token, or a new one with the cookie that sets it.
     static func token(for request: Request) -> (token: String, setCookie: String?) {
         if let existing = request.cookies[cookie]?.value, existing.count == 43 { return (existing, nil) }
-        let token = Base64URL.encode(SecureRandom.bytes(32))
+        let token = Base64URL.encode(RandomBytes.make(32))
         return (token, WebCookies.make(cookie, token))
     }
 

@@ -28,6 +28,16 @@ public struct AuditLog: Sendable {
         try await record([AuditRecord(actor: actor, action: action, target: target, oldValue: old, newValue: new)])
     }
 
+    /// The newest `limit` entries, newest first.
+    public func recent(limit: Int) async throws -> [AuditEntry] {
+        try await repository.recentAuditEntries(limit: limit)
+    }
+
+    /// Up to `limit` entries after id `afterId`, oldest first (for paging through the chain).
+    public func entries(afterId: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await repository.auditEntries(afterId: afterId, limit: limit)
+    }
+
     /// Walks the whole chain: ids without gaps from 1, each row pointing at its predecessor's hash and
     /// hashing to its stored hash.
     public func verify() async throws -> Verification {

@@ -39,8 +39,10 @@ public final class HashLane: @unchecked Sendable {
         private let held = Atomic<Int>(0)
         private let taken = Atomic<Int>(0)
 
-        /// The server's slots.
-        public static let shared = Slots(limit: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        /// The server's slots: one fewer than the cores, at least one.
+        public static func perCore() -> Slots {
+            Slots(limit: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        }
 
         public init(limit: Int) {
             self.limit = limit

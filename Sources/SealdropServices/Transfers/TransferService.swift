@@ -27,7 +27,7 @@ public struct TransferService: Sendable {
     public init(
         transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore,
         notifications: Notifications, kdf: KeyDerivationRunner, fileSync: FileSyncRunner = FileSyncRunner(),
-        hashLanes: HashLane.Slots = .shared, wrapParameters: PasswordKeyWrap.Parameters = .default, segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        hashLanes: HashLane.Slots, wrapParameters: PasswordKeyWrap.Parameters = .default, segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transfers = transfers
         self.blobs = blobs

@@ -190,3 +190,10 @@ extension VerificationService {
             .replacingOccurrences(of: "=", with: "")
     }
 }
+
+extension VerificationService {
+    /// Ends every sender verification (the admin's "reset all verifications"); returns how many.
+    public func endAllVerifications() async throws -> Int {
+        try await repository.deleteAllVerifications()
+    }
+}

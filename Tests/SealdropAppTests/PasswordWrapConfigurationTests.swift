@@ -1,6 +1,7 @@
 import Foundation
 import SealdropCrypto
-import SealdropHTTP
+import SealdropApp
+import SealdropCore
 import Testing
 
 /// Issue 11 (informational): the configuration accepted scrypt `logN` down to 1, which makes transfer passwords

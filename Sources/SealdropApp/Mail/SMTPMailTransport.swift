@@ -33,11 +33,7 @@ struct SMTPMailTransport: MailTransport {
     }
 
     /// The relay URL with any password replaced by `***`, for printing.
-    static func redacted(_ text: String) -> String {
-        guard var url = URLComponents(string: text), url.password != nil else { return text }
-        url.password = "***"
-        return url.string ?? "(unprintable URL)"
-    }
+    static func redacted(_ text: String) -> String { RelayURL.redacted(text) }
 
     /// Parses `SEALDROP_SMTP_URL`: `smtp://` (opportunistic STARTTLS, port 25), `smtp+starttls://` (required
     /// STARTTLS, port 587), `smtps://` (implicit TLS, port 465), each with optional `user:password@`.

@@ -1,7 +1,8 @@
 import Foundation
 import SMTPClient
+import SealdropCore
 import Testing
-@testable import SealdropHTTP
+@testable import SealdropApp
 
 /// `SEALDROP_SMTP_URL` parsing: schemes map to security modes and default ports; bad values name the key.
 @Suite struct SMTPURLTests {

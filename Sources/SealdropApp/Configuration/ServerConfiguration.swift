@@ -3,24 +3,15 @@ import SealdropServices
 import Logging
 import SealdropCore
 import SealdropCrypto
+import SealdropHTTP
 
 /// The process configuration of `sealdrop serve`: the operational contract of DESIGN §6.
 ///
 /// Sources, later winning: defaults, the JSON config file, environment variables. Run-time settings
 /// (policy, passwords, verification, …) come from the file's `settings` member.
 public struct ServerConfiguration: Sendable {
-    /// A listener address, or `off`.
-    public enum Listener: Sendable, Equatable, CustomStringConvertible {
-        case off
-        case on(host: String, port: Int)
-
-        public var description: String {
-            switch self {
-            case .off: "off"
-            case .on(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            }
-        }
-    }
+    /// A listener address, or `off` (the HTTP module's type: it binds them).
+    public typealias Listener = ListenerAddress
 
     /// Log output format.
     public enum LogFormat: String, Sendable { case text, json }
@@ -252,7 +243,7 @@ public struct ServerConfiguration: Sendable {
     public var sqlitePath: String { String(databaseURL.dropFirst("sqlite:".count)) }
 }
 
-/// A configuration problem; printed as one line naming the key.
+/// Paths and texts derived from the configuration.
 extension ServerConfiguration {
     /// `smtpURL` with any password replaced by `***`, for printing.
     public var smtpURLForDisplay: String { SMTPMailTransport.redacted(smtpURL) }
@@ -274,11 +265,4 @@ extension ServerConfiguration {
             throw ConfigurationError(key: "mail templates", problem: error.description)
         }
     }
-}
-
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public var key: String
-    public var problem: String
-
-    public var description: String { "configuration error: \(key): \(problem)" }
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// The outbox's transport, following the relay administrators choose at run time (`mail.relayURL`) and
 /// falling back to `SEALDROP_SMTP_URL`; when the environment or configuration file pins the relay, the
 /// setting is ignored. Transports are rebuilt only when the URL changes.
-final class SwitchingMailTransport: MailTransport, Sendable {
+final class SwitchingMailTransport: MailTransport, MailRelay, Sendable {
     let configuredURL: String
     /// Whether `SEALDROP_SMTP_URL` (or the file's `smtpURL`) was set: then the admin setting is read-only.
     let pinned: Bool
@@ -59,6 +59,18 @@ final class SwitchingMailTransport: MailTransport, Sendable {
     static func make(url: String, dataDirectory: String, trustCA: String?, ehloName: String, logger: Logger) throws -> any MailTransport {
         if url.hasPrefix("capture:") { return try CaptureMailTransport(directory: dataDirectory + "/mail") }
         return SMTPMailTransport(configuration: try SMTPMailTransport.configuration(url: url, trustCA: trustCA, ehloName: ehloName), logger: logger)
+    }
+
+    /// Why `url` is not a usable relay, as `SEALDROP_SMTP_URL` parsing words it; nil when it is.
+    func problem(withURL url: String) -> String? {
+        do {
+            _ = try SMTPMailTransport.configuration(url: url, trustCA: trustCA, ehloName: "localhost")
+            return nil
+        } catch let error as ConfigurationError {
+            return error.problem
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Sends one test message now, outside the outbox, and returns the relay's final answer (or where the

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOSSL
+import SealdropCore
+import SealdropCrypto
+import SealdropHTTP
+import SealdropServices
+import SealdropStore
+import ServiceLifecycle
+
+/// The composition root: builds every adapter and service from the configuration, hands them to the HTTP
+/// surfaces and runs them all in one `ServiceGroup`.
+public struct SealdropServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let database: SealdropDatabase
+    public let settings: SettingsStore
+    public let blobs: FileBlobStore
+    public let verification: VerificationService
+    public let transfers: TransferService
+    public let downloads: DownloadService
+    public let outbox: OutboxService
+    public let cleanup: CleanupService
+    public let notifications: Notifications
+    /// The scrypt threads; first in the service group, so they stop after the listeners drained.
+    let kdf: KeyDerivationRunner
+    /// The threads that fsync and rename finished uploads; in the group next to `kdf`, for the same reason.
+    let fileSync: FileSyncRunner
+    public let accounts: AdminAccounts
+    public let audit: AuditLog
+    public let runtimeSettings: RuntimeSettings
+    /// The outbox's transport, following the relay chosen in the admin interface.
+    let mail: SwitchingMailTransport
+    /// The user and admin routers and listeners.
+    public let http: HTTPSurfaces
+    public var metrics: ServerMetrics { http.metrics }
+    let logger: Logger
+
+    /// Opens the data dir, database (migrated) and server key, and wires the services.
+    ///
+    /// `logLines` is the buffer the process's log handler feeds, shown on the admin status page.
+    public static func build(configuration: ServerConfiguration, logger: Logger,
+                             logLines: RecentLogLines = RecentLogLines(capacity: 200)) throws -> SealdropServer {
+        let data = configuration.dataDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "cannot create \(data)")
+        }
+        guard FileManager.default.isWritableFile(atPath: data) else {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "\(data) is not writable")
+        }
+        let serverKey: ServerKey
+        do {
+            serverKey = try ServerKey.loadOrCreate(at: data + "/server.key")
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "server key \(data)/server.key is unusable (\(error))")
+        }
+        let database = try SealdropDatabase.open(path: configuration.sqlitePath, bodySealer: MailBodySealer(serverKey: serverKey))
+        let blobs = try FileBlobStore(directory: data + "/store")
+        let host = URL(string: configuration.baseURL)?.host ?? "localhost"
+        let settings = SettingsStore(configuration.settings)
+        let fromPinned = configuration.mailFromPinned
+        let baseURLPinned = configuration.baseURLPinned
+        let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host),
+                                          templates: try configuration.loadMailTemplates(), baseURL: configuration.baseURL,
+                                          fromOverride: { fromPinned ? nil : settings.current.mail.from.isEmpty ? nil : settings.current.mail.from },
+                                          baseURLOverride: { baseURLPinned ? nil : settings.current.publicBaseURL.isEmpty ? nil : settings.current.publicBaseURL })
+        let kdf = KeyDerivationRunner()
+        let fileSync = FileSyncRunner()
+        var outboxConfiguration = OutboxService.Configuration()
+        outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
+        outboxConfiguration.maxAge = configuration.outboxMaxAgeHours * 3600
+        let transport = SwitchingMailTransport(configuredURL: configuration.smtpURL, pinned: configuration.smtpURLPinned, settings: settings,
+                                               dataDirectory: data, trustCA: configuration.trustCAPath, ehloName: host, logger: logger)
+        _ = try transport.transport()
+        let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
+                                        kdf: kdf, fileSync: fileSync, hashLanes: .perCore(), wrapParameters: configuration.passwordWrap, logger: logger)
+        let audit = AuditLog(repository: database)
+        let accounts = AdminAccounts(repository: database, audit: audit,
+                                     hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
+        let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, serverKey: serverKey, pinnedJSON: configuration.pinnedSettingsJSON,
+                                      environmentPinned: configuration.environmentPinnedSettings, logger: logger)
+        let verification = VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger)
+        let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
+                                        kdf: kdf, logger: logger)
+        let process = AdminProcessFacts(from: configuration.mailFrom, fromPinned: configuration.mailFromPinned, baseURL: configuration.baseURL,
+                                        dataDirectory: configuration.dataDirectory, capturedByDefault: configuration.mailCapturedByDefault,
+                                        captureDirectory: configuration.mailCaptureDirectory)
+        let http = try HTTPSurfaces(settings: settings, verification: verification, transfers: transfers, downloads: downloads,
+                                    notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
+                                    transferLog: TransferLogService(log: database, transfers: database, service: transfers, audit: audit),
+                                    outbox: OutboxAdminService(outbox: database, audit: audit),
+                                    mail: transport, process: process, logLines: logLines, kdf: kdf, logger: logger)
+        return SealdropServer(
+            configuration: configuration, database: database, settings: settings, blobs: blobs,
+            verification: verification, transfers: transfers, downloads: downloads,
+            outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
+            cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
+                                    notifications: notifications, logger: logger),
+            notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
+            mail: transport, http: http, logger: logger
+        )
+    }
+
+    /// The router of the user listeners: `/api` and the web pages.
+    public func userRouter() -> Router<SealdropRequestContext> { http.userRouter() }
+
+    /// The router of the admin listeners.
+    public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> { http.adminRouter(startedAt: startedAt) }
+
+    /// Recovers after a crash, then runs every listener and background service until SIGTERM/SIGINT.
+    public func run() async throws {
+        _ = try await cleanup.recoverAfterStart()
+        try await runtimeSettings.loadPersisted()
+        // The first administrator is created once every listener is bound, so a start that fails on a busy
+        // port prints only its one error line and no one-time password that nobody can use yet.
+        let listenerCount = [configuration.userHTTP, configuration.userHTTPS, configuration.adminHTTPS, configuration.adminHTTP].filter { $0 != .off }.count
+        let ready = StartupGate(count: listenerCount) { [self] in
+            warnIfMailIsCaptured()
+            do {
+                try await bootstrapAdministrator()
+            } catch {
+                logger.error("admin.bootstrap.failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if listenerCount == 0 { await ready.arrive() }
+        let c = configuration
+        let listeners = HTTPSurfaces.Listeners(userHTTP: c.userHTTP, userHTTPS: c.userHTTPS, adminHTTPS: c.adminHTTPS, adminHTTP: c.adminHTTP,
+                                               requestHeaderTimeout: c.requestHeaderTimeout, requestBodyTimeout: c.requestBodyTimeout)
+        var tls: TLSConfiguration?
+        if listeners.needsTLS {
+            tls = try TLSSetup.serverConfiguration(certificatePath: c.tlsCertificatePath, keyPath: c.tlsKeyPath, dataDirectory: c.dataDirectory)
+        }
+        var services: [any Service] = [kdf, fileSync]
+        services += try http.listenerServices(listeners, tls: tls) { await ready.arrive() }
+        services.append(outbox)
+        services.append(cleanup)
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("server.starting", metadata: ["data.dir": "\(c.dataDirectory)", "base.url": "\(c.baseURL)"])
+        try await group.run()
+    }
+}
+
+extension SealdropServer {
+    /// The warning for mail that is only captured: the default transport outside `--dev`, and no relay chosen in
+    /// the admin interface either. Nil when mail is sent (or the operator chose capture explicitly).
+    public var mailCaptureWarning: String? {
+        configuration.mailCapturedByDefault && mail.isCapture ? configuration.mailCaptureWarning : nil
+    }
+
+    /// Once every listener is bound: one loud line on standard error and in the log when mail is not sent.
+    func warnIfMailIsCaptured(standardError: FileHandle = .standardError) {
+        guard let warning = mailCaptureWarning else { return }
+        standardError.write(Data("sealdrop: WARNING: \(warning)\n".utf8))
+        logger.warning("mail.capture.default", metadata: ["mail.directory": "\(configuration.mailCaptureDirectory)"])
+    }
+
+    /// First start: creates the `admin` account, with `SEALDROP_ADMIN_PASSWORD` or a one-time password
+    /// printed once to standard error (never logged).
+    func bootstrapAdministrator() async throws {
+        guard let created = try await accounts.bootstrap(password: configuration.adminPassword) else { return }
+        if let password = created.generatedPassword {
+            FileHandle.standardError.write(Data("""
+                sealdrop: created administrator "\(created.name)" with the one-time password: \(password)
+                sealdrop: sign in on the admin listener and change it under Administrators; it is not shown again.
+
+                """.utf8))
+        }
+        logger.notice("admin.bootstrap", metadata: ["admin.name": "\(created.name)", "password.source": "\(created.generatedPassword == nil ? "SEALDROP_ADMIN_PASSWORD" : "generated")"])
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import SealdropCore
+
+/// The admin interface's view of transfers: the filtered log, monthly statistics, one transfer's details, and
+/// deleting a transfer with its audit row. The admin pages and the admin JSON API both come through here.
+public struct TransferLogService: Sendable {
+    let log: any TransferLogRepository
+    let transfers: any TransferRepository
+    let service: TransferService
+    let audit: AuditLog
+
+    public init(log: any TransferLogRepository, transfers: any TransferRepository, service: TransferService, audit: AuditLog) {
+        self.log = log
+        self.transfers = transfers
+        self.service = service
+        self.audit = audit
+    }
+
+    /// Transfers matching every given filter, newest first.
+    public func rows(_ filter: TransferLogFilter, limit: Int, offset: Int) async throws -> [TransferLogRow] {
+        try await log.transferLog(filter, limit: limit, offset: offset)
+    }
+
+    /// One row per month with finalized transfers since `since`, oldest first.
+    public func monthlyStatistics(since: Date) async throws -> [MonthlyStatistics] {
+        try await log.monthlyStatistics(since: since)
+    }
+
+    /// The transfer with its files, recipients and downloads; nil when there is none with this id.
+    public func details(_ trackingId: TrackingID) async throws -> TransferLogDetails? {
+        guard let transfer = try await transfers.transfer(trackingId) else { return nil }
+        return TransferLogDetails(transfer: transfer, files: try await transfers.files(of: trackingId),
+                                  recipients: try await transfers.recipients(of: trackingId), downloads: try await transfers.downloads(of: trackingId))
+    }
+
+    /// Deletes the transfer as an administrator and records who did it in the audit log.
+    public func delete(_ details: TransferLogDetails, by actor: String) async throws {
+        try await service.deleteByAdministrator(details.transfer.trackingId)
+        try await audit.record(actor: actor, action: "transfer.delete", target: details.transfer.trackingId.rawValue,
+                               old: details.transfer.state.rawValue, new: TransferState.deletedByAdmin.rawValue)
+    }
+}
+
+/// A transfer with its recipients, their download state and files, for the log details.
+public struct TransferLogDetails: Sendable {
+    public let transfer: TransferRecord
+    public let files: [FileRecord]
+    public let recipients: [RecipientRecord]
+    public let downloads: [DownloadEvent]
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// The HTTP surfaces reach storage, mail and cryptography only through services (docs/architecture.md):
+/// no file under `Sources/SealdropHTTP` may import the SQLite store, the SMTP client or the crypto module.
+@Suite struct ModuleBoundaryTests {
+    /// Modules only the composition root (`SealdropApp`) and the services may import.
+    static let forbidden = ["SealdropStore", "SMTPClient", "SealdropCrypto"]
+
+    /// `Sources/SealdropHTTP`, found from this file's place in the repository.
+    static var httpSources: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/SealdropHTTP")
+    }
+
+    /// The module an `import` line names (any attributes, access level or `import struct M.T` form), or nil.
+    static func importedModule(_ line: String) -> String? {
+        let pattern = #"^\s*(?:@[\w]+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:typealias|struct|class|enum|protocol|let|var|func)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+              let range = Range(match.range(at: 1), in: line) else { return nil }
+        return String(line[range])
+    }
+
+    @Test func importLinesAreRecognised() {
+        #expect(Self.importedModule("import SealdropStore") == "SealdropStore")
+        #expect(Self.importedModule("@testable import SMTPClient") == "SMTPClient")
+        #expect(Self.importedModule("internal import SealdropCrypto") == "SealdropCrypto")
+        #expect(Self.importedModule("@_implementationOnly import SealdropStore") == "SealdropStore")
+        #expect(Self.importedModule("import struct SealdropStore.SealdropDatabase") == "SealdropStore")
+        #expect(Self.importedModule("// import SealdropStore") == nil)
+    }
+
+    @Test func httpImportsNeitherStoreNorSMTPNorCrypto() throws {
+        let root = Self.httpSources
+        let files = try #require(FileManager.default.enumerator(atPath: root.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 20, "found the SealdropHTTP sources at \(root.path)")
+        for file in files {
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                if let module = Self.importedModule(String(line)), Self.forbidden.contains(module) {
+                    Issue.record("Sources/SealdropHTTP/\(file) imports \(module); reach it through a service in SealdropServices instead")
+                }
+            }
+        }
+    }
+}
