@@ -33,6 +33,10 @@ import Testing
                 ("http://other.example:8080/download?lang=de&id=\(id)", "/download?id=\(id)"),
                 ("https://sealdrop.test/download?id=\(id)&password=Vt7%23kRm2%21pQz", "/download?id=\(id)&password=Vt7%23kRm2%21pQz"),
             ]
+            // As a browser sends the form: a space becomes `+`.
+            let formEncoded = "https%3A%2F%2Fsealdrop.test%2Fdownload%3Fid%3D\(id)+"
+            let r = try await api.client.execute(uri: "/receive?link=\(formEncoded)", method: .get, headers: [:], body: nil)
+            #expect(r.status == .seeOther && r.headers[.location] == "/download?id=\(id)")
             for (link, location) in pasted {
                 let escaped = link.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
                 let r = try await api.client.execute(uri: "/receive?link=\(escaped)", method: .get, headers: [:], body: nil)

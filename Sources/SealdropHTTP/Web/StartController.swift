@@ -25,7 +25,7 @@ struct StartController {
     }
 
     @Sendable func receive(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let pasted = request.uri.queryParameters["link"].map(String.init) ?? ""
+        let pasted = Self.formField("link", in: request.uri.query ?? "")
         guard let target = Self.downloadTarget(pasted) else {
             let t = pages.strings[WebPages.language(of: request)] ?? [:]
             return pages.render("start", status: .badRequest, request: request,
@@ -34,6 +34,17 @@ struct StartController {
         var location = "/download?id=" + target.id.rawValue
         if let password = target.password { location += "&password=" + WebPages.queryEscape(password) }
         return SenderController.redirect(location)
+    }
+
+    /// A field of a GET form's query, form-decoded: the browser sends a space as `+` (the router keeps `+` as is,
+    /// right for API clients but not for forms), so a link pasted with a trailing space still works.
+    static func formField(_ name: String, in query: String) -> String {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv[0] == name[...] else { continue }
+            return kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+        }
+        return ""
     }
 
     /// The transfer id (and the password of a no-password-mode link) in what a recipient pasted: a whole
