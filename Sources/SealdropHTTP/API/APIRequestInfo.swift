@@ -35,6 +35,22 @@ enum APIParameter {
         return nil
     }
 
+    /// The transfer password of a recipient request, decoded: the header, else the query parameter.
+    ///
+    /// Clients URL-encode `X-CS-Password` (spec §2.2), so it is percent-decoded like the `password`
+    /// query parameter (which the router already decodes). Percent-decoding only (RFC 3986): a `+` stays a
+    /// plus in both, as the spec names no form encoding and passwords are often sent unencoded; a space
+    /// comes as `%20`. A value that is not valid percent-encoding (a raw `50%off`, or bytes that are not
+    /// UTF-8) is taken as it is, as the router does for the query; a raw value that happens to decode
+    /// (`a%41`) is decoded: the contract wins.
+    static func transferPassword(_ request: Request) -> String? {
+        if let name = HTTPField.Name(password.header), let value = request.headers[name], !value.isEmpty {
+            return value.removingPercentEncoding ?? value
+        }
+        if let value = request.uri.queryParameters[password.query[...]], !value.isEmpty { return String(value) }
+        return nil
+    }
+
     /// Checks a value given in both forms: each present one must be well formed.
     static func values(_ request: Request, _ names: (header: String, query: String)) -> [String] {
         var result: [String] = []

@@ -5,7 +5,7 @@ import SealdropServices
 
 /// The recipient's side (spec §8): information, file list, single files with `Range`, ZIP, EML, checksums.
 ///
-/// Routes (below `/api/transfers/{transfer-id}`, password in `X-CS-Password` or `password`):
+/// Routes (below `/api/transfers/{transfer-id}`, password URL-encoded in `X-CS-Password` or `password`):
 /// - `GET` — total size and checksum algorithm
 /// - `GET files`, `GET files/{file-id}`
 /// - `GET zip`, `GET files/zip`; `GET eml`, `GET files/eml`; `GET checksums`, `GET files/checksums`
@@ -57,7 +57,7 @@ struct RecipientController {
     func access(_ request: Request, _ context: SealdropRequestContext) async throws -> DownloadAccess {
         let transferId = try PathVariable.transferId(context)
         _ = try context.apiInfo().requireClientId()
-        return try await downloads.open(transferId, password: APIParameter.value(request, APIParameter.password))
+        return try await downloads.open(transferId, password: APIParameter.transferPassword(request))
     }
 
     @Sendable func info(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<Info> {

@@ -34,6 +34,7 @@ struct RetrieveController {
         web.get("files", use: filesPage)
         web.get("file", use: file)
         web.get("zip", use: zip)
+        StartController(pages: pages).addRoutes(to: router)
     }
 
     /// The form fields of a URL-encoded body (at most `limit` bytes, 16 KiB unless said otherwise).

@@ -12,6 +12,7 @@ import SealdropServices
 /// - `POST /sender/active`, `POST /sender/identity`, `POST /sender/remove` — switch, edit, remove (the token is revoked on the server)
 /// - `GET /status?trackingId=…` — the active identity's transfer: recipients, downloads, expiry
 /// - `POST /status/revoke` — revokes it (recipients and sender are mailed as chosen)
+/// - `GET /terms`, `GET /imprint` — the terms of use and the imprint (a `link` text redirects to it)
 struct SenderController {
     let verification: VerificationService
     let transfers: TransferService
@@ -28,6 +29,7 @@ struct SenderController {
         sender.post("remove", use: removeIdentity)
         sender.post("terms", use: acceptTerms)
         router.group("terms").add(middleware: WebErrorMiddleware(pages: pages)).get(use: termsPage)
+        router.group("imprint").add(middleware: WebErrorMiddleware(pages: pages)).get(use: imprintPage)
         let status = router.group("status").add(middleware: WebErrorMiddleware(pages: pages))
         status.get(use: statusPage)
         status.post("revoke", use: revoke)
@@ -89,6 +91,16 @@ struct SenderController {
             return Self.redirect(text.content)
         }
         // The operator's own HTML (from the admin settings); the page's CSP still forbids any script in it.
+        return pages.render("terms", request: request, context: ["title": text.title, "html": text.content])
+    }
+
+    /// The operator's imprint, linked from every page's footer; a `link` imprint redirects to it.
+    @Sendable func imprintPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+        let text = settings.current.legal.imprint
+        guard !text.content.isEmpty else { throw WebError.notFound }
+        if text.type == "link", let url = URL(string: text.content), ["https", "http"].contains(url.scheme?.lowercased() ?? "") {
+            return Self.redirect(text.content)
+        }
         return pages.render("terms", request: request, context: ["title": text.title, "html": text.content])
     }
 

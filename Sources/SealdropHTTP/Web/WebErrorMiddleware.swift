@@ -115,7 +115,8 @@ enum WebBody {
     }
 }
 
-/// The stylesheet and script of the pages, from `Resources/web/static`, cached for a day.
+/// The stylesheet, scripts and icon of the pages, from `Resources/web/static`, cached for a day; the icon also
+/// answers `/favicon.ico`, which browsers ask for before they read `<link rel="icon">`.
 struct StaticFiles: Sendable {
     let files: [String: (type: String, bytes: [UInt8])]
 
@@ -125,7 +126,8 @@ struct StaticFiles: Sendable {
         }
         var files: [String: (String, [UInt8])] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
-            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8"
+                : name.hasSuffix(".svg") ? "image/svg+xml" : "application/octet-stream"
             files[name] = (type, try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))))
         }
         self.files = files
@@ -133,12 +135,22 @@ struct StaticFiles: Sendable {
 
     func addRoutes(to router: Router<SealdropRequestContext>) {
         router.get("static/:name") { _, context in
-            guard let name = context.parameters.get("name"), let file = files[name] else { throw SealdropError.noSuchEndpoint }
-            var headers = HTTPFields()
-            headers[.contentType] = file.type
-            headers[.cacheControl] = "public, max-age=86400"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+            guard let name = context.parameters.get("name"), let response = response(for: name) else { throw SealdropError.noSuchEndpoint }
+            return response
         }
+        router.get("favicon.ico") { _, _ in
+            guard let response = response(for: "favicon.svg") else { throw SealdropError.noSuchEndpoint }
+            return response
+        }
+    }
+
+    /// The file `name` with its type and a day of caching; nil when there is no such file.
+    func response(for name: String) -> Response? {
+        guard let file = files[name] else { return nil }
+        var headers = HTTPFields()
+        headers[.contentType] = file.type
+        headers[.cacheControl] = "public, max-age=86400"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }
 

@@ -71,6 +71,7 @@ struct WebPages: Sendable {
             query.append("lang=\(code)")
             return ["code": code, "name": strings[code]?["languageName"] ?? code, "href": request.uri.path + "?" + query.joined(separator: "&")]
         }
+        context["footer"] = footer()
         let html = library.render(context, withTemplate: page) ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -85,6 +86,16 @@ struct WebPages: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
+    /// The legal links of the footer every page shows: the imprint when it has content, the terms of use when active.
+    func footer() -> [String: String] {
+        let legal = settings.current.legal
+        var links: [String: String] = [:]
+        if !legal.imprint.content.isEmpty { links["imprint"] = "/imprint" }
+        if legal.termsActive { links["terms"] = "/terms" }
+        return links
+    }
+
+    /// Percent-encodes a query value.
     static func queryEscape(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""
     }
