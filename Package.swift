@@ -42,6 +42,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Byte formats of downloads (ZIP, CRC-32, Content-Disposition): pure code, tested on its own.
+        .target(
+            name: "SealdropFormats",
+            dependencies: ["SealdropCore"],
+            swiftSettings: strict
+        ),
         .target(
             name: "SealdropStore",
             dependencies: [
@@ -80,6 +86,7 @@ let package = Package(
             name: "SealdropHTTP",
             dependencies: [
                 "SealdropCore",
+                "SealdropFormats",
                 "SealdropServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -142,6 +149,11 @@ let package = Package(
         .testTarget(
             name: "SealdropCoreTests",
             dependencies: ["SealdropCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SealdropFormatsTests",
+            dependencies: ["SealdropFormats"],
             swiftSettings: strict
         ),
         .testTarget(
