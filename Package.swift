@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "SealdropCrypto",
             dependencies: [
+                "SealdropCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -96,7 +96,7 @@ struct AdminSurface: Sendable {
                               sensitive: Bool = false, accounts: AdminAccounts) throws -> AdminPrincipal {
         let admin = try context.principal(permission)
         if let session = admin.session {
-            guard let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+            guard let token = form["csrf"], ConstantTime.equal(token, session.csrfToken) else { throw AdminError.staleForm }
             if sensitive, !accounts.isRecentlyAuthenticated(session) { throw AdminError.reauthenticationRequired }
         }
         return admin
