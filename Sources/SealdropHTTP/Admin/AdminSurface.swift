@@ -30,10 +30,7 @@ struct AdminSurface: Sendable {
     var settings: SettingsStore { runtime.store }
 
     /// The sender address of notifications now: the admin setting unless the configuration pins it.
-    var effectiveMailFrom: String {
-        let chosen = settings.current.mail.from
-        return process.fromPinned || chosen.isEmpty ? process.from : chosen
-    }
+    var effectiveMailFrom: String { process.configured.mailFrom(in: settings.current) }
 
     /// The UI strings of `language`, English where a key is missing.
     func strings(language: String) -> [String: String] {
