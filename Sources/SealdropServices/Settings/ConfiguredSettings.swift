@@ -34,6 +34,9 @@ public struct ConfiguredSettings: Sendable, Equatable {
         self.baseURL = baseURL
     }
 
+    /// The run-time setting keys of the three values.
+    public static let settingKeys: Set<String> = ["mail.relayURL", "mail.from", "publicBaseURL"]
+
     /// The run-time setting keys the configuration pins: read-only in the admin interface.
     public var pinnedKeys: Set<String> {
         var keys: Set<String> = []
