@@ -37,9 +37,16 @@ let package = Package(
         .target(
             name: "SealdropCrypto",
             dependencies: [
+                "SealdropCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        // Byte formats of downloads (ZIP, CRC-32, Content-Disposition): pure code, tested on its own.
+        .target(
+            name: "SealdropFormats",
+            dependencies: ["SealdropCore"],
             swiftSettings: strict
         ),
         .target(
@@ -80,6 +87,7 @@ let package = Package(
             name: "SealdropHTTP",
             dependencies: [
                 "SealdropCore",
+                "SealdropFormats",
                 "SealdropServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -142,6 +150,11 @@ let package = Package(
         .testTarget(
             name: "SealdropCoreTests",
             dependencies: ["SealdropCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SealdropFormatsTests",
+            dependencies: ["SealdropFormats"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,7 +6,7 @@ extension SealdropServer {
     /// the admin status page shows) and the allocator settings, builds the server and runs it until SIGTERM/SIGINT.
     public static func serve(configuration: ServerConfiguration) async throws {
         let logLines = RecentLogLines(capacity: 200)
-        LogSetup.bootstrap(level: configuration.logLevel, format: configuration.logFormat, recent: logLines)
+        LogSetup.bootstrap(configuration.logging, recent: logLines)
         MemorySetup.tune()
         let server = try build(configuration: configuration, logger: Logger(label: "sealdrop"), logLines: logLines)
         try await server.run()

@@ -41,7 +41,7 @@ public struct SealdropServer: Sendable {
     /// `logLines` is the buffer the process's log handler feeds, shown on the admin status page.
     public static func build(configuration: ServerConfiguration, logger: Logger,
                              logLines: RecentLogLines = RecentLogLines(capacity: 200)) throws -> SealdropServer {
-        let data = configuration.dataDirectory
+        let data = configuration.storage.dataDirectory
         do {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -52,41 +52,32 @@ public struct SealdropServer: Sendable {
         }
         let serverKey: ServerKey
         do {
-            serverKey = try ServerKey.loadOrCreate(at: data + "/server.key")
+            serverKey = try ServerKey.loadOrCreate(at: configuration.storage.serverKeyPath)
         } catch {
             throw ConfigurationError(key: "SEALDROP_DATA_DIR", problem: "server key \(data)/server.key is unusable (\(error))")
         }
-        let database = try SealdropDatabase.open(path: configuration.sqlitePath, bodySealer: MailBodySealer(serverKey: serverKey))
-        let blobs = try FileBlobStore(directory: data + "/store")
-        let host = URL(string: configuration.baseURL)?.host ?? "localhost"
+        let database = try SealdropDatabase.open(path: configuration.storage.sqlitePath, bodySealer: MailBodySealer(serverKey: serverKey))
+        let blobs = try FileBlobStore(directory: configuration.storage.blobDirectory)
+        let configured = configuration.configured
         let settings = SettingsStore(configuration.settings)
-        let fromPinned = configuration.mailFromPinned
-        let baseURLPinned = configuration.baseURLPinned
-        let notifications = Notifications(builder: MailMessageBuilder(from: configuration.mailFrom, messageIdHost: host),
-                                          templates: try configuration.loadMailTemplates(), baseURL: configuration.baseURL,
-                                          fromOverride: { fromPinned ? nil : settings.current.mail.from.isEmpty ? nil : settings.current.mail.from },
-                                          baseURLOverride: { baseURLPinned ? nil : settings.current.publicBaseURL.isEmpty ? nil : settings.current.publicBaseURL })
+        let notifications = Notifications(builder: MailMessageBuilder(from: configured.mailFrom.value, messageIdHost: configuration.mail.ehloName),
+                                          templates: try configuration.loadMailTemplates(), configured: configured, settings: settings)
         let kdf = KeyDerivationRunner()
         let fileSync = FileSyncRunner()
-        var outboxConfiguration = OutboxService.Configuration()
-        outboxConfiguration.firstRetryDelay = configuration.outboxFirstRetrySeconds
-        outboxConfiguration.maxAge = configuration.outboxMaxAgeHours * 3600
-        let transport = SwitchingMailTransport(configuredURL: configuration.smtpURL, pinned: configuration.smtpURLPinned, settings: settings,
-                                               dataDirectory: data, trustCA: configuration.trustCAPath, ehloName: host, logger: logger)
+        let transport = SwitchingMailTransport(configured: configured, mail: configuration.mail, settings: settings, logger: logger)
         _ = try transport.transport()
         let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
                                         kdf: kdf, fileSync: fileSync, hashLanes: .perCore(), wrapParameters: configuration.passwordWrap, logger: logger)
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
-                                     hasher: AdminPasswordHasher(cost: UInt8(configuration.adminBcryptCost), kdf: kdf), logger: logger)
+                                     hasher: AdminPasswordHasher(cost: UInt8(configuration.admin.bcryptCost), kdf: kdf), logger: logger)
         let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, serverKey: serverKey, pinnedJSON: configuration.pinnedSettingsJSON,
-                                      environmentPinned: configuration.environmentPinnedSettings, logger: logger)
+                                      environmentPinned: configured.pinnedKeys, logger: logger)
         let verification = VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger)
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
-        let process = AdminProcessFacts(from: configuration.mailFrom, fromPinned: configuration.mailFromPinned, baseURL: configuration.baseURL,
-                                        dataDirectory: configuration.dataDirectory, capturedByDefault: configuration.mailCapturedByDefault,
-                                        captureDirectory: configuration.mailCaptureDirectory)
+        let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
+                                        captureDirectory: configuration.mail.captureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, transfers: transfers, downloads: downloads,
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
                                     transferLog: TransferLogService(log: database, transfers: database, service: transfers, audit: audit),
@@ -95,7 +86,7 @@ public struct SealdropServer: Sendable {
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, transfers: transfers, downloads: downloads,
-            outbox: OutboxService(outbox: database, transport: transport, configuration: outboxConfiguration, logger: logger),
+            outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
@@ -115,7 +106,8 @@ public struct SealdropServer: Sendable {
         try await runtimeSettings.loadPersisted()
         // The first administrator is created once every listener is bound, so a start that fails on a busy
         // port prints only its one error line and no one-time password that nobody can use yet.
-        let listenerCount = [configuration.userHTTP, configuration.userHTTPS, configuration.adminHTTPS, configuration.adminHTTP].filter { $0 != .off }.count
+        let listeners = configuration.listeners
+        let listenerCount = listeners.enabledCount
         let ready = StartupGate(count: listenerCount) { [self] in
             warnIfMailIsCaptured()
             do {
@@ -125,12 +117,9 @@ public struct SealdropServer: Sendable {
             }
         }
         if listenerCount == 0 { await ready.arrive() }
-        let c = configuration
-        let listeners = HTTPSurfaces.Listeners(userHTTP: c.userHTTP, userHTTPS: c.userHTTPS, adminHTTPS: c.adminHTTPS, adminHTTP: c.adminHTTP,
-                                               requestHeaderTimeout: c.requestHeaderTimeout, requestBodyTimeout: c.requestBodyTimeout)
         var tls: TLSConfiguration?
         if listeners.needsTLS {
-            tls = try TLSSetup.serverConfiguration(certificatePath: c.tlsCertificatePath, keyPath: c.tlsKeyPath, dataDirectory: c.dataDirectory)
+            tls = try TLSSetup.serverConfiguration(configuration.certificate)
         }
         var services: [any Service] = [kdf, fileSync]
         services += try http.listenerServices(listeners, tls: tls) { await ready.arrive() }
@@ -138,7 +127,7 @@ public struct SealdropServer: Sendable {
         services.append(cleanup)
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        logger.info("server.starting", metadata: ["data.dir": "\(c.dataDirectory)", "base.url": "\(c.baseURL)"])
+        logger.info("server.starting", metadata: ["data.dir": "\(configuration.dataDirectory)", "base.url": "\(configuration.baseURL)"])
         try await group.run()
     }
 }
@@ -154,13 +143,13 @@ extension SealdropServer {
     func warnIfMailIsCaptured(standardError: FileHandle = .standardError) {
         guard let warning = mailCaptureWarning else { return }
         standardError.write(Data("sealdrop: WARNING: \(warning)\n".utf8))
-        logger.warning("mail.capture.default", metadata: ["mail.directory": "\(configuration.mailCaptureDirectory)"])
+        logger.warning("mail.capture.default", metadata: ["mail.directory": "\(configuration.mail.captureDirectory)"])
     }
 
     /// First start: creates the `admin` account, with `SEALDROP_ADMIN_PASSWORD` or a one-time password
     /// printed once to standard error (never logged).
     func bootstrapAdministrator() async throws {
-        guard let created = try await accounts.bootstrap(password: configuration.adminPassword) else { return }
+        guard let created = try await accounts.bootstrap(password: configuration.admin.bootstrapPassword) else { return }
         if let password = created.generatedPassword {
             FileHandle.standardError.write(Data("""
                 sealdrop: created administrator "\(created.name)" with the one-time password: \(password)

@@ -1,3 +1,5 @@
+import SealdropCore
+
 /// A transfer key sealed under a password-derived key, with everything needed to open it again.
 ///
 /// Compact serialization, for a database column:

@@ -63,8 +63,8 @@ import Testing
     }
 
     @Test func outboxMaxAgeDefaultsAndIsValidated() throws {
-        #expect(try load("{}").outboxMaxAgeHours == 48)
-        #expect(try load(#"{"outboxMaxAgeHours": 2.5}"#).outboxMaxAgeHours == 2.5)
+        #expect(try load("{}").outbox.maxAge == 48 * 3600)
+        #expect(try load(#"{"outboxMaxAgeHours": 2.5}"#).outbox.maxAge == 2.5 * 3600)
         for bad in ["0", "-1", "1000"] {
             #expect {
                 _ = try load(#"{"outboxMaxAgeHours": \#(bad)}"#)

@@ -31,6 +31,39 @@ import Testing
         #expect(Self.importedModule("// import SealdropStore") == nil)
     }
 
+    /// Every module of ours (a directory under `Sources`) and the modules of ours each may import: the
+    /// domain and the libraries below it stay free of services, surfaces and backends.
+    static let allowedOwnImports: [String: Set<String>] = [
+        "SealdropCore": [],
+        "SealdropFormats": ["SealdropCore"],
+        "SealdropCrypto": ["SealdropCore"],
+        "SMTPClient": [],
+    ]
+
+    /// The modules of ours, as the directories under `Sources`.
+    static var ownModules: Set<String> {
+        let sources = httpSources.deletingLastPathComponent()
+        return Set((try? FileManager.default.contentsOfDirectory(atPath: sources.path)) ?? [])
+    }
+
+    @Test func domainAndLibrariesImportOnlyWhatIsBelowThem() throws {
+        let sources = Self.httpSources.deletingLastPathComponent()
+        let own = Self.ownModules
+        #expect(own.isSuperset(of: Self.allowedOwnImports.keys), "found the modules under \(sources.path)")
+        for (module, allowed) in Self.allowedOwnImports {
+            let root = sources.appendingPathComponent(module)
+            let files = try #require(FileManager.default.enumerator(atPath: root.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+            for file in files {
+                let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    if let imported = Self.importedModule(String(line)), own.contains(imported), !allowed.contains(imported) {
+                        Issue.record("Sources/\(module)/\(file) imports \(imported); \(module) may import only \(allowed.sorted())")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func httpImportsNeitherStoreNorSMTPNorCrypto() throws {
         let root = Self.httpSources
         let files = try #require(FileManager.default.enumerator(atPath: root.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }

@@ -5,36 +5,33 @@ import SealdropCore
 import SealdropServices
 import Synchronization
 
-/// The outbox's transport, following the relay administrators choose at run time (`mail.relayURL`) and
-/// falling back to `SEALDROP_SMTP_URL`; when the environment or configuration file pins the relay, the
-/// setting is ignored. Transports are rebuilt only when the URL changes.
+/// The outbox's transport, following the relay in force (`ConfiguredSettings.relayURL(in:)`: the one administrators
+/// choose at run time, `mail.relayURL`, unless `SEALDROP_SMTP_URL` pins it). Transports are rebuilt only when the
+/// URL changes.
 final class SwitchingMailTransport: MailTransport, MailRelay, Sendable {
-    let configuredURL: String
-    /// Whether `SEALDROP_SMTP_URL` (or the file's `smtpURL`) was set: then the admin setting is read-only.
-    let pinned: Bool
+    let configured: ConfiguredSettings
     let settings: SettingsStore
-    let dataDirectory: String
+    let captureDirectory: String
     let trustCA: String?
     let ehloName: String
     let logger: Logger
     private let current: Mutex<(url: String, transport: any MailTransport)?>
 
-    init(configuredURL: String, pinned: Bool, settings: SettingsStore, dataDirectory: String, trustCA: String?, ehloName: String, logger: Logger) {
-        self.configuredURL = configuredURL
-        self.pinned = pinned
+    init(configured: ConfiguredSettings, mail: MailConfiguration, settings: SettingsStore, logger: Logger) {
+        self.configured = configured
         self.settings = settings
-        self.dataDirectory = dataDirectory
-        self.trustCA = trustCA
-        self.ehloName = ehloName
+        self.captureDirectory = mail.captureDirectory
+        self.trustCA = mail.trustCAPath
+        self.ehloName = mail.ehloName
         self.logger = logger
         self.current = Mutex(nil)
     }
 
+    /// The relay URL of the process configuration (`SEALDROP_SMTP_URL`, or its default).
+    var configuredURL: String { configured.relayURL.value }
+
     /// The relay URL in force now.
-    var effectiveURL: String {
-        let chosen = settings.current.mail.relayURL
-        return pinned || chosen.isEmpty ? configuredURL : chosen
-    }
+    var effectiveURL: String { configured.relayURL(in: settings.current) }
 
     /// Whether mail is kept in the data dir instead of sent.
     var isCapture: Bool { effectiveURL.hasPrefix("capture:") }
@@ -51,13 +48,13 @@ final class SwitchingMailTransport: MailTransport, MailRelay, Sendable {
     func transport() throws -> any MailTransport {
         let url = effectiveURL
         if let existing = current.withLock({ $0 }), existing.url == url { return existing.transport }
-        let made = try Self.make(url: url, dataDirectory: dataDirectory, trustCA: trustCA, ehloName: ehloName, logger: logger)
+        let made = try Self.make(url: url, captureDirectory: captureDirectory, trustCA: trustCA, ehloName: ehloName, logger: logger)
         current.withLock { $0 = (url, made) }
         return made
     }
 
-    static func make(url: String, dataDirectory: String, trustCA: String?, ehloName: String, logger: Logger) throws -> any MailTransport {
-        if url.hasPrefix("capture:") { return try CaptureMailTransport(directory: dataDirectory + "/mail") }
+    static func make(url: String, captureDirectory: String, trustCA: String?, ehloName: String, logger: Logger) throws -> any MailTransport {
+        if url.hasPrefix("capture:") { return try CaptureMailTransport(directory: captureDirectory) }
         return SMTPMailTransport(configuration: try SMTPMailTransport.configuration(url: url, trustCA: trustCA, ehloName: ehloName), logger: logger)
     }
 
@@ -81,10 +78,10 @@ final class SwitchingMailTransport: MailTransport, MailRelay, Sendable {
         let body = builder.build(to: [address], subject: subject, body: "This is a test message from the Sealdrop admin interface.\n")
         if url.hasPrefix("capture:") {
             do {
-                let transport = try CaptureMailTransport(directory: dataDirectory + "/mail")
+                let transport = try CaptureMailTransport(directory: captureDirectory)
                 try await transport.deliver(OutboxMessage(id: Int64(Date().timeIntervalSince1970 * 1000), kind: "test", envelopeFrom: from, envelopeTo: [address], subject: subject, message: body,
                                                           createdAt: Date(), nextAttemptAt: Date()))
-                return (true, "Capture mode: the message was kept in \(dataDirectory)/mail.")
+                return (true, "Capture mode: the message was kept in \(captureDirectory).")
             } catch {
                 return (false, "Capture mode: the message could not be written (\(error)).")
             }

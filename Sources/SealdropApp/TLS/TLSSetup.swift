@@ -9,14 +9,14 @@ import X509
 /// certificate generated once into the data dir.
 enum TLSSetup {
     /// Loads or creates the certificate and key and returns a server configuration.
-    static func serverConfiguration(certificatePath: String?, keyPath: String?, dataDirectory: String) throws -> TLSConfiguration {
+    static func serverConfiguration(_ configuration: CertificateConfiguration) throws -> TLSConfiguration {
         let certPath: String
         let keyFile: String
-        if let certificatePath, let keyPath {
+        if let certificatePath = configuration.certificatePath, let keyPath = configuration.keyPath {
             certPath = certificatePath
             keyFile = keyPath
         } else {
-            let dir = dataDirectory + "/tls"
+            let dir = configuration.selfSignedDirectory
             certPath = dir + "/self-signed.crt"
             keyFile = dir + "/self-signed.key"
             if !FileManager.default.fileExists(atPath: certPath) || !FileManager.default.fileExists(atPath: keyFile) {

@@ -1,48 +1,5 @@
 import Foundation
 
-/// The sender's contact data printed in notifications.
-public struct SenderContact: Codable, Sendable, Equatable {
-    public var name: String
-    public var phone: String
-
-    public init(name: String = "", phone: String = "") {
-        self.name = name
-        self.phone = phone
-    }
-}
-
-/// The recipients of a transfer, as named by the sender; fixed once the session exists.
-public struct RecipientList: Codable, Sendable, Equatable {
-    public var to: [EmailAddress]
-    public var cc: [EmailAddress]
-    public var bcc: [EmailAddress]
-
-    public init(to: [EmailAddress] = [], cc: [EmailAddress] = [], bcc: [EmailAddress] = []) {
-        self.to = to
-        self.cc = cc
-        self.bcc = bcc
-    }
-
-    /// Every recipient with the field it was named in, in the order given.
-    public var all: [(address: EmailAddress, kind: RecipientKind)] {
-        to.map { ($0, .to) } + cc.map { ($0, .cc) } + bcc.map { ($0, .bcc) }
-    }
-
-    /// Whether no recipient was named.
-    public var isEmpty: Bool { to.isEmpty && cc.isEmpty && bcc.isEmpty }
-}
-
-/// Subject and body of the recipient notification.
-public struct NotificationMessage: Codable, Sendable, Equatable {
-    public var subject: String
-    public var body: String
-
-    public init(subject: String = "", body: String = "") {
-        self.subject = subject
-        self.body = body
-    }
-}
-
 /// The sender-editable settings of a transfer session (spec §6.3, "patchable" members).
 public struct TransferSettings: Codable, Sendable, Equatable {
     public var expirationDate: Date

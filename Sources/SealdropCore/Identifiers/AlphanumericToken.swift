@@ -1,5 +1,5 @@
 /// Random and validated strings over `[A-Za-z0-9]`, the alphabet of every Cryptshare identifier.
-enum AlphanumericToken {
+package enum AlphanumericToken {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     /// `length` characters drawn uniformly from the alphabet.
@@ -26,7 +26,7 @@ enum AlphanumericToken {
         return lengths.contains(utf8.count) && utf8.allSatisfy(isAlphanumeric)
     }
 
-    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    package static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
              UInt8(ascii: "a")...UInt8(ascii: "z"):

@@ -1,16 +1,16 @@
 import Foundation
 
 /// A proleptic-Gregorian calendar date and wall-clock time without a zone; pure arithmetic, no `Calendar`.
-struct CivilDateTime: Equatable {
-    var year: Int
-    var month: Int
-    var day: Int
-    var hour: Int
-    var minute: Int
-    var second: Int
+package struct CivilDateTime: Equatable {
+    package var year: Int
+    package var month: Int
+    package var day: Int
+    package var hour: Int
+    package var minute: Int
+    package var second: Int
 
     /// The wall-clock time `offsetSeconds` east of UTC at `date` (fractional seconds are dropped).
-    init(_ date: Date, offsetSeconds: Int = 0) {
+    package init(_ date: Date, offsetSeconds: Int = 0) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + offsetSeconds
         let days = Self.floorDivide(seconds, by: 86_400)
         let secondOfDay = seconds - days * 86_400

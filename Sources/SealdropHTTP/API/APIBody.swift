@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SealdropCore
+import SealdropServices
 
 /// The success envelope `{"data": …, "meta": {}}` of spec §2.5.
 struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator {

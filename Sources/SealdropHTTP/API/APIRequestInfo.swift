@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SealdropCore
+import SealdropServices
 
 /// The REST conventions of one request (spec §2.2–2.3), already validated.
 public struct APIRequestInfo: Sendable {

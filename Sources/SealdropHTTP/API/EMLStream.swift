@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SealdropCore
+import SealdropFormats
 import SealdropServices
 
 /// Streams the confidential message as an RFC 5322 message with the files attached (spec §8.5).

@@ -1,5 +1,6 @@
 import Hummingbird
 import SealdropCore
+import SealdropServices
 
 /// Password utilities (spec §5.1–5.3).
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SealdropCore
+import SealdropServices
 
 /// Server, client and product endpoints (spec §4).
 ///

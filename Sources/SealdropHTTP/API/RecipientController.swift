@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SealdropCore
+import SealdropFormats
 import SealdropServices
 
 /// The recipient's side (spec §8): information, file list, single files with `Range`, ZIP, EML, checksums.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SealdropCore
+import SealdropFormats
 import SealdropServices
 
 /// Streams the files of a transfer as a stored ZIP with an exact, precomputed length (spec §8.4).

@@ -59,18 +59,11 @@ struct AdminAuthMiddleware: RouterMiddleware {
         } else if let cookie = request.cookies[Self.cookie]?.value, let found = try await accounts.session(cookie: cookie) {
             context.admin = AdminPrincipal(actor: found.account.name, role: found.account.role, session: found.session, cookie: cookie)
             if request.method != .get, request.method != .head, request.uri.path.hasPrefix("/admin/api/") {
-                guard let header = request.headers[HTTPField.Name("X-CSRF-Token")!], Self.equal(header, found.session.csrfToken) else {
+                guard let header = request.headers[HTTPField.Name("X-CSRF-Token")!], ConstantTime.equal(header, found.session.csrfToken) else {
                     throw AdminError.staleForm
                 }
             }
         }
         return try await next(request, context)
-    }
-
-    /// Constant-time comparison of two tokens.
-    static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

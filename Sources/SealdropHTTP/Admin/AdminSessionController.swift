@@ -47,7 +47,7 @@ struct AdminSessionController: Sendable {
         let form = try await AdminSurface.form(request)
         let admin = try context.principal()
         if let session = admin.session {
-            guard let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+            guard let token = form["csrf"], ConstantTime.equal(token, session.csrfToken) else { throw AdminError.staleForm }
         }
         if let cookie = admin.cookie { try await surface.accounts.logout(cookie: cookie) }
         return AdminSurface.redirect("/login?notice=signedOut", cookies: [WebCookies.delete(AdminAuthMiddleware.cookie)])
@@ -61,7 +61,7 @@ struct AdminSessionController: Sendable {
     @Sendable func reauth(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try context.principal()
-        guard let session = admin.session, let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+        guard let session = admin.session, let token = form["csrf"], ConstantTime.equal(token, session.csrfToken) else { throw AdminError.staleForm }
         let next = AdminSurface.safeNext(form["next"])
         do {
             _ = try await surface.accounts.reauthenticate(session, password: form["password"] ?? "", from: context.clientIP)

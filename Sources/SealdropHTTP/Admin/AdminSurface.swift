@@ -30,10 +30,7 @@ struct AdminSurface: Sendable {
     var settings: SettingsStore { runtime.store }
 
     /// The sender address of notifications now: the admin setting unless the configuration pins it.
-    var effectiveMailFrom: String {
-        let chosen = settings.current.mail.from
-        return process.fromPinned || chosen.isEmpty ? process.from : chosen
-    }
+    var effectiveMailFrom: String { process.configured.mailFrom(in: settings.current) }
 
     /// The UI strings of `language`, English where a key is missing.
     func strings(language: String) -> [String: String] {
@@ -96,7 +93,7 @@ struct AdminSurface: Sendable {
                               sensitive: Bool = false, accounts: AdminAccounts) throws -> AdminPrincipal {
         let admin = try context.principal(permission)
         if let session = admin.session {
-            guard let token = form["csrf"], AdminAuthMiddleware.equal(token, session.csrfToken) else { throw AdminError.staleForm }
+            guard let token = form["csrf"], ConstantTime.equal(token, session.csrfToken) else { throw AdminError.staleForm }
             if sensitive, !accounts.isRecentlyAuthenticated(session) { throw AdminError.reauthenticationRequired }
         }
         return admin

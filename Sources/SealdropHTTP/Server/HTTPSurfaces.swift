@@ -14,13 +14,18 @@ import ServiceLifecycle
 public struct HTTPSurfaces: Sendable {
     /// Where the listeners bind and how long they wait for slow clients.
     public struct Listeners: Sendable {
+        /// `SEALDROP_USER_HTTP`: the user pages and API over plain HTTP. Default `0.0.0.0:80` (`--dev`: 8000).
         public var userHTTP: ListenerAddress
+        /// `SEALDROP_USER_HTTPS`. Default `0.0.0.0:443` (`--dev`: 8443).
         public var userHTTPS: ListenerAddress
+        /// `SEALDROP_ADMIN_HTTPS`: the admin interface. Default `0.0.0.0:8080`.
         public var adminHTTPS: ListenerAddress
+        /// `SEALDROP_ADMIN_HTTP`: the admin interface, `/health` and `/metrics` over plain HTTP. Default `0.0.0.0:9090`.
         public var adminHTTP: ListenerAddress
-        /// Seconds a client has to send a complete request head (0: no limit).
+        /// `SEALDROP_REQUEST_HEADER_TIMEOUT`: seconds a client has to send a complete request head (0: no limit). Default 30.
         public var requestHeaderTimeout: Double
-        /// Seconds in which a client must send at least 1 KiB of a request body (0: no limit).
+        /// `SEALDROP_REQUEST_BODY_TIMEOUT`: seconds in which a client must send at least 1 KiB of a request body
+        /// (0: no limit). Default 60.
         public var requestBodyTimeout: Double
 
         public init(userHTTP: ListenerAddress, userHTTPS: ListenerAddress, adminHTTPS: ListenerAddress, adminHTTP: ListenerAddress,

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SealdropCore
+import SealdropFormats
 import SealdropServices
 
 /// The recipient's pages: the link from the notification mail, the password, the files.

@@ -36,9 +36,7 @@ enum CSRF {
     /// Whether a submitted form carries the cookie's token.
     static func isValid(_ request: Request, submitted: String?) -> Bool {
         guard let expected = request.cookies[cookie]?.value, expected.count == 43, let submitted else { return false }
-        return Array(expected.utf8).withUnsafeBytes { a in
-            Array(submitted.utf8).withUnsafeBytes { b in a.count == b.count && safeCompare(a, b) }
-        }
+        return ConstantTime.equal(expected, submitted)
     }
 }
 
@@ -69,25 +67,4 @@ struct RetrievalTickets: Sendable {
               parts[1] == transferId.rawValue else { return nil }
         return String(parts[2])
     }
-}
-
-/// Unpadded base64url (RFC 4648 §5), as cookie values.
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> Data? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s)
-    }
-}
-
-/// Compares two equally long buffers in time independent of where they differ.
-func safeCompare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    var difference: UInt8 = 0
-    for i in 0..<a.count { difference |= a[i] ^ b[i] }
-    return difference == 0
 }

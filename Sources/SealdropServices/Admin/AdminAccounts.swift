@@ -288,7 +288,6 @@ public final class AdminAccounts: Sendable {
 
     /// `bytes` random bytes as unpadded base64url (cookie- and URL-safe).
     static func randomText(bytes: Int) -> String {
-        Data(SecureRandom.bytes(bytes)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode(SecureRandom.bytes(bytes))
     }
 }

@@ -11,7 +11,7 @@ public final class RuntimeSettings: Sendable {
     /// Settings that decide where mail goes and where its links point: whoever changes them receives
     /// verification codes and download links. Changing one also writes a `mail.routing-changed` audit row,
     /// which the status page shows to the other administrators.
-    public static let mailRoutingKeys: Set<String> = ["mail.relayURL", "mail.from", "publicBaseURL"]
+    public static let mailRoutingKeys: Set<String> = ConfiguredSettings.settingKeys
 
     public let store: SettingsStore
     let repository: any AdminRepository

@@ -10,11 +10,15 @@ import Synchronization
 public struct OutboxService: Service {
     /// Back-off and give-up rules.
     public struct Configuration: Sendable {
+        /// How often the queue is looked at. Default 0.5 s.
         public var pollInterval: Duration = .milliseconds(500)
+        /// Seconds before the first retry, doubling up to `maxRetryDelay` (`outboxFirstRetrySeconds`). Default 30.
         public var firstRetryDelay: TimeInterval = 30
+        /// Longest wait between two attempts, in seconds. Default an hour.
         public var maxRetryDelay: TimeInterval = 3600
-        /// Messages older than this are marked failed instead of retried.
+        /// Messages older than this (seconds) are marked failed instead of retried (`outboxMaxAgeHours`). Default 48 h.
         public var maxAge: TimeInterval = 2 * 86400
+        /// Messages fetched per round. Default 50.
         public var batchSize: Int = 50
         /// Messages delivered at the same time (one relay connection each).
         public var parallelism: Int = 4

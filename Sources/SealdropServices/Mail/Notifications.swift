@@ -10,27 +10,30 @@ import SealdropCore
 public struct Notifications: Sendable {
     let builder: MailMessageBuilder
     let templates: MailTemplates
-    /// The configured public base URL, without trailing slash.
-    let configuredBaseURL: String
-    /// The sender address administrators set at run time, if any; otherwise the builder's.
-    let fromOverride: @Sendable () -> String?
-    /// The base URL administrators set at run time, if any; otherwise the configured one.
-    let baseURLOverride: @Sendable () -> String?
+    /// The sender address in force now, when administrators may change it at run time; otherwise the builder's.
+    let currentFrom: (@Sendable () -> String)?
+    /// The public base URL in force now, without trailing slash.
+    let currentBaseURL: @Sendable () -> String
 
-    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String, fromOverride: @escaping @Sendable () -> String? = { nil },
-                baseURLOverride: @escaping @Sendable () -> String? = { nil }) {
+    /// Fixed sender (the builder's) and base URL.
+    public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String) {
+        let fixed = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.builder = builder
         self.templates = templates
-        self.configuredBaseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.fromOverride = fromOverride
-        self.baseURLOverride = baseURLOverride
+        self.currentFrom = nil
+        self.currentBaseURL = { fixed }
+    }
+
+    /// Sender and base URL as `configured` resolves them against the live `settings` at each message.
+    public init(builder: MailMessageBuilder, templates: MailTemplates, configured: ConfiguredSettings, settings: SettingsStore) {
+        self.builder = builder
+        self.templates = templates
+        self.currentFrom = { configured.mailFrom(in: settings.current) }
+        self.currentBaseURL = { configured.baseURL(in: settings.current) }
     }
 
     /// Public base URL used in links now, without trailing slash.
-    public var baseURL: String {
-        guard let chosen = baseURLOverride(), !chosen.isEmpty else { return configuredBaseURL }
-        return chosen.hasSuffix("/") ? String(chosen.dropLast()) : chosen
-    }
+    public var baseURL: String { currentBaseURL() }
 
     /// The link a recipient opens; carries the password only in mode NONE.
     public func downloadURL(transferId: TransferID, password: String?) -> String {
@@ -229,7 +232,7 @@ public struct Notifications: Sendable {
 
     func message(_ kind: MailKind, mail: RenderedMail, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
         var builder = self.builder
-        if let from = fromOverride() { builder.from = from }
+        if let currentFrom { builder.from = currentFrom() }
         return OutboxMessage(
             kind: kind.rawValue, envelopeFrom: builder.from, envelopeTo: to, subject: mail.subject,
             message: builder.build(to: to, subject: mail.subject, text: mail.text, html: mail.html, date: now),

@@ -113,7 +113,7 @@ public struct VerificationService: Sendable {
             let salt = Array(stored.codeHash.prefix(16))
             let expected = Array(stored.codeHash.suffix(32))
             let given = Self.codeHash(code.uppercased(), salt: salt, email: email, clientId: clientId)
-            guard Self.constantTimeEqual(given, expected) else {
+            guard ConstantTime.equal(given, expected) else {
                 let failures = try await repository.recordFailedCodeAttempt(email: email, clientId: clientId)
                 if failures >= s.maxCodeAttempts { try await repository.deleteCode(email: email, clientId: clientId) }
                 throw SealdropError.invalidVerification
@@ -121,7 +121,7 @@ public struct VerificationService: Sendable {
         } else {
             guard s.registeredClientIds[clientId] != nil else { throw SealdropError.invalidVerification }
         }
-        let token = Self.tokenString(SecureRandom.bytes(32))
+        let token = Base64URL.encode(SecureRandom.bytes(32))
         let record = VerificationRecord(
             tokenHash: VerifiedSender.hash(token: token), email: email, clientId: clientId, createdAt: date,
             maxValidUntil: s.maxValidityDays > 0 ? date.addingTimeInterval(TimeInterval(s.maxValidityDays) * 86400) : nil,
@@ -171,23 +171,6 @@ public struct VerificationService: Sendable {
         hasher.update(data: salt)
         hasher.update(data: Array("\(email.normalized)\n\(clientId)\n\(code)".utf8))
         return Array(hasher.finalize())
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in a.indices { diff |= a[i] ^ b[i] }
-        return diff == 0
-    }
-}
-
-extension VerificationService {
-    /// Unpadded base64url text of random bytes, safe in headers, cookies and query strings.
-    static func tokenString(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }
 

@@ -56,7 +56,7 @@ public enum FileName {
 
     /// C0/C1 control characters, line and paragraph separators, and the invisible direction marks,
     /// embeddings, overrides and isolates that can disguise an extension.
-    static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isInvisibleControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
         default: false
@@ -73,7 +73,7 @@ public enum FileName {
     }
 
     /// `name` cut to at most `limit` UTF-8 bytes on a character boundary, keeping an extension of up to 32 bytes.
-    static func truncated(_ name: String, toUTF8Bytes limit: Int) -> String {
+    package static func truncated(_ name: String, toUTF8Bytes limit: Int) -> String {
         guard name.utf8.count > limit else { return name }
         if let dot = name.lastIndex(of: "."), dot != name.startIndex {
             let ext = name[dot...]

@@ -1,3 +1,5 @@
+import SealdropCore
+
 /// Byte layouts of the ZIP records the streaming writer emits (PKWARE APPNOTE 6.3.x, stored entries only).
 ///
 /// Every entry sets general-purpose bits 3 (sizes and CRC follow in a data descriptor) and 11

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SealdropCore
+@testable import SealdropFormats
 
 @Suite struct CRC32Tests {
     @Test func knownVectors() {

@@ -1,3 +1,5 @@
+import SealdropCore
+
 /// `Content-Disposition` header values for downloads (RFC 6266 with RFC 8187/5987 `filename*`).
 public enum ContentDisposition {
     /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`.

@@ -1,4 +1,5 @@
 import Foundation
+import SealdropCore
 
 /// Writes a ZIP archive of stored (uncompressed) entries as a stream, with exactly predictable length.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-import SealdropCore
+import SealdropFormats
 
 /// Whether the archive checkers exist; under `CI=true` they must, so the suite runs (and fails) anyway.
 private enum ZipTools {
