@@ -6,7 +6,8 @@ import SealdropCrypto
 import SealdropStore
 import Testing
 
-/// `TransferService` and `FileUpload`: the session life cycle, encrypted uploads, finalize, mail and revocation.
+/// The transfer services (`TransferSessionService`, `UploadService`, `FinalizeService`, `SentTransferService`) and
+/// `FileUpload`: the session life cycle, encrypted uploads, finalize, mail and revocation.
 @Suite struct TransferServiceTests {
     @Test func sessionLifeCycle() async throws {
         let h = try ServiceHarness()
