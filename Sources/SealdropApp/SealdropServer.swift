@@ -17,7 +17,6 @@ public struct SealdropServer: Sendable {
     public let settings: SettingsStore
     public let blobs: FileBlobStore
     public let verification: VerificationService
-    public let transfers: TransferService
     public let downloads: DownloadService
     public let outbox: OutboxService
     public let cleanup: CleanupService
@@ -66,8 +65,12 @@ public struct SealdropServer: Sendable {
         let fileSync = FileSyncRunner()
         let transport = SwitchingMailTransport(configured: configured, mail: configuration.mail, settings: settings, logger: logger)
         _ = try transport.transport()
-        let transfers = TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
-                                        kdf: kdf, fileSync: fileSync, hashLanes: .perCore(), wrapParameters: configuration.passwordWrap, logger: logger)
+        // The transfer use cases, one service per reason to change: sessions, uploads, finalize, sent transfers.
+        let sessions = TransferSessionService(transfers: database, blobs: blobs, settings: settings, logger: logger)
+        let uploads = UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: .perCore(), logger: logger)
+        let finalizing = FinalizeService(transfers: database, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
+                                         wrapParameters: configuration.passwordWrap, logger: logger)
+        let sentTransfers = SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger)
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.admin.bcryptCost), kdf: kdf), logger: logger)
@@ -78,14 +81,15 @@ public struct SealdropServer: Sendable {
                                         kdf: kdf, logger: logger)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
-        let http = try HTTPSurfaces(settings: settings, verification: verification, transfers: transfers, downloads: downloads,
+        let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,
+                                    finalizing: finalizing, sentTransfers: sentTransfers, downloads: downloads,
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
-                                    transferLog: TransferLogService(log: database, transfers: database, service: transfers, audit: audit),
+                                    transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
                                     outbox: OutboxAdminService(outbox: database, audit: audit),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, logger: logger)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
-            verification: verification, transfers: transfers, downloads: downloads,
+            verification: verification, downloads: downloads,
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),

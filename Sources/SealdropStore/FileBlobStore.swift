@@ -26,21 +26,19 @@ public struct FileBlobStore: BlobStore {
     var blobDir: String { root + "/blobs" }
     var partialDir: String { root + "/partial" }
 
-    func transferDir(_ trackingId: String) throws -> String {
-        guard TrackingID(rawValue: trackingId) != nil else { throw POSIXFileError(op: "path", path: trackingId, code: EINVAL) }
-        return blobDir + "/" + trackingId
+    /// The directory of a transfer's committed blobs; the typed id is a safe path segment by construction.
+    func transferDir(_ trackingId: TrackingID) -> String {
+        blobDir + "/" + trackingId.rawValue
     }
 
-    func blobPath(_ trackingId: String, _ fileId: String) throws -> String {
-        guard FileID(rawValue: fileId) != nil else { throw POSIXFileError(op: "path", path: fileId, code: EINVAL) }
-        return try transferDir(trackingId) + "/" + fileId + ".blob"
+    /// Where a file's committed blob lives.
+    func blobPath(_ trackingId: TrackingID, _ fileId: FileID) -> String {
+        transferDir(trackingId) + "/" + fileId.rawValue + ".blob"
     }
 
-    func partialPath(_ trackingId: String, _ fileId: String) throws -> String {
-        guard TrackingID(rawValue: trackingId) != nil, FileID(rawValue: fileId) != nil else {
-            throw POSIXFileError(op: "path", path: trackingId + "." + fileId, code: EINVAL)
-        }
-        return partialDir + "/" + trackingId + "." + fileId + ".part"
+    /// Where a file's resumable temporary blob lives.
+    func partialPath(_ trackingId: TrackingID, _ fileId: FileID) -> String {
+        partialDir + "/" + trackingId.rawValue + "." + fileId.rawValue + ".part"
     }
 
     public func beginWrite() throws -> any BlobWriteHandle {
@@ -50,15 +48,15 @@ public struct FileBlobStore: BlobStore {
         return FileBlobWriteHandle(fd: fd, tempPath: name, store: self)
     }
 
-    public func beginResumableWrite(trackingId: String, fileId: String) throws -> any BlobWriteHandle {
-        let name = try partialPath(trackingId, fileId)
+    public func beginResumableWrite(trackingId: TrackingID, fileId: FileID) throws -> any BlobWriteHandle {
+        let name = partialPath(trackingId, fileId)
         let fd = Glibc.open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXFileError.from(op: "create", path: name, code: errno) }
         return FileBlobWriteHandle(fd: fd, tempPath: name, store: self, resumable: true)
     }
 
-    public func resumeWrite(trackingId: String, fileId: String) throws -> (reader: any BlobReadHandle, writer: any BlobWriteHandle)? {
-        let name = try partialPath(trackingId, fileId)
+    public func resumeWrite(trackingId: TrackingID, fileId: FileID) throws -> (reader: any BlobReadHandle, writer: any BlobWriteHandle)? {
+        let name = partialPath(trackingId, fileId)
         let fd = Glibc.open(name, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
@@ -76,22 +74,24 @@ public struct FileBlobStore: BlobStore {
                 FileBlobWriteHandle(fd: fd, tempPath: name, store: self, resumable: true, existing: size))
     }
 
-    public func resumableWrites() throws -> [(trackingId: String, fileId: String)] {
+    public func resumableWrites() throws -> [(trackingId: TrackingID, fileId: FileID)] {
         try FileManager.default.contentsOfDirectory(atPath: partialDir).compactMap { name in
             guard name.hasSuffix(".part") else { return nil }
             let parts = name.dropLast(".part".count).split(separator: ".")
-            guard parts.count == 2, TrackingID(rawValue: String(parts[0])) != nil, FileID(rawValue: String(parts[1])) != nil else { return nil }
-            return (String(parts[0]), String(parts[1]))
+            guard parts.count == 2, let trackingId = TrackingID(rawValue: String(parts[0])), let fileId = FileID(rawValue: String(parts[1])) else {
+                return nil
+            }
+            return (trackingId, fileId)
         }
     }
 
-    public func removeResumable(trackingId: String, fileId: String) throws {
-        let path = try partialPath(trackingId, fileId)
+    public func removeResumable(trackingId: TrackingID, fileId: FileID) throws {
+        let path = partialPath(trackingId, fileId)
         if unlink(path) != 0 && errno != ENOENT { throw POSIXFileError(op: "unlink", path: path, code: errno) }
     }
 
-    public func open(trackingId: String, fileId: String) throws -> any BlobReadHandle {
-        let path = try blobPath(trackingId, fileId)
+    public func open(trackingId: TrackingID, fileId: FileID) throws -> any BlobReadHandle {
+        let path = blobPath(trackingId, fileId)
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw POSIXFileError.from(op: "open", path: path, code: errno) }
         var st = stat()
@@ -103,32 +103,31 @@ public struct FileBlobStore: BlobStore {
         return FileBlobReadHandle(fd: fd, size: Int64(st.st_size))
     }
 
-    public func remove(trackingId: String, fileId: String) throws {
-        let path = try blobPath(trackingId, fileId)
+    public func remove(trackingId: TrackingID, fileId: FileID) throws {
+        let path = blobPath(trackingId, fileId)
         if unlink(path) != 0 && errno != ENOENT { throw POSIXFileError(op: "unlink", path: path, code: errno) }
         try removeResumable(trackingId: trackingId, fileId: fileId)
     }
 
-    public func removeAll(trackingId: String) throws {
+    public func removeAll(trackingId: TrackingID) throws {
         for partial in try resumableWrites() where partial.trackingId == trackingId {
             try removeResumable(trackingId: partial.trackingId, fileId: partial.fileId)
         }
-        let dir = try transferDir(trackingId)
+        let dir = transferDir(trackingId)
         guard FileManager.default.fileExists(atPath: dir) else { return }
         try FileManager.default.removeItem(atPath: dir)
     }
 
-    public func storedTrackingIds() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: blobDir).filter { TrackingID(rawValue: $0) != nil }
+    public func storedTrackingIds() throws -> [TrackingID] {
+        try FileManager.default.contentsOfDirectory(atPath: blobDir).compactMap { TrackingID(rawValue: $0) }
     }
 
-    public func storedFileIds(trackingId: String) throws -> [String] {
-        let dir = try transferDir(trackingId)
+    public func storedFileIds(trackingId: TrackingID) throws -> [FileID] {
+        let dir = transferDir(trackingId)
         guard FileManager.default.fileExists(atPath: dir) else { return [] }
         return try FileManager.default.contentsOfDirectory(atPath: dir).compactMap { name in
             guard name.hasSuffix(".blob") else { return nil }
-            let fileId = String(name.dropLast(".blob".count))
-            return FileID(rawValue: fileId) != nil ? fileId : nil
+            return FileID(rawValue: String(name.dropLast(".blob".count)))
         }
     }
 
@@ -258,9 +257,9 @@ final class FileBlobWriteHandle: BlobWriteHandle {
         }
     }
 
-    func commit(trackingId: String, fileId: String) throws {
-        let dir = try store.transferDir(trackingId)
-        let final = try store.blobPath(trackingId, fileId)
+    func commit(trackingId: TrackingID, fileId: FileID) throws {
+        let dir = store.transferDir(trackingId)
+        let final = store.blobPath(trackingId, fileId)
         if mkdir(dir, 0o700) != 0 && errno != EEXIST { throw POSIXFileError.from(op: "mkdir", path: dir, code: errno) }
         guard fsync(fd) == 0 else { throw POSIXFileError.from(op: "fsync", path: tempPath, code: errno) }
         close(fd)

@@ -9,10 +9,10 @@ import Testing
 @Suite struct ChunkedUploadsTests {
     struct Broken: Error {}
 
-    func session(_ h: ServiceHarness, _ service: TransferService, sender: VerifiedSender, size: Int) async throws -> (TrackingID, FileID) {
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(name: "Alice"), recipients: RecipientList(to: [Sample.bob]),
+    func session(_ h: ServiceHarness, _ service: TransferServices, sender: VerifiedSender, size: Int) async throws -> (TrackingID, FileID) {
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(name: "Alice"), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "big.bin", size: Int64(size), checksum: nil)
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "big.bin", size: Int64(size), checksum: nil)
         return (trackingId, fileId)
     }
 
@@ -32,7 +32,7 @@ import Testing
     @Test func brokenChunksAreRolledBackAndResentToAnExactCopy() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
-        let uploads = ChunkedUploads(transfers: service)
+        let uploads = ChunkedUploads(uploads: service.uploads)
         let sender = Sample.sender()
         let bytes = Sample.plaintext(5 * 1024 * 1024 + 4321)
         let (trackingId, fileId) = try await session(h, service, sender: sender, size: bytes.count)
@@ -58,7 +58,7 @@ import Testing
         }
         #expect(breaks == 3)
         #expect(uploads.inProgress == 0)
-        let file = try #require(try await service.session(trackingId, by: sender).files.first)
+        let file = try #require(try await service.sessions.session(trackingId, by: sender).files.first)
         #expect(file.state == .uploaded)
         #expect(file.checksum == Sample.sha256Hex(bytes))
         #expect(try h.temporaries().isEmpty)
@@ -67,8 +67,8 @@ import Testing
         var patch = SessionPatch()
         patch.passwordMode = .manual
         patch.password = Sample.manualPassword
-        _ = try await service.patch(trackingId, by: sender, with: patch)
-        try await service.finalize(trackingId, by: sender)
+        _ = try await service.sessions.patch(trackingId, by: sender, with: patch)
+        try await service.finalizing.finalize(trackingId, by: sender)
         let transferId = try #require(try await h.database.recipients(of: trackingId).first?.transferId)
         let access = try await h.downloads().open(transferId, password: Sample.manualPassword)
         #expect(try h.downloads().plaintext(access, fileId) == bytes)
@@ -77,7 +77,7 @@ import Testing
     @Test func offsetsMustMatchAndOneChunkAtATime() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
-        let uploads = ChunkedUploads(transfers: service)
+        let uploads = ChunkedUploads(uploads: service.uploads)
         let sender = Sample.sender()
         let bytes = Sample.plaintext(300_000)
         let (trackingId, fileId) = try await session(h, service, sender: sender, size: bytes.count)
@@ -116,7 +116,7 @@ import Testing
     @Test func anotherSenderCannotContinueAnUpload() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
-        let uploads = ChunkedUploads(transfers: service)
+        let uploads = ChunkedUploads(uploads: service.uploads)
         let sender = Sample.sender()
         let bytes = Sample.plaintext(10_000)
         let (trackingId, fileId) = try await session(h, service, sender: sender, size: bytes.count)
@@ -135,7 +135,7 @@ import Testing
     @Test func anotherSendersOwnSessionCannotReachAnInProgressFile() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
-        let uploads = ChunkedUploads(transfers: service)
+        let uploads = ChunkedUploads(uploads: service.uploads)
         let alice = Sample.sender()
         let mallory = Sample.sender(Sample.carol)
         let bytes = Sample.plaintext(10_000)
@@ -176,12 +176,12 @@ import Testing
     }
 
     /// The committed file's plaintext, through a finalized transfer.
-    func downloaded(_ h: ServiceHarness, _ service: TransferService, _ trackingId: TrackingID, _ fileId: FileID, sender: VerifiedSender) async throws -> [UInt8] {
+    func downloaded(_ h: ServiceHarness, _ service: TransferServices, _ trackingId: TrackingID, _ fileId: FileID, sender: VerifiedSender) async throws -> [UInt8] {
         var patch = SessionPatch()
         patch.passwordMode = .manual
         patch.password = Sample.manualPassword
-        _ = try await service.patch(trackingId, by: sender, with: patch)
-        try await service.finalize(trackingId, by: sender)
+        _ = try await service.sessions.patch(trackingId, by: sender, with: patch)
+        try await service.finalizing.finalize(trackingId, by: sender)
         let transferId = try #require(try await h.database.recipients(of: trackingId).first?.transferId)
         let access = try await h.downloads().open(transferId, password: Sample.manualPassword)
         return try h.downloads().plaintext(access, fileId)
@@ -200,7 +200,7 @@ import Testing
         let (trackingId, fileId) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
         do {
             // The first process: one chunk that does not end on a segment boundary, then it is gone.
-            let before = ChunkedUploads(transfers: h.transfers())
+            let before = ChunkedUploads(uploads: h.transfers().uploads)
             let first = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(bytes[0..<2_000_017], to: $0) }
             #expect(first.received == 2_000_017)
         }
@@ -217,7 +217,7 @@ import Testing
 
         // The next process resumes at the last whole sealed segment; the unsealed tail is sent again.
         let service = h.transfers()
-        let after = ChunkedUploads(transfers: service)
+        let after = ChunkedUploads(uploads: service.uploads)
         let resumeAt = Int64(sealedSegments * segment)
         #expect(try await after.progress(trackingId, fileId: fileId, by: sender) == .init(received: resumeAt, size: Int64(bytes.count), complete: false))
         await #expect { _ = try await after.receive(trackingId, fileId: fileId, offset: 2_000_017, by: sender) { _ in } } throws: {
@@ -225,7 +225,7 @@ import Testing
         }
         let done = try await finish(after, trackingId, fileId, bytes, from: Int(resumeAt), sender: sender)
         #expect(done.complete)
-        let file = try #require(try await service.session(trackingId, by: sender).files.first)
+        let file = try #require(try await service.sessions.session(trackingId, by: sender).files.first)
         #expect(file.state == .uploaded && file.checksum == Sample.sha256Hex(bytes))
         #expect(try h.temporaries().isEmpty)
         #expect(try await downloaded(h, service, trackingId, fileId, sender: sender) == bytes)
@@ -238,7 +238,7 @@ import Testing
         let segment = ServiceHarness.segmentSize
         let (trackingId, fileId) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
         do {
-            let before = ChunkedUploads(transfers: h.transfers())
+            let before = ChunkedUploads(uploads: h.transfers().uploads)
             _ = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(bytes[0..<900_000], to: $0) }
         }
         // A torn write at the end and one flipped bit in segment 7 (of 13 sealed).
@@ -250,7 +250,7 @@ import Testing
         try Data(onDisk).write(to: URL(fileURLWithPath: path))
 
         let service = h.transfers()
-        let after = ChunkedUploads(transfers: service)
+        let after = ChunkedUploads(uploads: service.uploads)
         #expect(try await after.progress(trackingId, fileId: fileId, by: sender).received == Int64(7 * segment))
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 16 + 7 * (segment + 16))
         _ = try await finish(after, trackingId, fileId, bytes, from: 7 * segment, chunk: 123_457, sender: sender)
@@ -264,7 +264,7 @@ import Testing
         let (trackingId, fileId) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
         let (goneSession, goneFile) = try await session(h, h.transfers(), sender: sender, size: bytes.count)
         do {
-            let before = ChunkedUploads(transfers: h.transfers())
+            let before = ChunkedUploads(uploads: h.transfers().uploads)
             _ = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(bytes[0..<400_000], to: $0) }
             _ = try await before.receive(goneSession, fileId: goneFile, offset: 0, by: sender) { try write(bytes[0..<400_000], to: $0) }
         }
@@ -276,7 +276,7 @@ import Testing
 
         // A client that starts again at 0 (an older page, say) gets a fresh blob and an exact file.
         let service = h.transfers()
-        let after = ChunkedUploads(transfers: service)
+        let after = ChunkedUploads(uploads: service.uploads)
         let done = try await finish(after, trackingId, fileId, bytes, from: 0, chunk: 250_000, sender: sender)
         #expect(done.complete)
         #expect(try h.temporaries().isEmpty)
@@ -286,7 +286,7 @@ import Testing
     @Test func idleUploadsAreDiscarded() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
-        let uploads = ChunkedUploads(transfers: service, idleLimit: 60, now: h.clock.closure)
+        let uploads = ChunkedUploads(uploads: service.uploads, idleLimit: 60, now: h.clock.closure)
         let sender = Sample.sender()
         let bytes = Sample.plaintext(10_000)
         let (trackingId, fileId) = try await session(h, service, sender: sender, size: bytes.count)

@@ -11,15 +11,15 @@ import Testing
         let service = h.transfers()
         let sender = Sample.sender()
         let (active, _, activeFiles) = try await service.provide(by: sender)
-        let open = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let open = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                    language: "en", clientIP: nil)
-        let openFile = try await service.registerFile(open, by: sender, name: "x", size: 2, checksum: nil)
+        let openFile = try await service.sessions.registerFile(open, by: sender, name: "x", size: 2, checksum: nil)
         try await service.upload([1, 2], open, openFile, by: sender)
         // Blobs of a tracking id the database does not know, and of a transfer that has ended.
         let orphan = TrackingID.random()
         let handle = try h.blobs.beginWrite()
         try [UInt8](repeating: 0, count: 10).withUnsafeBytes { try handle.write($0) }
-        try handle.commit(trackingId: orphan.rawValue, fileId: FileID.random().rawValue)
+        try handle.commit(trackingId: orphan, fileId: FileID.random())
         let (ended, _, endedFiles) = try await service.provide(by: sender)
         #expect(try await h.database.endTransfer(ended, state: .deletedByAdmin, mails: []))
         try FileManager.default.createDirectory(atPath: h.blobDirectory(ended), withIntermediateDirectories: true)
@@ -34,7 +34,7 @@ import Testing
         #expect(!h.hasBlobs(orphan))
         #expect(!h.hasBlobs(ended))
         #expect(h.hasBlobs(open))
-        #expect(try h.blobs.open(trackingId: active.rawValue, fileId: activeFiles[0].rawValue).size > 0)
+        #expect(try h.blobs.open(trackingId: active, fileId: activeFiles[0]).size > 0)
         let again = try await h.cleanup().recoverAfterStart()
         #expect(again.temporaries == 0)
         #expect(again.orphans == 0)
@@ -45,18 +45,18 @@ import Testing
         let service = h.transfers()
         let sender = Sample.sender()
         let (active, _, activeFiles) = try await service.provide(by: sender)
-        let session = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let session = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                       language: "en", clientIP: nil)
-        let uploaded = try await service.registerFile(session, by: sender, name: "uploaded.bin", size: 2, checksum: nil)
+        let uploaded = try await service.sessions.registerFile(session, by: sender, name: "uploaded.bin", size: 2, checksum: nil)
         try await service.upload([1, 2], session, uploaded, by: sender)
         // A crash between the blob's rename and the database update: the blob is in place, the file still INITIALIZED.
-        let crashed = try await service.registerFile(session, by: sender, name: "crashed.bin", size: 2, checksum: nil)
+        let crashed = try await service.sessions.registerFile(session, by: sender, name: "crashed.bin", size: 2, checksum: nil)
         // And a blob under the live session for a file it has no record of.
         let unknown = FileID.random()
         for fileId in [crashed, unknown] {
             let handle = try h.blobs.beginWrite()
             try [UInt8](repeating: 7, count: 10).withUnsafeBytes { try handle.write($0) }
-            try handle.commit(trackingId: session.rawValue, fileId: fileId.rawValue)
+            try handle.commit(trackingId: session, fileId: fileId)
         }
         let blob = { (fileId: FileID) in FileManager.default.fileExists(atPath: h.blobDirectory(session) + "/\(fileId.rawValue).blob") }
         #expect(blob(crashed) && blob(unknown))
@@ -68,7 +68,7 @@ import Testing
         #expect(result.unfinished == 2)
         #expect(result.orphans == 0)
         #expect(try await h.database.files(of: session).map(\.state) == [.uploaded, .initialized])
-        #expect(try h.blobs.open(trackingId: active.rawValue, fileId: activeFiles[0].rawValue).size > 0)
+        #expect(try h.blobs.open(trackingId: active, fileId: activeFiles[0]).size > 0)
         // The crashed file uploads again as usual.
         try await service.upload([3, 4], session, crashed, by: sender)
         let again = try await h.cleanup().recoverAfterStart()
@@ -113,12 +113,12 @@ import Testing
         let h = try ServiceHarness { $0.cleanup.abandonedSessionHours = 24 }
         let service = h.transfers()
         let sender = Sample.sender()
-        let stale = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let stale = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                     language: "en", clientIP: nil)
-        let file = try await service.registerFile(stale, by: sender, name: "x", size: 1, checksum: nil)
+        let file = try await service.sessions.registerFile(stale, by: sender, name: "x", size: 1, checksum: nil)
         try await service.upload([1], stale, file, by: sender)
         h.clock.advance(12 * 3600)
-        let touched = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let touched = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                       language: "en", clientIP: nil)
         h.clock.advance(12 * 3600)
         try await h.cleanup().runOnce()
@@ -152,11 +152,11 @@ import Testing
         let h = try ServiceHarness { $0.cleanup.abandonedSessionHours = 24 }
         let service = h.transfers()
         let sender = Sample.sender()
-        let session = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let session = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                       language: "en", clientIP: nil)
         // The sender keeps working on the session: a file registered and uploaded an hour before the check.
         h.clock.advance(23 * 3600)
-        let file = try await service.registerFile(session, by: sender, name: "late.bin", size: 1, checksum: nil)
+        let file = try await service.sessions.registerFile(session, by: sender, name: "late.bin", size: 1, checksum: nil)
         try await service.upload([1], session, file, by: sender)
         h.clock.advance(3600 + 1)
         try await h.cleanup().runOnce()

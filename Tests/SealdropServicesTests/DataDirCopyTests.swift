@@ -19,7 +19,7 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
         let sealed = try #require(try await h.database.transfer(trackingId)?.sessionSealedKey)
         #expect(sender.openTransferKey(sealed, trackingId: trackingId) != nil)
@@ -33,7 +33,7 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
         var record = try #require(try await h.database.transfer(trackingId))
         let original = try #require(record.sessionSealedKey)
@@ -42,12 +42,12 @@ import Testing
         #expect(try await h.database.updateSession(record))
 
         let content = Sample.plaintext(70_000)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "a.bin", size: Int64(content.count), checksum: nil)
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "a.bin", size: Int64(content.count), checksum: nil)
         try await service.upload(content, trackingId, fileId, by: sender)
         let resealed = try #require(try await h.database.transfer(trackingId)?.sessionSealedKey)
         #expect(sender.openTransferKey(resealed, trackingId: trackingId) == tk)
         #expect(throws: ServerKeyError.authenticationFailed) { try h.serverKey.openLegacyTransferKey(resealed, context: trackingId.rawValue) }
-        try await service.finalize(trackingId, by: sender)
+        try await service.finalizing.finalize(trackingId, by: sender)
         #expect(try await h.database.transfer(trackingId)?.state == .active)
     }
 
@@ -62,17 +62,17 @@ import Testing
         }
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(name: "Alice", phone: ""),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(name: "Alice", phone: ""),
                                                          recipients: RecipientList(to: [Sample.bob]), language: "en", clientIP: nil)
         var patch = SessionPatch()
         patch.passwordMode = PasswordMode.none
-        let password = try #require(try await service.patch(trackingId, by: sender, with: patch).password)
+        let password = try #require(try await service.sessions.patch(trackingId, by: sender, with: patch).password)
         let content = Sample.plaintext(150_000)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "contract.pdf", size: Int64(content.count), checksum: nil)
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "contract.pdf", size: Int64(content.count), checksum: nil)
         try await service.upload(content, trackingId, fileId, by: sender)
         let sealedKey = try #require(try await h.database.transfer(trackingId)?.sessionSealedKey)
         let tk = try #require(sender.openTransferKey(sealedKey, trackingId: trackingId))
-        try await service.finalize(trackingId, by: sender)
+        try await service.finalizing.finalize(trackingId, by: sender)
 
         // The plaintext of every queued mail, as the relay will get it: codes, the NONE link and its password.
         let queued = try await h.mails()

@@ -285,14 +285,14 @@ import Testing
         let sender = Sample.sender()
         let (revokedId, _, _) = try await h.transfers().provide(by: sender, recipients: RecipientList(to: [Sample.bob]), mode: .manual,
                                                                 files: [("a.txt", Array("a".utf8))])
-        _ = try await h.transfers().revoke(revokedId, by: sender, options: RevocationOptions(notifySender: false, notifyRecipients: false))
+        _ = try await h.transfers().sent.revoke(revokedId, by: sender, options: RevocationOptions(notifySender: false, notifyRecipients: false))
         let revoked = try #require(try await h.database.recipients(of: revokedId).first).transferId
         #expect(try await service.retrievalState(revoked) == .revoked)
         await #expect(throws: SealdropError.notFound("The transfer")) { _ = try await service.open(revoked, password: Sample.manualPassword) }
 
         // Deleted by an administrator: nothing more than "not available".
         let removed = try await provide(h)
-        try await h.transfers().deleteByAdministrator(removed.trackingId)
+        try await h.transfers().sent.deleteByAdministrator(removed.trackingId)
         #expect(try await service.retrievalState(removed.bob) == .unavailable)
     }
 }

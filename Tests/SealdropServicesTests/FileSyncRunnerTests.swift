@@ -50,7 +50,7 @@ import Testing
     struct OneThreadUpload {
         let h: ServiceHarness
         let runner = FileSyncRunner(maxConcurrent: 1)
-        let service: TransferService
+        let service: TransferServices
         let sender = Sample.sender()
         let trackingId: TrackingID
         let fileId: FileID
@@ -58,9 +58,9 @@ import Testing
         init(size: Int64) async throws {
             h = try ServiceHarness()
             service = h.transfers(fileSync: runner)
-            trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+            trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-            fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: size, checksum: nil)
+            fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "x.bin", size: size, checksum: nil)
         }
     }
 
@@ -87,7 +87,7 @@ import Testing
         let mib = 1 << 20
         let setup = try await OneThreadUpload(size: Int64(26 * mib))
         let (h, runner, trackingId) = (setup.h, setup.runner, setup.trackingId)
-        let upload = try await setup.service.beginUpload(trackingId, fileId: setup.fileId, by: setup.sender)
+        let upload = try await setup.service.uploads.beginUpload(trackingId, fileId: setup.fileId, by: setup.sender)
         let gate = DispatchSemaphore(value: 0)
         let busy = Shared(false)
         let paced = Shared(false)

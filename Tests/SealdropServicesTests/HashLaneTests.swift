@@ -66,14 +66,14 @@ import Testing
         let slots = HashLane.Slots(limit: 1)
         let service = h.transfers(hashLanes: slots)
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
         let large = Sample.plaintext(Int(FileUpload.laneThreshold) + 12_345)
         let small = Sample.plaintext(Int(FileUpload.laneThreshold) - 1)
-        let largeId = try await service.registerFile(trackingId, by: sender, name: "large.bin", size: Int64(large.count), checksum: nil)
-        let smallId = try await service.registerFile(trackingId, by: sender, name: "small.bin", size: Int64(small.count), checksum: nil)
+        let largeId = try await service.sessions.registerFile(trackingId, by: sender, name: "large.bin", size: Int64(large.count), checksum: nil)
+        let smallId = try await service.sessions.registerFile(trackingId, by: sender, name: "small.bin", size: Int64(small.count), checksum: nil)
 
-        let resumable = try await service.beginUpload(trackingId, fileId: largeId, by: sender, resumable: true)
+        let resumable = try await service.uploads.beginUpload(trackingId, fileId: largeId, by: sender, resumable: true)
         #expect(slots.handedOut == 0)
         resumable.abort()
         try await service.upload(small, trackingId, smallId, by: sender, chunk: 65_536)

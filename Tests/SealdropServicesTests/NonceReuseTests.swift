@@ -50,7 +50,7 @@ import Testing
     @Test func aRolledBackChunkIsResentUnderFreshNonces() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
-        let uploads = ChunkedUploads(transfers: service)
+        let uploads = ChunkedUploads(uploads: service.uploads)
         let sender = Sample.sender()
         let (a, b) = Self.versions(6 * Self.segment + 1000)
         let (trackingId, fileId) = try await chunked.session(h, service, sender: sender, size: b.count)
@@ -86,7 +86,7 @@ import Testing
         let (trackingId, fileId) = try await chunked.session(h, h.transfers(), sender: sender, size: b.count)
         do {
             // The first process seals segments 0–3 of the first version; the crash tears segment 3 in half.
-            let before = ChunkedUploads(transfers: h.transfers())
+            let before = ChunkedUploads(uploads: h.transfers().uploads)
             _ = try await before.receive(trackingId, fileId: fileId, offset: 0, by: sender) { try write(a[0..<4 * Self.segment + 10], to: $0) }
         }
         let path = chunked.partial(h, trackingId, fileId)
@@ -98,7 +98,7 @@ import Testing
 
         // The next process resumes after segment 2; the client sends the rest of the other version.
         let service = h.transfers()
-        let after = ChunkedUploads(transfers: service)
+        let after = ChunkedUploads(uploads: service.uploads)
         #expect(try await after.progress(trackingId, fileId: fileId, by: sender).received == Int64(3 * Self.segment))
         var expected = Array(a[0..<3 * Self.segment])
         expected += b[(3 * Self.segment)...]

@@ -82,10 +82,15 @@ struct ServiceHarness {
         VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger, now: clock.closure)
     }
 
-    func transfers(fileSync: FileSyncRunner = FileSyncRunner(), hashLanes: HashLane.Slots = HashLane.Slots(limit: 1)) -> TransferService {
-        TransferService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
-                        fileSync: fileSync, hashLanes: hashLanes, wrapParameters: .fast, segmentSize: Self.segmentSize, logger: logger,
-                        now: clock.closure)
+    /// The transfer services, wired as the composition root wires them.
+    func transfers(fileSync: FileSyncRunner = FileSyncRunner(), hashLanes: HashLane.Slots = HashLane.Slots(limit: 1)) -> TransferServices {
+        TransferServices(
+            sessions: TransferSessionService(transfers: database, blobs: blobs, settings: settings, logger: logger, now: clock.closure),
+            uploads: UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: hashLanes,
+                                   segmentSize: Self.segmentSize, logger: logger, now: clock.closure),
+            finalizing: FinalizeService(transfers: database, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
+                                        wrapParameters: .fast, logger: logger, now: clock.closure),
+            sent: SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger, now: clock.closure))
     }
 
     /// The download service, deriving keys on the harness's runner or on `kdf`.
@@ -276,10 +281,18 @@ struct ParsedMail {
     }
 }
 
-extension TransferService {
+/// The four transfer services of one harness: sessions, uploads, finalize and sent transfers.
+struct TransferServices {
+    let sessions: TransferSessionService
+    let uploads: UploadService
+    let finalizing: FinalizeService
+    let sent: SentTransferService
+}
+
+extension TransferServices {
     /// Streams `bytes` into a registered file in `chunk`-sized writes and finishes the upload.
     func upload(_ bytes: [UInt8], _ trackingId: TrackingID, _ fileId: FileID, by sender: VerifiedSender, chunk: Int = 10_007) async throws {
-        let upload = try await beginUpload(trackingId, fileId: fileId, by: sender)
+        let upload = try await uploads.beginUpload(trackingId, fileId: fileId, by: sender)
         var offset = 0
         while offset < bytes.count {
             let end = min(offset + chunk, bytes.count)
@@ -295,20 +308,20 @@ extension TransferService {
         by sender: VerifiedSender, recipients: RecipientList = RecipientList(to: [Sample.bob]), mode: PasswordMode = .manual,
         files: [(name: String, bytes: [UInt8])] = [("report.txt", Sample.plaintext(1000))]
     ) async throws -> (trackingId: TrackingID, password: String, fileIds: [FileID]) {
-        let trackingId = try await createSession(by: sender, contact: SenderContact(name: "Alice", phone: "+49 1"), recipients: recipients,
+        let trackingId = try await sessions.createSession(by: sender, contact: SenderContact(name: "Alice", phone: "+49 1"), recipients: recipients,
                                                  language: "en", clientIP: "192.0.2.1")
         var patch = SessionPatch()
         patch.passwordMode = mode
         if mode == .manual { patch.password = Sample.manualPassword }
-        let view = try await self.patch(trackingId, by: sender, with: patch)
+        let view = try await sessions.patch(trackingId, by: sender, with: patch)
         let password = try #require(mode == .manual ? Sample.manualPassword : view.password)
         var fileIds: [FileID] = []
         for file in files {
-            let fileId = try await registerFile(trackingId, by: sender, name: file.name, size: Int64(file.bytes.count), checksum: nil)
+            let fileId = try await sessions.registerFile(trackingId, by: sender, name: file.name, size: Int64(file.bytes.count), checksum: nil)
             try await upload(file.bytes, trackingId, fileId, by: sender)
             fileIds.append(fileId)
         }
-        try await finalize(trackingId, by: sender)
+        try await finalizing.finalize(trackingId, by: sender)
         return (trackingId, password, fileIds)
     }
 }

@@ -6,16 +6,17 @@ import SealdropCrypto
 import SealdropStore
 import Testing
 
-/// `TransferService` and `FileUpload`: the session life cycle, encrypted uploads, finalize, mail and revocation.
+/// The transfer services (`TransferSessionService`, `UploadService`, `FinalizeService`, `SentTransferService`) and
+/// `FileUpload`: the session life cycle, encrypted uploads, finalize, mail and revocation.
 @Suite struct TransferServiceTests {
     @Test func sessionLifeCycle() async throws {
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(name: "Alice", phone: "123"),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(name: "Alice", phone: "123"),
                                                          recipients: RecipientList(to: [Sample.bob], cc: [Sample.carol]), language: "en", clientIP: "192.0.2.7")
         #expect(trackingId.date == Date(timeIntervalSince1970: h.clock.now.timeIntervalSince1970.rounded(.down)))
-        var view = try await service.session(trackingId, by: sender)
+        var view = try await service.sessions.session(trackingId, by: sender)
         #expect(view.transfer.state == .open)
         #expect(view.transfer.settings.passwordMode == .generated)
         #expect(view.transfer.settings.expirationDate == h.clock.now.addingTimeInterval(14 * 86400))
@@ -27,36 +28,36 @@ import Testing
         #expect(SealdropSettings().password.validate(generated).isEmpty)
 
         // Only the creating token may use the session.
-        await #expect(throws: SealdropError.differentToken) { _ = try await service.session(trackingId, by: Sample.sender()) }
+        await #expect(throws: SealdropError.differentToken) { _ = try await service.sessions.session(trackingId, by: Sample.sender()) }
 
         var patch = SessionPatch()
         patch.expirationDate = h.clock.now.addingTimeInterval(3 * 86400)
         patch.notificationMessage = NotificationMessage(subject: "Contract", body: "Please sign.")
         h.clock.advance(10)
-        view = try await service.patch(trackingId, by: sender, with: patch)
+        view = try await service.sessions.patch(trackingId, by: sender, with: patch)
         #expect(view.transfer.settings.expirationDate == h.clock.now.addingTimeInterval(3 * 86400 - 10))
         #expect(view.password == generated)
 
-        let first = try await service.registerFile(trackingId, by: sender, name: "a.txt", size: 5, checksum: nil)
-        let second = try await service.registerFile(trackingId, by: sender, name: "b.txt", size: 0, checksum: nil)
-        await #expect(throws: SealdropError.self) { _ = try await service.registerFile(trackingId, by: sender, name: "a.txt", size: 1, checksum: nil) }
-        await #expect(throws: SealdropError.self) { try await service.finalize(trackingId, by: sender) }
+        let first = try await service.sessions.registerFile(trackingId, by: sender, name: "a.txt", size: 5, checksum: nil)
+        let second = try await service.sessions.registerFile(trackingId, by: sender, name: "b.txt", size: 0, checksum: nil)
+        await #expect(throws: SealdropError.self) { _ = try await service.sessions.registerFile(trackingId, by: sender, name: "a.txt", size: 1, checksum: nil) }
+        await #expect(throws: SealdropError.self) { try await service.finalizing.finalize(trackingId, by: sender) }
         try await service.upload(Array("hello".utf8), trackingId, first, by: sender)
         try await service.upload([], trackingId, second, by: sender)
-        view = try await service.session(trackingId, by: sender)
+        view = try await service.sessions.session(trackingId, by: sender)
         #expect(view.files.map(\.fileId) == [first, second])
         #expect(view.files.map(\.state) == [.uploaded, .uploaded])
 
-        try await service.finalize(trackingId, by: sender)
-        await #expect(throws: SealdropError.notFound("The transfer session")) { _ = try await service.session(trackingId, by: sender) }
-        await #expect(throws: SealdropError.self) { try await service.finalize(trackingId, by: sender) }
-        let details = try await service.transferDetails(trackingId, by: sender)
+        try await service.finalizing.finalize(trackingId, by: sender)
+        await #expect(throws: SealdropError.notFound("The transfer session")) { _ = try await service.sessions.session(trackingId, by: sender) }
+        await #expect(throws: SealdropError.self) { try await service.finalizing.finalize(trackingId, by: sender) }
+        let details = try await service.sent.transferDetails(trackingId, by: sender)
         #expect(details.transfer.state == .active)
         #expect(details.files.map(\.state) == [.active, .active])
         #expect(details.recipients.map(\.email) == [Sample.bob, Sample.carol])
         #expect(details.isCreatorToken)
-        #expect(try await service.sentTransfers(by: sender, active: true, page: 1, pageSize: 10).map(\.transfer.trackingId) == [trackingId])
-        let received = try await service.receivedTransfers(by: Sample.sender(Sample.carol), active: nil, page: 1, pageSize: 10)
+        #expect(try await service.sent.sentTransfers(by: sender, active: true, page: 1, pageSize: 10).map(\.transfer.trackingId) == [trackingId])
+        let received = try await service.sent.receivedTransfers(by: Sample.sender(Sample.carol), active: nil, page: 1, pageSize: 10)
         #expect(received.map(\.transfer.trackingId) == [trackingId])
         #expect(received.first?.recipients.map(\.email) == [Sample.carol])
     }
@@ -65,12 +66,12 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: 3, checksum: nil)
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "x.bin", size: 3, checksum: nil)
         try await service.upload([1, 2, 3], trackingId, fileId, by: sender)
         #expect(h.hasBlobs(trackingId))
-        try await service.deleteSession(trackingId, by: sender)
+        try await service.sessions.deleteSession(trackingId, by: sender)
         #expect(try await h.database.transfer(trackingId) == nil)
         #expect(!h.hasBlobs(trackingId))
     }
@@ -79,10 +80,10 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
         let plaintext = Sample.plaintext(150_000)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "secret.txt", size: Int64(plaintext.count),
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "secret.txt", size: Int64(plaintext.count),
                                                     checksum: Sample.sha256Hex(plaintext).uppercased())
         try await service.upload(plaintext, trackingId, fileId, by: sender, chunk: 4096)
 
@@ -105,10 +106,10 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: 10, checksum: nil)
-        let upload = try await service.beginUpload(trackingId, fileId: fileId, by: sender)
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "x.bin", size: 10, checksum: nil)
+        let upload = try await service.uploads.beginUpload(trackingId, fileId: fileId, by: sender)
         try Array(repeating: UInt8(1), count: 6).withUnsafeBytes { try upload.write($0) }
         let error = #expect(throws: SealdropError.self) {
             try Array(repeating: UInt8(2), count: 5).withUnsafeBytes { try upload.write($0) }
@@ -126,10 +127,10 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: 10, checksum: nil)
-        let upload = try await service.beginUpload(trackingId, fileId: fileId, by: sender)
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "x.bin", size: 10, checksum: nil)
+        let upload = try await service.uploads.beginUpload(trackingId, fileId: fileId, by: sender)
         try Array(repeating: UInt8(1), count: 9).withUnsafeBytes { try upload.write($0) }
         let error = await #expect(throws: SealdropError.self) { try await upload.finish() }
         #expect(error?.code == .malformedParameter)
@@ -137,7 +138,7 @@ import Testing
         #expect(try h.temporaries().isEmpty)
         #expect(!h.hasBlobs(trackingId))
         #expect(try await h.database.files(of: trackingId).first?.state == .initialized)
-        await #expect(throws: SealdropError.self) { try await service.finalize(trackingId, by: sender) }
+        await #expect(throws: SealdropError.self) { try await service.finalizing.finalize(trackingId, by: sender) }
         // A second, complete attempt succeeds.
         try await service.upload(Array(repeating: 1, count: 10), trackingId, fileId, by: sender)
         #expect(try await h.database.files(of: trackingId).first?.state == .uploaded)
@@ -147,9 +148,9 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(), recipients: RecipientList(to: [Sample.bob]),
                                                          language: "en", clientIP: nil)
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "x.bin", size: 4, checksum: Sample.sha256Hex([9, 9, 9, 9]))
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "x.bin", size: 4, checksum: Sample.sha256Hex([9, 9, 9, 9]))
         await #expect(throws: SealdropError.self) { try await service.upload([1, 2, 3, 4], trackingId, fileId, by: sender) }
         #expect(try h.temporaries().isEmpty)
         #expect(!h.hasBlobs(trackingId))
@@ -172,10 +173,10 @@ import Testing
         #expect(throws: PasswordKeyWrapError.wrongPassword) { _ = try PasswordKeyWrap.unwrap(wrapped, password: password + "x", context: trackingId.rawValue) }
         if mode == .none {
             #expect(record.sealedPassword != nil)
-            #expect(try await service.transferDetails(trackingId, by: sender).linkPassword == password)
+            #expect(try await service.sent.transferDetails(trackingId, by: sender).linkPassword == password)
         } else {
             #expect(record.sealedPassword == nil)
-            #expect(try await service.transferDetails(trackingId, by: sender).linkPassword == nil)
+            #expect(try await service.sent.transferDetails(trackingId, by: sender).linkPassword == nil)
         }
     }
 
@@ -242,7 +243,7 @@ import Testing
         let sender = Sample.sender()
         let (trackingId, _, _) = try await service.provide(by: sender, recipients: RecipientList(to: [Sample.bob, Sample.carol]))
         #expect(h.hasBlobs(trackingId))
-        let details = try await service.revoke(trackingId, by: sender, options: RevocationOptions(message: "Sent by mistake"))
+        let details = try await service.sent.revoke(trackingId, by: sender, options: RevocationOptions(message: "Sent by mistake"))
         #expect(details.transfer.state == .deletedByRevocation)
         #expect(details.transfer.wrappedKey == nil)
         #expect(details.files.map(\.state) == [.removed])
@@ -250,7 +251,7 @@ import Testing
         let revocations = try await h.mails("revocation")
         #expect(Set(revocations.map(\.envelopeTo)) == [[Sample.bob.address], [Sample.carol.address], [Sample.alice.address]])
         #expect(try revocations.allSatisfy { try ParsedMail($0.message).body.contains("Sent by mistake") })
-        await #expect(throws: SealdropError.self) { _ = try await service.revoke(trackingId, by: sender, options: RevocationOptions()) }
+        await #expect(throws: SealdropError.self) { _ = try await service.sent.revoke(trackingId, by: sender, options: RevocationOptions()) }
         #expect(try await h.mails("revocation").count == 3)
     }
 
@@ -259,7 +260,7 @@ import Testing
         let service = h.transfers()
         let (trackingId, _, _) = try await service.provide(by: Sample.sender())
         await #expect(throws: SealdropError.notFound("The transfer")) {
-            _ = try await service.revoke(trackingId, by: Sample.sender(Sample.bob), options: RevocationOptions())
+            _ = try await service.sent.revoke(trackingId, by: Sample.sender(Sample.bob), options: RevocationOptions())
         }
         #expect(h.hasBlobs(trackingId))
     }
@@ -270,23 +271,23 @@ import Testing
         let h = try ServiceHarness()
         let service = h.transfers()
         let sender = Sample.sender()
-        let trackingId = try await service.createSession(by: sender, contact: SenderContact(name: "Alice\r\nBcc: mallory@example.com", phone: "+49\u{2028}30"),
+        let trackingId = try await service.sessions.createSession(by: sender, contact: SenderContact(name: "Alice\r\nBcc: mallory@example.com", phone: "+49\u{2028}30"),
                                                          recipients: RecipientList(to: [Sample.bob]), language: "en", clientIP: nil)
         var patch = SessionPatch()
         patch.notificationMessage = NotificationMessage(subject: "Invoice\r\nX-Injected: yes\u{202E}", body: "Line one\nLine two")
         patch.sender = SenderContact(name: "Alice\u{202E}ecilA\nExample", phone: "+49\t30")
-        let view = try await service.patch(trackingId, by: sender, with: patch)
+        let view = try await service.sessions.patch(trackingId, by: sender, with: patch)
         #expect(view.transfer.sender == SenderContact(name: "AliceecilA Example", phone: "+49 30"))
         #expect(view.transfer.settings.notificationMessage == NotificationMessage(subject: "Invoice X-Injected: yes", body: "Line one\nLine two"))
 
-        let fileId = try await service.registerFile(trackingId, by: sender, name: "invoice\u{202E}fdp.exe", size: 1, checksum: nil)
-        let stored = try #require(try await service.session(trackingId, by: sender).files.first { $0.fileId == fileId })
+        let fileId = try await service.sessions.registerFile(trackingId, by: sender, name: "invoice\u{202E}fdp.exe", size: 1, checksum: nil)
+        let stored = try #require(try await service.sessions.session(trackingId, by: sender).files.first { $0.fileId == fileId })
         #expect(stored.fileName == "invoicefdp.exe")
         await #expect(throws: SealdropError.self) {
-            _ = try await service.registerFile(trackingId, by: sender, name: "\u{202E}\u{2066}", size: 1, checksum: nil)
+            _ = try await service.sessions.registerFile(trackingId, by: sender, name: "\u{202E}\u{2066}", size: 1, checksum: nil)
         }
-        let created = try await service.createSession(by: sender, contact: SenderContact(name: "Bob\r\nX: y", phone: ""),
+        let created = try await service.sessions.createSession(by: sender, contact: SenderContact(name: "Bob\r\nX: y", phone: ""),
                                                       recipients: RecipientList(to: [Sample.bob]), language: "en", clientIP: nil)
-        #expect(try await service.session(created, by: sender).transfer.sender.name == "Bob X: y")
+        #expect(try await service.sessions.session(created, by: sender).transfer.sender.name == "Bob X: y")
     }
 }

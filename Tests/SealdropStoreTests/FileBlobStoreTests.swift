@@ -32,11 +32,11 @@ import Testing
     func commit(_ bytes: [UInt8], _ trackingId: TrackingID, _ fileId: FileID) throws {
         let handle = try store.beginWrite()
         try write(bytes, to: handle)
-        try handle.commit(trackingId: trackingId.rawValue, fileId: fileId.rawValue)
+        try handle.commit(trackingId: trackingId, fileId: fileId)
     }
 
     func readAll(_ trackingId: TrackingID, _ fileId: FileID) throws -> [UInt8] {
-        let handle = try store.open(trackingId: trackingId.rawValue, fileId: fileId.rawValue)
+        let handle = try store.open(trackingId: trackingId, fileId: fileId)
         return try handle.read(at: 0, count: Int(handle.size))
     }
 
@@ -46,13 +46,13 @@ import Testing
         try write(Array("partial upload".utf8), to: handle)
         #expect(try entries("blobs").isEmpty)
         #expect(try store.storedTrackingIds().isEmpty)
-        #expect(throws: (any Error).self) { try store.open(trackingId: tid.rawValue, fileId: fid.rawValue) }
+        #expect(throws: (any Error).self) { try store.open(trackingId: tid, fileId: fid) }
         let temps = try entries("tmp")
         #expect(temps.count == 1)
         #expect(temps[0].hasSuffix(".part"))
 
         try write(Array(" complete".utf8), to: handle)
-        try handle.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
+        try handle.commit(trackingId: tid, fileId: fid)
         #expect(try entries("tmp").isEmpty)
         #expect(try entries("blobs") == [tid.rawValue])
         #expect(try entries("blobs/\(tid.rawValue)") == ["\(fid.rawValue).blob"])
@@ -110,10 +110,10 @@ import Testing
     @Test func commitReplacesAnEarlierBlob() throws {
         let (tid, fid) = (TrackingID.random(), FileID.random())
         try commit(Array(repeating: 0xAA, count: 5000), tid, fid)
-        let earlier = try store.open(trackingId: tid.rawValue, fileId: fid.rawValue)
+        let earlier = try store.open(trackingId: tid, fileId: fid)
         try commit(Array("short".utf8), tid, fid)
         #expect(try readAll(tid, fid) == Array("short".utf8))
-        #expect(try store.open(trackingId: tid.rawValue, fileId: fid.rawValue).size == 5)
+        #expect(try store.open(trackingId: tid, fileId: fid).size == 5)
         // A reader opened before the replacement keeps reading the old, complete blob.
         #expect(earlier.size == 5000)
         #expect(try earlier.read(at: 4990, count: 100) == Array(repeating: 0xAA, count: 10))
@@ -124,7 +124,7 @@ import Testing
         let (tid, fid) = (TrackingID.random(), FileID.random())
         let content = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
         try commit(content, tid, fid)
-        let handle = try store.open(trackingId: tid.rawValue, fileId: fid.rawValue)
+        let handle = try store.open(trackingId: tid, fileId: fid)
         #expect(handle.size == 100_000)
         #expect(try handle.read(at: 0, count: 16) == Array(content[0..<16]))
         #expect(try handle.read(at: 65_530, count: 20) == Array(content[65_530..<65_550]))
@@ -138,39 +138,39 @@ import Testing
     @Test func resumableBlobOutlivesItsHandleAndContinuesWhereItWasCut() throws {
         let (tid, fid) = (TrackingID.random(), FileID.random())
         do {
-            let handle = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+            let handle = try store.beginResumableWrite(trackingId: tid, fileId: fid)
             try write(Array("0123456789".utf8), to: handle)
             handle.release()
         }
         // A restart removes plain temporaries only.
         #expect(try store.removeTemporaries() == 0)
         #expect(try entries("partial") == ["\(tid.rawValue).\(fid.rawValue).part"])
-        #expect(try store.resumableWrites().map { "\($0.trackingId) \($0.fileId)" } == ["\(tid.rawValue) \(fid.rawValue)"])
-        #expect(try store.resumeWrite(trackingId: tid.rawValue, fileId: FileID.random().rawValue) == nil)
+        #expect(try store.resumableWrites().map { "\($0.trackingId.rawValue) \($0.fileId.rawValue)" } == ["\(tid.rawValue) \(fid.rawValue)"])
+        #expect(try store.resumeWrite(trackingId: tid, fileId: FileID.random()) == nil)
 
-        let resumed = try #require(try store.resumeWrite(trackingId: tid.rawValue, fileId: fid.rawValue))
+        let resumed = try #require(try store.resumeWrite(trackingId: tid, fileId: fid))
         #expect(resumed.reader.size == 10)
         #expect(try resumed.reader.read(at: 0, count: 10) == Array("0123456789".utf8))
         try resumed.writer.truncate(to: 4)
         try write(Array("abc".utf8), to: resumed.writer)
-        try resumed.writer.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
+        try resumed.writer.commit(trackingId: tid, fileId: fid)
         #expect(try readAll(tid, fid) == Array("0123abc".utf8))
         #expect(try entries("partial").isEmpty)
 
         // Starting again empties the blob; removing the file or the transfer removes it.
-        let again = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        let again = try store.beginResumableWrite(trackingId: tid, fileId: fid)
         try write([1, 2, 3], to: again)
-        let fresh = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
-        #expect(try #require(try store.resumeWrite(trackingId: tid.rawValue, fileId: fid.rawValue)).reader.size == 0)
+        let fresh = try store.beginResumableWrite(trackingId: tid, fileId: fid)
+        #expect(try #require(try store.resumeWrite(trackingId: tid, fileId: fid)).reader.size == 0)
         fresh.release()
-        try store.remove(trackingId: tid.rawValue, fileId: fid.rawValue)
+        try store.remove(trackingId: tid, fileId: fid)
         #expect(try entries("partial").isEmpty)
-        let other = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: FileID.random().rawValue)
+        let other = try store.beginResumableWrite(trackingId: tid, fileId: FileID.random())
         other.release()
-        try store.removeAll(trackingId: tid.rawValue)
+        try store.removeAll(trackingId: tid)
         #expect(try entries("partial").isEmpty)
         // Explicit discard deletes a resumable blob too.
-        let dropped = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        let dropped = try store.beginResumableWrite(trackingId: tid, fileId: fid)
         dropped.discard()
         #expect(try entries("partial").isEmpty)
     }
@@ -195,23 +195,23 @@ import Testing
         try commit([2], t1, f2)
         try commit([3], t2, f1)
         try FileManager.default.createDirectory(atPath: root + "/blobs/not-a-tracking-id", withIntermediateDirectories: false)
-        #expect(Set(try store.storedTrackingIds()) == [t1.rawValue, t2.rawValue])
+        #expect(Set(try store.storedTrackingIds()) == [t1, t2])
 
-        try store.remove(trackingId: t1.rawValue, fileId: f1.rawValue)
-        #expect(throws: (any Error).self) { try store.open(trackingId: t1.rawValue, fileId: f1.rawValue) }
+        try store.remove(trackingId: t1, fileId: f1)
+        #expect(throws: (any Error).self) { try store.open(trackingId: t1, fileId: f1) }
         #expect(try readAll(t1, f2) == [2])
-        try store.remove(trackingId: t1.rawValue, fileId: f1.rawValue)
+        try store.remove(trackingId: t1, fileId: f1)
 
-        try store.removeAll(trackingId: t1.rawValue)
-        #expect(try store.storedTrackingIds() == [t2.rawValue])
-        try store.removeAll(trackingId: t1.rawValue)
+        try store.removeAll(trackingId: t1)
+        #expect(try store.storedTrackingIds() == [t2])
+        try store.removeAll(trackingId: t1)
         #expect(try readAll(t2, f1) == [3])
     }
 
     @Test func storedFileIdsListsCommittedBlobsOnly() throws {
         let (t1, t2) = (TrackingID.random(), TrackingID.random(at: Date(timeIntervalSince1970: 1_600_000_000)))
         let (f1, f2) = (FileID.random(), FileID.random())
-        #expect(try store.storedFileIds(trackingId: t1.rawValue).isEmpty)
+        #expect(try store.storedFileIds(trackingId: t1).isEmpty)
         try commit([1], t1, f1)
         try commit([2], t1, f2)
         try commit([3], t2, f1)
@@ -221,12 +221,13 @@ import Testing
         for name in ["notes.txt", "bad-id.blob"] {
             #expect(FileManager.default.createFile(atPath: root + "/blobs/\(t1.rawValue)/" + name, contents: Data([1])))
         }
-        #expect(Set(try store.storedFileIds(trackingId: t1.rawValue)) == [f1.rawValue, f2.rawValue])
-        #expect(try store.storedFileIds(trackingId: t2.rawValue) == [f1.rawValue])
+        #expect(Set(try store.storedFileIds(trackingId: t1)) == [f1, f2])
+        #expect(try store.storedFileIds(trackingId: t2) == [f1])
 
-        try store.remove(trackingId: t1.rawValue, fileId: f1.rawValue)
-        #expect(try store.storedFileIds(trackingId: t1.rawValue) == [f2.rawValue])
-        #expect(throws: (any Error).self) { try store.storedFileIds(trackingId: "../x") }
+        try store.remove(trackingId: t1, fileId: f1)
+        #expect(try store.storedFileIds(trackingId: t1) == [f2])
+        // A path is no tracking id, so it cannot name a directory of the store.
+        #expect(TrackingID(rawValue: "../x") == nil)
         pending.discard()
     }
 
@@ -235,15 +236,9 @@ import Testing
     func invalidIdsAreRefused(trackingId: String, fileId: String) throws {
         let handle = try store.beginWrite()
         try write(Array("payload".utf8), to: handle)
-        #expect(throws: (any Error).self) { try handle.commit(trackingId: trackingId, fileId: fileId) }
-        #expect(throws: (any Error).self) { try store.open(trackingId: trackingId, fileId: fileId) }
-        #expect(throws: (any Error).self) { try store.remove(trackingId: trackingId, fileId: fileId) }
-        #expect(throws: (any Error).self) { try store.beginResumableWrite(trackingId: trackingId, fileId: fileId) }
-        #expect(throws: (any Error).self) { try store.resumeWrite(trackingId: trackingId, fileId: fileId) }
-        #expect(throws: (any Error).self) { try store.removeResumable(trackingId: trackingId, fileId: fileId) }
-        if TrackingID(rawValue: trackingId) == nil {
-            #expect(throws: (any Error).self) { try store.removeAll(trackingId: trackingId) }
-        }
+        // The store takes typed ids only, and none of these strings becomes one: no commit, open, remove, resumable
+        // write or removal can name them (each such call used to be refused here with the strings).
+        #expect(TrackingID(rawValue: trackingId) == nil || FileID(rawValue: fileId) == nil)
         handle.discard()
         // Nothing appeared anywhere: not beside the store, not inside it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["data"])
@@ -264,11 +259,11 @@ import Testing
         let temp = try #require(try entries("tmp").first)
         #expect(permissions(root + "/tmp/" + temp) == 0o600)
         let (tid, fid) = (TrackingID.random(), FileID.random())
-        try handle.commit(trackingId: tid.rawValue, fileId: fid.rawValue)
+        try handle.commit(trackingId: tid, fileId: fid)
         #expect(permissions(root + "/blobs/" + tid.rawValue) == 0o700)
         #expect(permissions(root + "/blobs/\(tid.rawValue)/\(fid.rawValue).blob") == 0o600)
         #expect(permissions(root + "/partial") == 0o700)
-        let resumable = try store.beginResumableWrite(trackingId: tid.rawValue, fileId: fid.rawValue)
+        let resumable = try store.beginResumableWrite(trackingId: tid, fileId: fid)
         #expect(permissions(root + "/partial/\(tid.rawValue).\(fid.rawValue).part") == 0o600)
         resumable.discard()
     }
@@ -277,7 +272,7 @@ import Testing
         let (tid, fid) = (TrackingID.random(), FileID.random())
         try commit([9, 8, 7], tid, fid)
         let again = try FileBlobStore(directory: root)
-        let handle = try again.open(trackingId: tid.rawValue, fileId: fid.rawValue)
+        let handle = try again.open(trackingId: tid, fileId: fid)
         #expect(try handle.read(at: 0, count: 3) == [9, 8, 7])
     }
 }

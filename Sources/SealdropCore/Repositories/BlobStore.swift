@@ -7,24 +7,24 @@ public protocol BlobStore: Sendable {
     /// Starts a new temporary blob for an upload.
     func beginWrite() throws -> any BlobWriteHandle
     /// Starts the resumable temporary blob of one file, replacing (and emptying) an earlier one.
-    func beginResumableWrite(trackingId: String, fileId: String) throws -> any BlobWriteHandle
+    func beginResumableWrite(trackingId: TrackingID, fileId: FileID) throws -> any BlobWriteHandle
     /// Reopens a file's resumable temporary blob, e.g. after a restart: a reader of what it holds and a
     /// handle that appends after it (cut it back with `truncate` first). Nil when there is none.
-    func resumeWrite(trackingId: String, fileId: String) throws -> (reader: any BlobReadHandle, writer: any BlobWriteHandle)?
+    func resumeWrite(trackingId: TrackingID, fileId: FileID) throws -> (reader: any BlobReadHandle, writer: any BlobWriteHandle)?
     /// Every file that has a resumable temporary blob.
-    func resumableWrites() throws -> [(trackingId: String, fileId: String)]
+    func resumableWrites() throws -> [(trackingId: TrackingID, fileId: FileID)]
     /// Deletes one file's resumable temporary blob (no error when absent).
-    func removeResumable(trackingId: String, fileId: String) throws
+    func removeResumable(trackingId: TrackingID, fileId: FileID) throws
     /// Opens the committed blob of a file for random-access reads.
-    func open(trackingId: String, fileId: String) throws -> any BlobReadHandle
+    func open(trackingId: TrackingID, fileId: FileID) throws -> any BlobReadHandle
     /// Removes one file's blob and resumable temporary blob (no error when absent).
-    func remove(trackingId: String, fileId: String) throws
+    func remove(trackingId: TrackingID, fileId: FileID) throws
     /// Removes every blob and resumable temporary blob of a transfer (no error when absent).
-    func removeAll(trackingId: String) throws
-    /// Tracking ids that have blobs on storage.
-    func storedTrackingIds() throws -> [String]
+    func removeAll(trackingId: TrackingID) throws
+    /// Tracking ids that have blobs on storage (names that are no tracking id are not listed).
+    func storedTrackingIds() throws -> [TrackingID]
     /// File ids that have a committed blob under a tracking id (empty when it has none).
-    func storedFileIds(trackingId: String) throws -> [String]
+    func storedFileIds(trackingId: TrackingID) throws -> [FileID]
     /// Deletes leftover temporary blobs (after a crash) and returns how many were removed; resumable ones stay.
     func removeTemporaries() throws -> Int
 }
@@ -45,7 +45,7 @@ public protocol BlobWriteHandle: AnyObject {
     /// Replaces bytes already written at `offset` (a header or segment sealed again); appending goes on at the end.
     func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws
     /// Makes the blob durable and visible under its final name, replacing an earlier one.
-    func commit(trackingId: String, fileId: String) throws
+    func commit(trackingId: TrackingID, fileId: FileID) throws
     /// Deletes the temporary blob.
     func discard()
     /// Closes the handle without committing: a resumable temporary blob stays for `resumeWrite`, any

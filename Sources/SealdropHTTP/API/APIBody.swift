@@ -50,7 +50,7 @@ enum APICoding {
     }()
 
     /// Decodes a JSON request body of at most 1 MiB; malformed input is 400/1004.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: SealdropRequestContext, allowEmpty: Bool = false) async throws -> T? {
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext, allowEmpty: Bool = false) async throws -> T? {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -79,14 +79,14 @@ enum APICoding {
 
 /// Typed path variables: each failure is 400/1005 (spec §2.3 step 7).
 enum PathVariable {
-    static func email(_ context: SealdropRequestContext) throws -> EmailAddress {
+    static func email(_ context: some RequestContext) throws -> EmailAddress {
         guard let raw = context.parameters.get("email") else { throw SealdropError.invalidPath("email-address") }
         let decoded = raw.removingPercentEncoding ?? raw
         guard let email = EmailAddress(decoded) else { throw SealdropError.invalidPath("email-address") }
         return email
     }
 
-    static func trackingId(_ context: SealdropRequestContext) throws -> TrackingID {
+    static func trackingId(_ context: some RequestContext) throws -> TrackingID {
         guard let raw = context.parameters.get("trackingId") else { throw SealdropError.invalidPath("tracking-id") }
         if let id = TrackingID(rawValue: raw) { return id }
         // Well-formed but an impossible date: no such transfer can exist.
@@ -94,17 +94,17 @@ enum PathVariable {
         throw SealdropError.invalidPath("tracking-id")
     }
 
-    static func transferId(_ context: SealdropRequestContext) throws -> TransferID {
+    static func transferId(_ context: some RequestContext) throws -> TransferID {
         guard let raw = context.parameters.get("transferId"), let id = TransferID(rawValue: raw) else { throw SealdropError.invalidPath("transfer-id") }
         return id
     }
 
-    static func fileId(_ context: SealdropRequestContext) throws -> FileID {
+    static func fileId(_ context: some RequestContext) throws -> FileID {
         guard let raw = context.parameters.get("fileId"), let id = FileID(rawValue: raw) else { throw SealdropError.invalidPath("file-id") }
         return id
     }
 
-    static func productKey(_ context: SealdropRequestContext, settings: SettingsStore) throws -> String {
+    static func productKey(_ context: some RequestContext, settings: SettingsStore) throws -> String {
         guard let key = context.parameters.get("productKey"), settings.current.productKeys.contains(key) else {
             throw SealdropError.invalidPath("product-key")
         }

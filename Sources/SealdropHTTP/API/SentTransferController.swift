@@ -5,13 +5,12 @@ import SealdropServices
 
 /// The sender's transfers (spec §7).
 ///
-/// Routes (below `/api/users/{email}`, verified sender):
+/// Routes (below `/api/users/{email}`; handlers get the verified sender in their `VerifiedSenderContext`):
 /// - `GET transfers`, `GET transfers/sent-transfers`, `GET transfers/received-transfers`
 /// - `GET transfers/{tracking-id}`, `PATCH transfers/{tracking-id}` (revoke)
 /// - `POST transfers/{tracking-id}/emails/sender|sent|recipients/{transfer-id}` (HTML mails)
 struct SentTransferController {
-    let sessions: SessionController
-    let transfers: TransferService
+    let transfers: SentTransferService
     let notifications: Notifications
 
     /// An entry of `GET transfers`.
@@ -36,7 +35,7 @@ struct SentTransferController {
         var revocationOptions: Options?
     }
 
-    func addRoutes(to api: RouterGroup<SealdropRequestContext>) {
+    func addRoutes(to api: RouterGroup<VerifiedSenderContext>) {
         api.get("users/:email/transfers", use: list)
         api.get("users/:email/transfers/sent-transfers") { request, context in try await polling(request, context, received: false) }
         api.get("users/:email/transfers/received-transfers") { request, context in try await polling(request, context, received: true) }
@@ -68,8 +67,8 @@ struct SentTransferController {
         "/api/users/\(email.address)/transfers/\(trackingId.rawValue)"
     }
 
-    @Sendable func list(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<[BasicInfo]> {
-        let sender = try await sessions.sender(request, context)
+    @Sendable func list(_ request: Request, context: VerifiedSenderContext) async throws -> Envelope<[BasicInfo]> {
+        let sender = context.sender
         let paging = try Self.paging(request)
         let items = try await transfers.sentTransfers(by: sender, active: nil, page: paging.page, pageSize: paging.size)
         return Envelope(data: items.map { d in
@@ -86,8 +85,8 @@ struct SentTransferController {
         var transfer: TransferDTO.Session?
     }
 
-    @Sendable func polling(_ request: Request, _ context: SealdropRequestContext, received: Bool) async throws -> Envelope<[PollingItem]> {
-        let sender = try await sessions.sender(request, context)
+    @Sendable func polling(_ request: Request, _ context: VerifiedSenderContext, received: Bool) async throws -> Envelope<[PollingItem]> {
+        let sender = context.sender
         let paging = try Self.paging(request)
         var active: Bool?
         if let raw = request.uri.queryParameters["active"] {
@@ -141,15 +140,15 @@ struct SentTransferController {
         return Set(trimmed)
     }
 
-    @Sendable func details(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<TransferDTO.Details> {
-        let sender = try await sessions.sender(request, context)
+    @Sendable func details(_ request: Request, context: VerifiedSenderContext) async throws -> Envelope<TransferDTO.Details> {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         let d = try await transfers.transferDetails(trackingId, by: sender)
         return Envelope(data: TransferDTO.details(d, notifications: notifications, basePath: basePath(sender.email, trackingId)))
     }
 
-    @Sendable func revoke(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<TransferDTO.Details> {
-        let sender = try await sessions.sender(request, context)
+    @Sendable func revoke(_ request: Request, context: VerifiedSenderContext) async throws -> Envelope<TransferDTO.Details> {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         guard let body = try await APICoding.decode(Revocation.self, from: request, context: context) else { throw SealdropError.missing("status") }
         guard body.status.state == "DELETED_BY_REVOCATION" else { throw SealdropError.malformed("status.state must be DELETED_BY_REVOCATION") }
@@ -168,8 +167,8 @@ struct SentTransferController {
         var password: String?
     }
 
-    @Sendable func mail(_ request: Request, _ context: SealdropRequestContext, kind: MailEndpoint) async throws -> Response {
-        let sender = try await sessions.sender(request, context)
+    @Sendable func mail(_ request: Request, _ context: VerifiedSenderContext, kind: MailEndpoint) async throws -> Response {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         let body = try await APICoding.decode(MailRequest.self, from: request, context: context, allowEmpty: true)
         let d = try await transfers.transferDetails(trackingId, by: sender)

@@ -5,13 +5,14 @@ import SealdropServices
 
 /// Policy, transfer sessions and their files (spec §6).
 ///
-/// Routes (all below `/api/users/{email}`, all need a verified sender):
+/// Routes (all below `/api/users/{email}`; handlers get the verified sender in their `VerifiedSenderContext`):
 /// - `POST transfer-policy`
 /// - `POST transfer-sessions`, `GET|PATCH|POST|DELETE transfer-sessions/{tracking-id}`
 /// - `POST transfer-sessions/{tracking-id}/files`, `PUT …/files/{file-id}/content`, `DELETE …/files/{file-id}`
 struct SessionController {
-    let verification: VerificationService
-    let transfers: TransferService
+    let sessions: TransferSessionService
+    let uploads: UploadService
+    let finalizing: FinalizeService
     let policy: PolicyService
     /// The public base URL in force (it may change at run time in the admin interface).
     let baseURL: @Sendable () -> String
@@ -97,7 +98,7 @@ struct SessionController {
         var checksum: String?
     }
 
-    func addRoutes(to api: RouterGroup<SealdropRequestContext>) {
+    func addRoutes(to api: RouterGroup<VerifiedSenderContext>) {
         api.post("users/:email/transfer-policy", use: evaluatePolicy)
         api.post("users/:email/transfer-sessions", use: create)
         api.get("users/:email/transfer-sessions/:trackingId", use: get)
@@ -107,17 +108,6 @@ struct SessionController {
         api.post("users/:email/transfer-sessions/:trackingId/files", use: registerFile)
         api.put("users/:email/transfer-sessions/:trackingId/files/:fileId/content", use: upload)
         api.delete("users/:email/transfer-sessions/:trackingId/files/:fileId", use: deleteFile)
-    }
-
-    /// The verified sender of a request under `/api/users/{email}`.
-    func sender(_ request: Request, _ context: SealdropRequestContext) async throws -> VerifiedSender {
-        let email = try PathVariable.email(context)
-        // Malformed path variables are reported before verification (spec §2.3, step 7 before 8).
-        if context.parameters.get("trackingId") != nil { _ = try PathVariable.trackingId(context) }
-        if context.parameters.get("fileId") != nil { _ = try PathVariable.fileId(context) }
-        if context.parameters.get("transferId") != nil { _ = try PathVariable.transferId(context) }
-        let clientId = try context.apiInfo().requireClientId()
-        return try await verification.authenticate(email: email, clientId: clientId, token: APIParameter.value(request, APIParameter.token))
     }
 
     static func mails(_ list: [TransferDTO.Mail]?) throws -> [EmailAddress] {
@@ -131,8 +121,8 @@ struct SessionController {
         "/api/users/\(email.address)/transfer-sessions/\(trackingId.rawValue)"
     }
 
-    @Sendable func evaluatePolicy(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<PolicyResult> {
-        let sender = try await sender(request, context)
+    @Sendable func evaluatePolicy(_ request: Request, context: VerifiedSenderContext) async throws -> Envelope<PolicyResult> {
+        let sender = context.sender
         guard let body = try await APICoding.decode(PolicyRequest.self, from: request, context: context) else { throw SealdropError.missing("recipients") }
         guard !body.recipients.isEmpty, body.recipients.count <= 500 else { throw SealdropError.malformed("Between 1 and 500 recipients are required") }
         let recipients = try body.recipients.map {
@@ -156,63 +146,60 @@ struct SessionController {
         ), failedRecipients: nil))
     }
 
-    @Sendable func create(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await sender(request, context)
+    @Sendable func create(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         guard let body = try await APICoding.decode(Creation.self, from: request, context: context) else { throw SealdropError.missing("recipients") }
         let recipients = RecipientList(to: try Self.mails(body.recipients.to), cc: try Self.mails(body.recipients.cc), bcc: try Self.mails(body.recipients.bcc))
-        let trackingId = try await transfers.createSession(
+        let trackingId = try await sessions.createSession(
             by: sender, contact: SenderContact(name: body.sender?.name ?? "", phone: body.sender?.phone ?? ""),
             recipients: recipients, language: try context.apiInfo().language, clientIP: context.clientIP)
         return APICoding.empty(.created, location: baseURL() + sessionPath(sender.email, trackingId))
     }
 
-    @Sendable func get(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<TransferDTO.Session> {
-        let sender = try await sender(request, context)
+    @Sendable func get(_ request: Request, context: VerifiedSenderContext) async throws -> Envelope<TransferDTO.Session> {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
-        let view = try await transfers.session(trackingId, by: sender)
+        let view = try await sessions.session(trackingId, by: sender)
         return Envelope(data: TransferDTO.session(view.transfer, files: view.files, password: view.password, basePath: sessionPath(sender.email, trackingId)))
     }
 
-    @Sendable func patch(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<TransferDTO.Session> {
-        let sender = try await sender(request, context)
+    @Sendable func patch(_ request: Request, context: VerifiedSenderContext) async throws -> Envelope<TransferDTO.Session> {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         guard let body = try await APICoding.decode(SessionPatchDTO.self, from: request, context: context) else { throw SealdropError.missing("body") }
-        let view = try await transfers.patch(trackingId, by: sender, with: try body.patch())
+        let view = try await sessions.patch(trackingId, by: sender, with: try body.patch())
         return Envelope(data: TransferDTO.session(view.transfer, files: view.files, password: view.password, basePath: sessionPath(sender.email, trackingId)))
     }
 
-    @Sendable func finalize(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await sender(request, context)
+    @Sendable func finalize(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
-        try await transfers.finalize(trackingId, by: sender)
+        try await finalizing.finalize(trackingId, by: sender)
         return APICoding.empty(.created, location: "\(baseURL())/api/users/\(sender.email.address)/transfers/\(trackingId.rawValue)")
     }
 
-    @Sendable func delete(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await sender(request, context)
-        try await transfers.deleteSession(try PathVariable.trackingId(context), by: sender)
+    @Sendable func delete(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
+        try await sessions.deleteSession(try PathVariable.trackingId(context), by: sender)
         return APICoding.empty(.noContent)
     }
 
-    @Sendable func registerFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await sender(request, context)
+    @Sendable func registerFile(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         guard let body = try await APICoding.decode(FileRegistration.self, from: request, context: context) else { throw SealdropError.missing("fileName") }
-        let fileId = try await transfers.registerFile(trackingId, by: sender, name: body.fileName, size: body.size, checksum: body.checksum)
+        let fileId = try await sessions.registerFile(trackingId, by: sender, name: body.fileName, size: body.size, checksum: body.checksum)
         let location = baseURL() + sessionPath(sender.email, trackingId) + "/files/" + fileId.rawValue
         return try Envelope(data: ["fileId": fileId.rawValue], status: .created, location: location).response(from: request, context: context)
     }
 
-    @Sendable func upload(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await sender(request, context)
+    @Sendable func upload(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         let fileId = try PathVariable.fileId(context)
-        let upload = try await transfers.beginUpload(trackingId, fileId: fileId, by: sender)
+        let upload = try await uploads.beginUpload(trackingId, fileId: fileId, by: sender)
         do {
-            for try await buffer in request.body {
-                try buffer.withUnsafeReadableBytes { try upload.write($0) }
-                await upload.keepPace()
-            }
+            try await upload.write(contentsOf: request.body)
             try await upload.finish()
         } catch {
             upload.abort()
@@ -221,9 +208,9 @@ struct SessionController {
         return APICoding.empty(.ok)
     }
 
-    @Sendable func deleteFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await sender(request, context)
-        try await transfers.deleteFile(try PathVariable.trackingId(context), fileId: try PathVariable.fileId(context), by: sender)
+    @Sendable func deleteFile(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
+        try await sessions.deleteFile(try PathVariable.trackingId(context), fileId: try PathVariable.fileId(context), by: sender)
         return APICoding.empty(.noContent)
     }
 }

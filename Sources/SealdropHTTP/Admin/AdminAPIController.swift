@@ -10,11 +10,12 @@ struct AdminAPIController: Sendable {
     let surface: AdminSurface
 
     func addRoutes(to router: Router<SealdropRequestContext>) {
-        let api = router.group("admin/api")
+        let api = router.group("admin/api").signedIn()
+        let section = router.group("admin/api").signedIn(first: .settingsSection)
         api.get("status", use: status)
         api.get("settings", use: settings)
-        api.get("settings/:section", use: settingsSection)
-        api.put("settings/:section", use: updateSection)
+        section.get("settings/:section", use: settingsSection)
+        section.put("settings/:section", use: updateSection)
         api.get("transfers", use: transfers)
         api.get("transfers/:trackingId", use: transfer)
         api.delete("transfers/:trackingId", use: deleteTransfer)
@@ -49,7 +50,7 @@ struct AdminAPIController: Sendable {
         if let session = admin.session, !surface.accounts.isRecentlyAuthenticated(session) { throw AdminError.reauthenticationRequired }
     }
 
-    @Sendable func status(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func status(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewStatus)
         let r = try await StatusReport.collect(surface)
         var value: [String: Any] = ["version": r.version, "uptimeSeconds": r.uptimeSeconds, "dataDirectory": r.dataDirectory,
@@ -63,7 +64,7 @@ struct AdminAPIController: Sendable {
         return try Self.json(value)
     }
 
-    @Sendable func settings(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func settings(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.editSettings)
         var object = try SettingsJSON.object(of: surface.settings.current)
         if var mail = object["mail"] as? [String: Any], let url = mail["relayURL"] as? String {
@@ -74,7 +75,7 @@ struct AdminAPIController: Sendable {
                               "sections": SettingsSection.all.map(\.id) + ["legal"]])
     }
 
-    @Sendable func settingsSection(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func settingsSection(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try AdminSettingsController.section(context)
         _ = try context.principal(section.permission)
         let object = try SettingsJSON.object(of: surface.settings.current)
@@ -87,7 +88,7 @@ struct AdminAPIController: Sendable {
         return try Self.json(result)
     }
 
-    @Sendable func updateSection(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func updateSection(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try AdminSettingsController.section(context)
         let admin = try context.principal(section.permission)
         let patch = try await Self.object(request)
@@ -96,7 +97,7 @@ struct AdminAPIController: Sendable {
         return try Self.json(["changed": changed])
     }
 
-    @Sendable func transfers(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func transfers(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewLog)
         let q = request.uri.queryParameters
         let limit = max(1, min(500, q["limit"].flatMap { Int($0) } ?? 100))
@@ -109,13 +110,13 @@ struct AdminAPIController: Sendable {
         }])
     }
 
-    @Sendable func transfer(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func transfer(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewLog)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
         return try Self.json(details.values)
     }
 
-    @Sendable func deleteTransfer(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func deleteTransfer(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.deleteTransfers)
         try sensitive(admin)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
@@ -123,7 +124,7 @@ struct AdminAPIController: Sendable {
         return Response(status: .noContent)
     }
 
-    @Sendable func statistics(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func statistics(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewStatistics)
         let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
         let months = try await surface.transferLog.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
@@ -131,7 +132,7 @@ struct AdminAPIController: Sendable {
                                                       "distinctSenders": $0.distinctSenders, "distinctRecipients": $0.distinctRecipients] }])
     }
 
-    @Sendable func outbox(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func outbox(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewOutbox)
         let messages = try await surface.outbox.recentMessages(limit: 200)
         return try Self.json(["messages": messages.map { m -> [String: Any] in
@@ -140,7 +141,7 @@ struct AdminAPIController: Sendable {
         }])
     }
 
-    @Sendable func retry(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func retry(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
         guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.outbox.retry(id, by: admin.actor) else {
             throw AdminError.conflict("Only failed messages can be sent again.")
@@ -148,7 +149,7 @@ struct AdminAPIController: Sendable {
         return Response(status: .noContent)
     }
 
-    @Sendable func audit(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func audit(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewAudit)
         let after = max(0, request.uri.queryParameters["after"].flatMap { Int64($0) } ?? 0)
         let entries = try await surface.audit.entries(afterId: after, limit: 500)
@@ -158,7 +159,7 @@ struct AdminAPIController: Sendable {
         }])
     }
 
-    @Sendable func verifyAudit(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func verifyAudit(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewAudit)
         switch try await surface.audit.verify() {
         case .intact(let count): return try Self.json(["intact": true, "rows": count])
@@ -166,7 +167,7 @@ struct AdminAPIController: Sendable {
         }
     }
 
-    @Sendable func admins(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func admins(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.manageAdmins)
         return try Self.json(["admins": try await surface.accounts.accounts().map { a -> [String: Any] in
             ["name": a.name, "role": a.role.rawValue, "disabled": a.disabled, "locked": a.lockedUntil.map { $0 > Date() } ?? false,
@@ -174,7 +175,7 @@ struct AdminAPIController: Sendable {
         }])
     }
 
-    @Sendable func createAdmin(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func createAdmin(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.manageAdmins)
         try sensitive(admin)
         let body = try await Self.object(request)

@@ -8,14 +8,15 @@ struct AdminAccountsController: Sendable {
     let surface: AdminSurface
 
     func addRoutes(to router: Router<SealdropRequestContext>) {
-        router.get("admin/admins", use: page)
-        router.post("admin/admins", use: create)
-        router.post("admin/admins/:name", use: change)
-        router.post("admin/tokens", use: createToken)
-        router.post("admin/tokens/:id/delete", use: deleteToken)
+        router.signedIn().get("admin/admins", use: page)
+        let forms = router.signedIn(first: .formPost)
+        forms.post("admin/admins", use: create)
+        forms.post("admin/admins/:name", use: change)
+        forms.post("admin/tokens", use: createToken)
+        forms.post("admin/tokens/:id/delete", use: deleteToken)
     }
 
-    @Sendable func page(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func page(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.manageAdmins)
         return try await render(request, admin)
     }
@@ -37,7 +38,7 @@ struct AdminAccountsController: Sendable {
         return surface.render("admins", request, admin, status: status, values)
     }
 
-    @Sendable func create(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageAdmins, sensitive: true, accounts: surface.accounts)
         guard let role = AdminRole(rawValue: form["role"] ?? "") else {
@@ -54,7 +55,7 @@ struct AdminAccountsController: Sendable {
         return AdminSurface.redirect("/admin/admins?notice=saved")
     }
 
-    @Sendable func change(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func change(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageAdmins, sensitive: true, accounts: surface.accounts)
         guard let name = context.parameters.get("name") else { throw AdminError.notFound("The administrator") }
@@ -76,7 +77,7 @@ struct AdminAccountsController: Sendable {
         return AdminSurface.redirect("/admin/admins?notice=saved")
     }
 
-    @Sendable func createToken(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func createToken(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageAdmins, sensitive: true, accounts: surface.accounts)
         guard let role = AdminRole(rawValue: form["role"] ?? "") else {
@@ -91,7 +92,7 @@ struct AdminAccountsController: Sendable {
         }
     }
 
-    @Sendable func deleteToken(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func deleteToken(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageAdmins, sensitive: true, accounts: surface.accounts)
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AdminError.notFound("The token") }

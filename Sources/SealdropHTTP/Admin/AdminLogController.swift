@@ -9,14 +9,16 @@ struct AdminLogController: Sendable {
     static let pageSize = 50
 
     func addRoutes(to router: Router<SealdropRequestContext>) {
-        router.get("admin/log", use: log)
-        router.get("admin/log/:trackingId", use: transfer)
-        router.post("admin/log/:trackingId/delete", use: delete)
-        router.get("admin/statistics", use: statistics)
-        router.get("admin/outbox", use: outbox)
-        router.get("admin/outbox/:id", use: outboxMessage)
-        router.post("admin/outbox/:id/retry", use: retry)
-        router.get("admin/audit", use: audit)
+        let signedIn = router.signedIn()
+        let forms = router.signedIn(first: .formPost)
+        signedIn.get("admin/log", use: log)
+        signedIn.get("admin/log/:trackingId", use: transfer)
+        forms.post("admin/log/:trackingId/delete", use: delete)
+        signedIn.get("admin/statistics", use: statistics)
+        signedIn.get("admin/outbox", use: outbox)
+        signedIn.get("admin/outbox/:id", use: outboxMessage)
+        forms.post("admin/outbox/:id/retry", use: retry)
+        signedIn.get("admin/audit", use: audit)
     }
 
     static func filter(_ request: Request) -> TransferLogFilter {
@@ -26,7 +28,7 @@ struct AdminLogController: Sendable {
                                  recipient: value("recipient"), fileName: value("fileName"), senderIP: value("ip"))
     }
 
-    @Sendable func log(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func log(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewLog)
         let filter = Self.filter(request)
         let page = max(0, min(10_000, request.uri.queryParameters["page"].flatMap { Int($0) } ?? 0))
@@ -53,7 +55,7 @@ struct AdminLogController: Sendable {
         ]
     }
 
-    @Sendable func transfer(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func transfer(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewLog)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
         var values = details.values
@@ -61,7 +63,7 @@ struct AdminLogController: Sendable {
         return surface.render("transfer", request, admin, values)
     }
 
-    @Sendable func delete(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func delete(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .deleteTransfers, sensitive: true, accounts: surface.accounts)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
@@ -69,14 +71,14 @@ struct AdminLogController: Sendable {
         return AdminSurface.redirect("/admin/log/\(details.transfer.trackingId.rawValue)?notice=deleted")
     }
 
-    @Sendable func statistics(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func statistics(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewStatistics)
         let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
         let months = try await surface.transferLog.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
         return surface.render("statistics", request, admin, StatisticsChart(months: months).values)
     }
 
-    @Sendable func outbox(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func outbox(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
         let messages = try await surface.outbox.recentMessages(limit: 200)
         let counts = try await surface.outbox.counts()
@@ -90,7 +92,7 @@ struct AdminLogController: Sendable {
         ])
     }
 
-    @Sendable func outboxMessage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func outboxMessage(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
         guard let id = context.parameters.get("id").flatMap(Int64.init), let message = try await surface.outbox.message(id) else {
             throw AdminError.notFound("The message")
@@ -103,7 +105,7 @@ struct AdminLogController: Sendable {
         ])
     }
 
-    @Sendable func retry(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func retry(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .viewOutbox, accounts: surface.accounts)
         guard let id = context.parameters.get("id").flatMap(Int64.init), try await surface.outbox.retry(id, by: admin.actor) else {
@@ -112,7 +114,7 @@ struct AdminLogController: Sendable {
         return AdminSurface.redirect("/admin/outbox?notice=retried")
     }
 
-    @Sendable func audit(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func audit(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewAudit)
         let entries = try await surface.audit.recent(limit: 300)
         return surface.render("audit", request, admin, [

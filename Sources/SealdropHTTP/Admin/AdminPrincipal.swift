@@ -22,21 +22,6 @@ struct AdminPrincipal: Sendable {
     }
 }
 
-extension SealdropRequestContext {
-    /// The signed-in principal; throws `notSignedIn` on routes reached without one.
-    func principal() throws -> AdminPrincipal {
-        guard let admin else { throw AdminError.notSignedIn }
-        return admin
-    }
-
-    /// The principal, if its role allows `permission`.
-    func principal(_ permission: AdminPermission) throws -> AdminPrincipal {
-        let admin = try principal()
-        try admin.require(permission)
-        return admin
-    }
-}
-
 /// Refuses clients outside the configured admin networks, then recognises the session cookie
 /// (`cs-ai-session`) or an `Authorization: Bearer sdt_…` token. Unsafe methods with a session must
 /// carry its CSRF token (form field `csrf` is checked by the routes; API calls send `X-CSRF-Token`).

@@ -11,11 +11,13 @@ struct AdminSessionController: Sendable {
         router.get("/") { _, _ in AdminSurface.redirect("/admin") }
         router.get("login", use: loginPage)
         router.post("login", use: login)
-        router.post("logout", use: logout)
-        router.get("admin", use: status)
-        router.get("admin/reauth", use: reauthPage)
-        router.post("admin/reauth", use: reauth)
-        router.get("admin/quick", use: quick)
+        let signedIn = router.signedIn()
+        let forms = router.signedIn(first: .formPost)
+        forms.post("logout", use: logout)
+        signedIn.get("admin", use: status)
+        signedIn.get("admin/reauth", use: reauthPage)
+        forms.post("admin/reauth", use: reauth)
+        signedIn.get("admin/quick", use: quick)
     }
 
     @Sendable func loginPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
@@ -43,9 +45,9 @@ struct AdminSessionController: Sendable {
         }
     }
 
-    @Sendable func logout(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func logout(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
-        let admin = try context.principal()
+        let admin = context.principal
         if let session = admin.session {
             guard let token = form["csrf"], ConstantTime.equal(token, session.csrfToken) else { throw AdminError.staleForm }
         }
@@ -53,14 +55,14 @@ struct AdminSessionController: Sendable {
         return AdminSurface.redirect("/login?notice=signedOut", cookies: [WebCookies.delete(AdminAuthMiddleware.cookie)])
     }
 
-    @Sendable func reauthPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let admin = try context.principal()
+    @Sendable func reauthPage(_ request: Request, context: AdminContext) async throws -> Response {
+        let admin = context.principal
         return surface.render("reauth", request, admin, ["next": AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init))])
     }
 
-    @Sendable func reauth(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func reauth(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
-        let admin = try context.principal()
+        let admin = context.principal
         guard let session = admin.session, let token = form["csrf"], ConstantTime.equal(token, session.csrfToken) else { throw AdminError.staleForm }
         let next = AdminSurface.safeNext(form["next"])
         do {
@@ -75,8 +77,8 @@ struct AdminSessionController: Sendable {
         }
     }
 
-    @Sendable func status(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let admin = try context.principal()
+    @Sendable func status(_ request: Request, context: AdminContext) async throws -> Response {
+        let admin = context.principal
         guard admin.role.allows(.viewStatus) else { return AdminSurface.redirect(AdminSurface.home(for: admin.role)) }
         let report = try await StatusReport.collect(surface)
         var values = report.values
@@ -95,7 +97,7 @@ struct AdminSessionController: Sendable {
         return surface.render("status", request, admin, values)
     }
 
-    @Sendable func quick(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func quick(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.createQuickCodes)
         return surface.render("quick", request, admin)
     }

@@ -9,18 +9,19 @@ struct AdminSettingsController: Sendable {
     let surface: AdminSurface
 
     func addRoutes(to router: Router<SealdropRequestContext>) {
-        router.get("admin/settings/:section", use: page)
-        router.post("admin/settings/:section", use: save)
-        router.post("admin/mail/test", use: testMail)
-        router.post("admin/verification/reset", use: resetVerifications)
+        router.signedIn(first: .settingsSection).get("admin/settings/:section", use: page)
+        router.signedIn(first: .settingsForm).post("admin/settings/:section", use: save)
+        let forms = router.signedIn(first: .formPost)
+        forms.post("admin/mail/test", use: testMail)
+        forms.post("admin/verification/reset", use: resetVerifications)
     }
 
-    static func section(_ context: SealdropRequestContext) throws -> SettingsSection {
+    static func section(_ context: some RequestContext) throws -> SettingsSection {
         guard let id = context.parameters.get("section"), let section = SettingsSection.named(id) else { throw AdminError.notFound("The settings page") }
         return section
     }
 
-    @Sendable func page(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func page(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try Self.section(context)
         let admin = try context.principal(section.permission)
         return try render(section, request, admin, form: nil, problems: [])
@@ -89,7 +90,7 @@ struct AdminSettingsController: Sendable {
         return surface.render(page, request, admin, status: status, values)
     }
 
-    @Sendable func save(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func save(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try Self.section(context)
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, section.permission, accounts: surface.accounts)
@@ -163,7 +164,7 @@ struct AdminSettingsController: Sendable {
 
     // MARK: - Actions
 
-    @Sendable func testMail(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func testMail(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageMail, accounts: surface.accounts)
         let to = (form["to"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -177,7 +178,7 @@ struct AdminSettingsController: Sendable {
                           extra: ["testResult": result.answer, "testOK": result.ok, "testTo": to])
     }
 
-    @Sendable func resetVerifications(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func resetVerifications(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .editSettings, sensitive: true, accounts: surface.accounts)
         let count = try await surface.verification.endAllVerifications()

@@ -82,14 +82,17 @@ struct AdminSurface: Sendable {
         menu.first { role.allows($0.permission) }?.href ?? "/admin"
     }
 
-    /// The form fields of a URL-encoded body (at most 256 KiB: legal texts).
+    /// The largest URL-encoded body an admin form may send: legal texts.
+    static let formLimit = 256 * 1024
+
+    /// The form fields of a URL-encoded body (at most `formLimit`).
     static func form(_ request: Request) async throws -> [String: String] {
-        try await RetrieveController.form(request, limit: 256 * 1024)
+        try await RetrieveController.form(request, limit: formLimit)
     }
 
     /// The principal of a form post with a matching CSRF token and the permission; sensitive actions also
     /// need a recent password entry (API tokens act for automation and skip that step).
-    static func formPrincipal(_ context: SealdropRequestContext, _ form: [String: String], _ permission: AdminPermission,
+    static func formPrincipal(_ context: AdminContext, _ form: [String: String], _ permission: AdminPermission,
                               sensitive: Bool = false, accounts: AdminAccounts) throws -> AdminPrincipal {
         let admin = try context.principal(permission)
         if let session = admin.session {

@@ -46,7 +46,10 @@ public struct HTTPSurfaces: Sendable {
 
     let settings: SettingsStore
     let verification: VerificationService
-    let transfers: TransferService
+    let sessions: TransferSessionService
+    let uploads: UploadService
+    let finalizing: FinalizeService
+    let sentTransfers: SentTransferService
     let downloads: DownloadService
     let notifications: Notifications
     public let metrics: ServerMetrics
@@ -58,13 +61,17 @@ public struct HTTPSurfaces: Sendable {
     let sendProgress = SendProgressRegistry()
 
     /// Builds the pages of both surfaces; throws when a bundled template or static file is missing.
-    public init(settings: SettingsStore, verification: VerificationService, transfers: TransferService, downloads: DownloadService,
+    public init(settings: SettingsStore, verification: VerificationService, sessions: TransferSessionService, uploads: UploadService,
+                finalizing: FinalizeService, sentTransfers: SentTransferService, downloads: DownloadService,
                 notifications: Notifications, accounts: AdminAccounts, audit: AuditLog, runtime: RuntimeSettings,
                 transferLog: TransferLogService, outbox: OutboxAdminService, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
                 kdf: KeyDerivationRunner, logger: Logger, startedAt: Date = Date()) throws {
         self.settings = settings
         self.verification = verification
-        self.transfers = transfers
+        self.sessions = sessions
+        self.uploads = uploads
+        self.finalizing = finalizing
+        self.sentTransfers = sentTransfers
         self.downloads = downloads
         self.notifications = notifications
         self.logger = logger
@@ -73,7 +80,7 @@ public struct HTTPSurfaces: Sendable {
         self.admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
                                   transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt)
-        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers))
+        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads))
     }
 
     /// The router of the user listeners: `/api` and the web pages.
@@ -97,19 +104,20 @@ public struct HTTPSurfaces: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         let api = router.group("api").add(middleware: APIConventionsMiddleware(settings: settings))
-        let sessions = SessionController(verification: verification, transfers: transfers, policy: PolicyService(settings: settings),
-                                         baseURL: { [notifications] in notifications.baseURL })
+        // Routes below `/api/users/{email}` act for the sender the middleware authenticated (`VerifiedSenderContext`).
+        let verified = api.group().add(middleware: VerifiedSenderMiddleware(verification: verification)).group(context: VerifiedSenderContext.self)
         ProductController(settings: settings, logger: logger).addRoutes(to: api)
         PasswordController(settings: settings).addRoutes(to: api)
         VerificationController(verification: verification).addRoutes(to: api)
-        sessions.addRoutes(to: api)
-        SentTransferController(sessions: sessions, transfers: transfers, notifications: notifications).addRoutes(to: api)
+        SessionController(sessions: sessions, uploads: uploads, finalizing: finalizing, policy: PolicyService(settings: settings),
+                          baseURL: { [notifications] in notifications.baseURL }).addRoutes(to: verified)
+        SentTransferController(transfers: sentTransfers, notifications: notifications).addRoutes(to: verified)
         RecipientController(downloads: downloads, budget: web.downloadBudget, sendProgress: sendProgress).addRoutes(to: api)
         RetrieveController(downloads: downloads, budget: web.downloadBudget, sendProgress: sendProgress, pages: web.pages, tickets: web.tickets).addRoutes(to: router)
-        let senders = SenderController(verification: verification, transfers: transfers, settings: settings, pages: web.pages)
+        let senders = SenderController(verification: verification, transfers: sentTransfers, settings: settings, pages: web.pages)
         senders.addRoutes(to: router)
-        UploadController(transfers: transfers, uploads: web.uploads, settings: settings, pages: web.pages,
-                         senders: senders).addRoutes(to: router)
+        UploadController(sessions: sessions, uploads: uploads, chunks: web.uploads, finalizing: finalizing, sentTransfers: sentTransfers,
+                         settings: settings, pages: web.pages, senders: senders).addRoutes(to: router)
         web.staticFiles.addRoutes(to: router)
         return router
     }

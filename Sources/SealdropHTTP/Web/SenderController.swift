@@ -15,7 +15,7 @@ import SealdropServices
 /// - `GET /terms`, `GET /imprint` — the terms of use and the imprint (a `link` text redirects to it)
 struct SenderController {
     let verification: VerificationService
-    let transfers: TransferService
+    let transfers: SentTransferService
     let settings: SettingsStore
     let pages: WebPages
 
@@ -31,8 +31,15 @@ struct SenderController {
         router.group("terms").add(middleware: WebErrorMiddleware(pages: pages)).get(use: termsPage)
         router.group("imprint").add(middleware: WebErrorMiddleware(pages: pages)).get(use: imprintPage)
         let status = router.group("status").add(middleware: WebErrorMiddleware(pages: pages))
-        status.get(use: statusPage)
-        status.post("revoke", use: revoke)
+        status.verifiedSender(self) { request in
+            Self.statusPath(try Self.trackingId(request.uri.queryParameters["trackingId"].map(String.init)))
+        }.get(use: statusPage)
+        status.verifiedSender(self) { request in
+            // The form is read (and its CSRF token checked) before the identity, as the page always did.
+            try await WebBody.keep(&request, upTo: 16 * 1024)  // the limit of `RetrieveController.form`
+            let fields = try await Self.checkedForm(request)
+            return Self.statusPath(try Self.trackingId(fields["trackingId"]))
+        }.post("revoke", use: revoke)
     }
 
     /// A local path to continue at after verification; anything else becomes `/sender`.
@@ -221,7 +228,8 @@ struct SenderController {
 
     // MARK: - Status and revocation
 
-    /// The active identity as a verified sender, or a redirect to verification that comes back here.
+    /// The active identity as a verified sender, or a redirect to verification that comes back to `next`; the one
+    /// authentication of the web app, run by `WebSenderMiddleware` before the handlers of the sender's pages.
     func sender(_ request: Request, next: String) async throws -> VerifiedSender {
         let ids = SenderIdentities(request)
         guard let active = ids.active, let clientId = ids.clientId, !needsTerms(request) else { throw WebError.needsIdentity(next: next) }
@@ -232,14 +240,17 @@ struct SenderController {
         }
     }
 
+    /// The status page of a transfer, to come back to after verification.
+    static func statusPath(_ trackingId: TrackingID) -> String { "/status?trackingId=\(trackingId.rawValue)" }
+
     static func trackingId(_ raw: String?) throws -> TrackingID {
         guard let raw, let id = TrackingID(rawValue: raw) else { throw WebError.notFound }
         return id
     }
 
-    @Sendable func statusPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func statusPage(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         let trackingId = try Self.trackingId(request.uri.queryParameters["trackingId"].map(String.init))
-        let sender = try await sender(request, next: "/status?trackingId=\(trackingId.rawValue)")
+        let sender = context.sender
         return try await status(request, details: try await transfers.transferDetails(trackingId, by: sender), notice: nil)
     }
 
@@ -265,10 +276,10 @@ struct SenderController {
         return pages.render("sender-status", request: request, context: values, cookies: csrf.setCookie.map { [$0] } ?? [])
     }
 
-    @Sendable func revoke(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func revoke(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         let fields = try await Self.checkedForm(request)
         let trackingId = try Self.trackingId(fields["trackingId"])
-        let sender = try await sender(request, next: "/status?trackingId=\(trackingId.rawValue)")
+        let sender = context.sender
         let message = String((fields["message"] ?? "").prefix(2000))
         let options = RevocationOptions(notifySender: fields["notifySender"] == "on", notifyRecipients: fields["notifyRecipients"] == "on",
                                         message: message.isEmpty ? nil : message)

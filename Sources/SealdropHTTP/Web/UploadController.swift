@@ -6,7 +6,8 @@ import SealdropServices
 
 /// The sender's upload page and the small JSON API its script uses for resumable, chunked uploads.
 ///
-/// Routes (user listeners; the active verified identity of the browser is the sender):
+/// Routes (user listeners; the active verified identity of the browser is the sender, authenticated by
+/// `WebSenderMiddleware` before each handler, which gets it in its `VerifiedSenderContext`):
 /// - `GET /upload[?from=&to=&cc=&bcc=&notificationSubject=]` — the page, prefilled (Cc/Bcc open when prefilled or
 ///   remembered in the `show_cc`/`show_bcc` cookies); `/upload/done?trackingId=` — the summary
 /// - `POST /upload/api/session` `{to, cc, bcc}` → `{trackingId}`
@@ -20,8 +21,11 @@ import SealdropServices
 /// Every API call carries the CSRF token in `X-CSRF-Token` and JSON bodies as `application/json`, which a
 /// cross-site form cannot send.
 struct UploadController {
-    let transfers: TransferService
-    let uploads: ChunkedUploads
+    let sessions: TransferSessionService
+    let uploads: UploadService
+    let chunks: ChunkedUploads
+    let finalizing: FinalizeService
+    let sentTransfers: SentTransferService
     let settings: SettingsStore
     let pages: WebPages
     let senders: SenderController
@@ -30,9 +34,22 @@ struct UploadController {
 
     func addRoutes(to router: Router<SealdropRequestContext>) {
         let page = router.group("upload").add(middleware: WebErrorMiddleware(pages: pages))
-        page.get(use: uploadPage)
-        page.get("done", use: donePage)
-        let api = router.group("upload/api").add(middleware: WebJSONErrorMiddleware(pages: pages))
+        page.verifiedSender(senders) { request in
+            // `from` names an identity this browser must hold; otherwise it is verified first (no token is checked).
+            let here = SenderController.safeNext(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+            if let from = request.uri.queryParameters["from"].flatMap({ EmailAddress(String($0)) }),
+               !SenderIdentities(request).identities.contains(where: { $0.email == from }) { throw WebError.needsIdentity(next: here) }
+            return here
+        }.get(use: uploadPage)
+        page.verifiedSender(senders) { request in
+            guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
+            return "/upload/done?trackingId=\(trackingId.rawValue)"
+        }.get("done", use: donePage)
+        let api = router.group("upload/api").add(middleware: WebJSONErrorMiddleware(pages: pages)).verifiedSender(senders) { request in
+            // Every API call carries the page's CSRF token, checked before the identity.
+            guard CSRF.isValid(request, submitted: request.headers[HTTPField.Name("X-CSRF-Token")!]) else { throw WebError.staleForm }
+            return "/upload"
+        }
         api.post("session", use: createSession)
         api.get("session", use: sessionState)
         api.post("files", use: registerFile)
@@ -46,7 +63,7 @@ struct UploadController {
 
     // MARK: - Pages
 
-    @Sendable func uploadPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func uploadPage(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         let q = request.uri.queryParameters
         let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let ids = SenderIdentities(request)
@@ -59,7 +76,6 @@ struct UploadController {
             cookies.append(WebCookies.make("active_user", "\(chosen.index)", maxAge: 365 * 86400))
         }
         guard let sender = active else { throw WebError.needsIdentity(next: SenderController.safeNext(here)) }
-        _ = try await senders.sender(request, next: SenderController.safeNext(here))
         let s = settings.current
         let csrf = CSRF.token(for: request)
         let maxDate = Date().addingTimeInterval(TimeInterval(s.policy.maxRetentionDays) * 86400)
@@ -97,10 +113,9 @@ struct UploadController {
         prefilled || request.cookies[cookie]?.value == "true"
     }
 
-    @Sendable func donePage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
+    @Sendable func donePage(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
-        let sender = try await senders.sender(request, next: "/upload/done?trackingId=\(trackingId.rawValue)")
-        let d = try await transfers.transferDetails(trackingId, by: sender)
+        let d = try await sentTransfers.transferDetails(trackingId, by: context.sender)
         let language = WebPages.language(of: request)
         return pages.render("upload-done", request: request, context: [
             "trackingId": trackingId.rawValue, "statusHref": "/status?trackingId=\(trackingId.rawValue)",
@@ -112,12 +127,6 @@ struct UploadController {
     }
 
     // MARK: - JSON API
-
-    /// The active sender, after checking the request's CSRF header.
-    func apiSender(_ request: Request) async throws -> VerifiedSender {
-        guard CSRF.isValid(request, submitted: request.headers[HTTPField.Name("X-CSRF-Token")!]) else { throw WebError.staleForm }
-        return try await senders.sender(request, next: "/upload")
-    }
 
     static func json<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         guard request.headers[.contentType]?.hasPrefix("application/json") == true else { throw SealdropError.malformed("JSON expected") }
@@ -146,28 +155,28 @@ struct UploadController {
 
     struct SessionBody: Decodable { var to: [String]?; var cc: [String]?; var bcc: [String]? }
 
-    @Sendable func createSession(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func createSession(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let body = try await Self.json(SessionBody.self, request)
         let recipients = RecipientList(to: try Self.addresses(body.to), cc: try Self.addresses(body.cc), bcc: try Self.addresses(body.bcc))
         guard !recipients.isEmpty else { throw WebInputError(key: "errorNoRecipients", detail: nil) }
         let ids = SenderIdentities(request)
         let contact = SenderContact(name: ids.active?.name ?? "", phone: ids.active?.phone ?? "")
-        let trackingId = try await transfers.createSession(by: sender, contact: contact, recipients: recipients,
+        let trackingId = try await sessions.createSession(by: sender, contact: contact, recipients: recipients,
                                                            language: WebPages.language(of: request), clientIP: nil)
         return Self.reply(["trackingId": trackingId.rawValue], status: .created)
     }
 
     /// The session's files with their progress, so a reloaded page can resume them.
-    @Sendable func sessionState(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func sessionState(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
-        let view = try await transfers.session(trackingId, by: sender)
-        // One session read for all files (not one per file through `uploads.progress`); after a restart each
+        let view = try await sessions.session(trackingId, by: sender)
+        // One session read for all files (not one per file through `chunks.progress`); after a restart each
         // unfinished file is restored from its temporary blob, so `received` is where it can continue.
         var files: [[String: Any]] = []
         for file in view.files {
-            let p = try await uploads.progress(of: file, by: sender)
+            let p = try await chunks.progress(of: file, by: sender)
             files.append(["fileId": file.fileId.rawValue, "name": DisplayText.singleLine(file.fileName), "size": file.size, "received": p.received, "complete": p.complete])
         }
         let r = view.transfer.recipients
@@ -177,15 +186,15 @@ struct UploadController {
 
     struct FileBody: Decodable { var trackingId: String; var name: String; var size: Int64 }
 
-    @Sendable func registerFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func registerFile(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let body = try await Self.json(FileBody.self, request)
         guard let trackingId = TrackingID(rawValue: body.trackingId) else { throw WebError.notFound }
-        let fileId = try await transfers.registerFile(trackingId, by: sender, name: body.name, size: body.size, checksum: nil)
+        let fileId = try await sessions.registerFile(trackingId, by: sender, name: body.name, size: body.size, checksum: nil)
         return Self.reply(["fileId": fileId.rawValue], status: .created)
     }
 
-    func ids(_ request: Request, _ context: SealdropRequestContext) throws -> (TrackingID, FileID) {
+    func ids(_ request: Request, _ context: VerifiedSenderContext) throws -> (TrackingID, FileID) {
         guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }),
               let fileId = context.parameters.get("fileId").flatMap({ FileID(rawValue: $0) }) else { throw WebError.notFound }
         return (trackingId, fileId)
@@ -195,28 +204,22 @@ struct UploadController {
         ["received": p.received, "size": p.size, "complete": p.complete]
     }
 
-    @Sendable func fileProgress(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func fileProgress(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let (trackingId, fileId) = try ids(request, context)
-        return Self.reply(Self.progress(try await uploads.progress(trackingId, fileId: fileId, by: sender)))
+        return Self.reply(Self.progress(try await chunks.progress(trackingId, fileId: fileId, by: sender)))
     }
 
-    @Sendable func chunk(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func chunk(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let (trackingId, fileId) = try ids(request, context)
         guard let offset = request.uri.queryParameters["offset"].flatMap({ Int64(String($0)) }), offset >= 0 else {
             throw SealdropError.malformed("offset is required")
         }
         do {
-            let progress = try await uploads.receive(trackingId, fileId: fileId, offset: offset, by: sender) { upload in
-                var count = 0
+            let progress = try await chunks.receive(trackingId, fileId: fileId, offset: offset, by: sender) { upload in
                 do {
-                    for try await buffer in request.body {
-                        count += buffer.readableBytes
-                        guard count <= Self.maxChunk else { throw SealdropError.malformed("A chunk may hold at most 16 MiB") }
-                        try buffer.withUnsafeReadableBytes { try upload.write($0) }
-                        await upload.keepPace()
-                    }
+                    try await upload.write(contentsOf: request.body, limit: (Self.maxChunk, SealdropError.malformed("A chunk may hold at most 16 MiB")))
                 } catch let error as SealdropError {
                     throw error
                 } catch {
@@ -231,19 +234,18 @@ struct UploadController {
         }
     }
 
-    @Sendable func deleteFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func deleteFile(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let (trackingId, fileId) = try ids(request, context)
         // `cancel` authorizes first: another sender's file is neither cancelled nor deleted (404).
-        try await uploads.cancel(trackingId, fileId: fileId, by: sender)
-        try await transfers.deleteFile(trackingId, fileId: fileId, by: sender)
+        try await chunks.cancel(trackingId, fileId: fileId, by: sender)
+        try await sessions.deleteFile(trackingId, fileId: fileId, by: sender)
         return Self.reply([:])
     }
 
     struct PasswordBody: Decodable { var password: String }
 
-    @Sendable func checkPassword(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        _ = try await apiSender(request)
+    @Sendable func checkPassword(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         let body = try await Self.json(PasswordBody.self, request)
         let t = pages.strings[WebPages.language(of: request)] ?? [:]
         let failed = settings.current.password.validate(body.password).map { rule -> [String: Any] in
@@ -261,8 +263,7 @@ struct UploadController {
         return Self.reply(["ok": failed.isEmpty, "failed": failed])
     }
 
-    @Sendable func generatePassword(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        _ = try await apiSender(request)
+    @Sendable func generatePassword(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         return Self.reply(["password": try PasswordGenerator().generate(policy: settings.current.password)])
     }
 
@@ -278,8 +279,8 @@ struct UploadController {
         var showFileNames: Bool?
     }
 
-    @Sendable func send(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        let sender = try await apiSender(request)
+    @Sendable func send(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
+        let sender = context.sender
         let body = try await Self.json(SendBody.self, request)
         guard let trackingId = TrackingID(rawValue: body.trackingId) else { throw WebError.notFound }
         guard let mode = PasswordMode(rawValue: body.passwordMode) else { throw SealdropError.malformed("Unknown password mode") }
@@ -299,8 +300,8 @@ struct UploadController {
         if let text = body.confidentialMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
             patch.confidentialMessageFileId = .some(try await storeMessage(text, subject: body.subject ?? "", trackingId: trackingId, by: sender))
         }
-        _ = try await transfers.patch(trackingId, by: sender, with: patch)
-        try await transfers.finalize(trackingId, by: sender)
+        _ = try await sessions.patch(trackingId, by: sender, with: patch)
+        try await finalizing.finalize(trackingId, by: sender)
         return Self.reply(["trackingId": trackingId.rawValue, "done": "/upload/done?trackingId=\(trackingId.rawValue)"])
     }
 
@@ -310,8 +311,8 @@ struct UploadController {
             + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
             + text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n") + "\r\n").utf8)
         guard eml.count <= 1024 * 1024 else { throw WebInputError(key: "errorMessageTooLong", detail: nil) }
-        let fileId = try await transfers.registerFile(trackingId, by: sender, name: "message.eml", size: Int64(eml.count), checksum: nil)
-        let upload = try await transfers.beginUpload(trackingId, fileId: fileId, by: sender)
+        let fileId = try await sessions.registerFile(trackingId, by: sender, name: "message.eml", size: Int64(eml.count), checksum: nil)
+        let upload = try await uploads.beginUpload(trackingId, fileId: fileId, by: sender)
         try eml.withUnsafeBytes { try upload.write($0) }
         try await upload.finish()
         return fileId

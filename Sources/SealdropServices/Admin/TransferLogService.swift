@@ -6,10 +6,10 @@ import SealdropCore
 public struct TransferLogService: Sendable {
     let log: any TransferLogRepository
     let transfers: any TransferRepository
-    let service: TransferService
+    let service: SentTransferService
     let audit: AuditLog
 
-    public init(log: any TransferLogRepository, transfers: any TransferRepository, service: TransferService, audit: AuditLog) {
+    public init(log: any TransferLogRepository, transfers: any TransferRepository, service: SentTransferService, audit: AuditLog) {
         self.log = log
         self.transfers = transfers
         self.service = service

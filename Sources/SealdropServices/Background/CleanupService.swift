@@ -43,12 +43,12 @@ public struct CleanupService: Service {
         var orphans = 0
         var unfinished = 0
         for trackingId in try blobs.storedTrackingIds() {
-            guard live.contains(trackingId), let id = TrackingID(rawValue: trackingId) else {
+            guard live.contains(trackingId.rawValue) else {
                 try blobs.removeAll(trackingId: trackingId)
                 orphans += 1
                 continue
             }
-            unfinished += try await removeUnfinishedBlobs(of: id)
+            unfinished += try await removeUnfinishedBlobs(of: trackingId)
         }
         logger.info("cleanup.recovered", metadata: ["temporaries": "\(temporaries)", "orphans": "\(orphans)", "unfinished": "\(unfinished)",
                                                     "resumable": "\(resumable.kept)"])
@@ -62,8 +62,8 @@ public struct CleanupService: Service {
         var removed = 0
         for partial in try blobs.resumableWrites() {
             var keep = false
-            if let trackingId = TrackingID(rawValue: partial.trackingId), try await transfers.transfer(trackingId)?.state == .open {
-                keep = try await transfers.files(of: trackingId).contains { $0.fileId.rawValue == partial.fileId && $0.state == .initialized }
+            if try await transfers.transfer(partial.trackingId)?.state == .open {
+                keep = try await transfers.files(of: partial.trackingId).contains { $0.fileId == partial.fileId && $0.state == .initialized }
             }
             if keep {
                 kept += 1
@@ -77,10 +77,10 @@ public struct CleanupService: Service {
 
     /// Deletes a live transfer's blobs whose file record is missing or not uploaded; returns how many.
     func removeUnfinishedBlobs(of trackingId: TrackingID) async throws -> Int {
-        let complete = Set(try await transfers.files(of: trackingId).filter { $0.state == .uploaded || $0.state == .active }.map(\.fileId.rawValue))
+        let complete = Set(try await transfers.files(of: trackingId).filter { $0.state == .uploaded || $0.state == .active }.map(\.fileId))
         var removed = 0
-        for fileId in try blobs.storedFileIds(trackingId: trackingId.rawValue) where !complete.contains(fileId) {
-            try blobs.remove(trackingId: trackingId.rawValue, fileId: fileId)
+        for fileId in try blobs.storedFileIds(trackingId: trackingId) where !complete.contains(fileId) {
+            try blobs.remove(trackingId: trackingId, fileId: fileId)
             removed += 1
         }
         return removed
@@ -98,14 +98,14 @@ public struct CleanupService: Service {
                     downloads: try await transfers.downloads(of: trackingId), now: date))
             }
             if try await transfers.endTransfer(trackingId, state: .deletedByExpiration, mails: mails) {
-                try blobs.removeAll(trackingId: trackingId.rawValue)
+                try blobs.removeAll(trackingId: trackingId)
                 logger.info("cleanup.expired", metadata: ["tracking.id": "\(trackingId)"])
             }
         }
         let cutoff = date.addingTimeInterval(-TimeInterval(settings.current.cleanup.abandonedSessionHours) * 3600)
         for trackingId in try await transfers.abandonedSessions(notUpdatedSince: cutoff) {
             try await transfers.deleteTransfer(trackingId)
-            try blobs.removeAll(trackingId: trackingId.rawValue)
+            try blobs.removeAll(trackingId: trackingId)
             logger.info("cleanup.abandoned", metadata: ["tracking.id": "\(trackingId)"])
         }
         let v = settings.current.verification

@@ -118,7 +118,7 @@ public struct DownloadService: Sendable {
             guard try await transfers.endTransfer(transfer.trackingId, state: .deletedBySecurity, mails: alerts) else {
                 throw SealdropError.notFound("The transfer")
             }
-            try? blobs.removeAll(trackingId: transfer.trackingId.rawValue)
+            try? blobs.removeAll(trackingId: transfer.trackingId)
             unlocked.removeAll()
             logger.warning("download.protection.deleted", metadata: ["tracking.id": "\(transfer.trackingId)"])
             throw SealdropError.deletedByThisRequest
@@ -133,7 +133,7 @@ public struct DownloadService: Sendable {
     /// A reader for one file of an unlocked transfer.
     public func reader(_ access: DownloadAccess, fileId: FileID) throws -> PlaintextReader {
         guard access.files.contains(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
-        let handle = try blobs.open(trackingId: access.transfer.trackingId.rawValue, fileId: fileId.rawValue)
+        let handle = try blobs.open(trackingId: access.transfer.trackingId, fileId: fileId)
         return try PlaintextReader(handle: handle, key: access.transferKey.fileKey(fileId: fileId.rawValue))
     }
 

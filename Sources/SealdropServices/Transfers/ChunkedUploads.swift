@@ -63,13 +63,13 @@ public final class ChunkedUploads: Sendable {
         var received: Int64 { upload?.receivedBytes ?? 0 }
     }
 
-    private let transfers: TransferService
+    private let uploads: UploadService
     private let entries = Mutex<[Key: Entry]>([:])
     private let idleLimit: TimeInterval
     private let now: @Sendable () -> Date
 
-    public init(transfers: TransferService, idleLimit: TimeInterval = 3600, now: @escaping @Sendable () -> Date = Date.init) {
-        self.transfers = transfers
+    public init(uploads: UploadService, idleLimit: TimeInterval = 3600, now: @escaping @Sendable () -> Date = Date.init) {
+        self.uploads = uploads
         self.idleLimit = idleLimit
         self.now = now
     }
@@ -100,7 +100,7 @@ public final class ChunkedUploads: Sendable {
         }
         let upload: FileUpload?
         do {
-            upload = try await transfers.resumeUpload(file.trackingId, fileId: file.fileId, by: sender)
+            upload = try await uploads.resumeUpload(file.trackingId, fileId: file.fileId, by: sender)
         } catch {
             drop(key, reserved)
             throw error
@@ -151,9 +151,7 @@ public final class ChunkedUploads: Sendable {
     /// The file's record if `sender` owns the open session and the file belongs to it; every entry point
     /// calls this before it touches an entry.
     private func authorizedFile(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> FileRecord {
-        let view = try await transfers.session(trackingId, by: sender)
-        guard let file = view.files.first(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
-        return file
+        try await uploads.file(trackingId, fileId: fileId, by: sender)
     }
 
     /// The file's entry, marked busy, with its upload at `offset`: held in memory, restored from disk after
@@ -175,8 +173,8 @@ public final class ChunkedUploads: Sendable {
         let upload: FileUpload?
         do {
             upload = offset == 0
-                ? try await transfers.beginUpload(key.trackingId, fileId: key.fileId, by: sender, resumable: true)
-                : try await transfers.resumeUpload(key.trackingId, fileId: key.fileId, by: sender)
+                ? try await uploads.beginUpload(key.trackingId, fileId: key.fileId, by: sender, resumable: true)
+                : try await uploads.resumeUpload(key.trackingId, fileId: key.fileId, by: sender)
         } catch {
             drop(key, entry)
             throw error

@@ -13,7 +13,8 @@ public final class FileUpload {
     private var encryptor: BlobEncryptor
     private var hasher = SHA256()
     private let handle: any BlobWriteHandle
-    private let service: TransferService
+    /// Where the finished upload is checked and committed (and writebacks run); never the service that started it.
+    private let committer: UploadCommitter
     private var received: Int64 = 0
     private var written: Int64 = 0
     private var closed = false
@@ -27,12 +28,12 @@ public final class FileUpload {
 
     /// A new upload; with `lanes` it may hash on a `HashLane` (not for resumable uploads, whose checkpoints and
     /// rollbacks need the hash state at hand).
-    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, service: TransferService,
+    init(file: FileRecord, encryptor: BlobEncryptor, handle: any BlobWriteHandle, committer: UploadCommitter,
          lanes: HashLane.Slots? = nil) throws {
         self.file = file
         self.encryptor = encryptor
         self.handle = handle
-        self.service = service
+        self.committer = committer
         if let lanes, file.size >= Self.laneThreshold { lane = HashLane.acquire(from: lanes) }
         try encryptor.header.withUnsafeBytes { try handle.write($0) }
         written = Int64(encryptor.header.count)
@@ -40,12 +41,12 @@ public final class FileUpload {
 
     /// An upload continued after `received` bytes, whose blob already holds `written` bytes.
     private init(file: FileRecord, encryptor: BlobEncryptor, hasher: SHA256, received: Int64, written: Int64,
-                 handle: any BlobWriteHandle, service: TransferService) {
+                 handle: any BlobWriteHandle, committer: UploadCommitter) {
         self.file = file
         self.encryptor = encryptor
         self.hasher = hasher
         self.handle = handle
-        self.service = service
+        self.committer = committer
         self.received = received
         self.written = written
     }
@@ -60,7 +61,7 @@ public final class FileUpload {
     ///
     /// Nil when the blob does not even hold a valid header (the upload then starts at 0).
     static func resume(file: FileRecord, key: SymmetricKey, reader: any BlobReadHandle, writer: any BlobWriteHandle,
-                       service: TransferService) throws -> FileUpload? {
+                       committer: UploadCommitter) throws -> FileUpload? {
         guard reader.size >= Int64(BlobFormat.headerSize),
               let header = try? BlobHeader(parsing: reader.read(at: 0, count: BlobFormat.headerSize)) else { return nil }
         let old = try BlobEncryptor(key: key, header: header)
@@ -74,7 +75,7 @@ public final class FileUpload {
         try writer.truncate(to: written)
         let encryptor = try BlobEncryptor(key: key, header: fresh.blobHeader, resumingAfter: good)
         return FileUpload(file: file, encryptor: encryptor, hasher: hasher, received: Int64(good) * segment, written: written,
-                          handle: writer, service: service)
+                          handle: writer, committer: committer)
     }
 
     /// Seals the segments on disk again under a fresh nonce prefix, so that no (file key, nonce) pair is ever used
@@ -164,7 +165,7 @@ public final class FileUpload {
             written += Int64(sealed.count)
         }
         if written > before, let job = handle.takeWriteback() {
-            let runner = service.fileSync
+            let runner = committer.fileSync
             writebacks.append(Task { try? await runner.run(job) })
         }
     }
@@ -195,7 +196,7 @@ public final class FileUpload {
             self.lane = nil
         }
         let checksum = Hex.encode(hasher.finalize())
-        try await service.complete(file, checksum: checksum, handle: handle)
+        try await committer.complete(file, checksum: checksum, handle: handle)
     }
 
     /// Discards everything received.

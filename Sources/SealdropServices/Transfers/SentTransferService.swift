@@ -1,12 +1,26 @@
-import Crypto
 import Foundation
 import Logging
 import SealdropCore
 import SealdropCrypto
 
 /// The sender's transfers after finalize: listing sent and received transfers, their details, revocation,
-/// and deletion from the admin log view.
-extension TransferService {
+/// and deletion from the admin log view. Changes when what a sender (or the admin log) may see or end changes.
+public struct SentTransferService: Sendable {
+    let transfers: any TransferRepository
+    let blobs: any BlobStore
+    let notifications: Notifications
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(transfers: any TransferRepository, blobs: any BlobStore, notifications: Notifications, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.transfers = transfers
+        self.blobs = blobs
+        self.notifications = notifications
+        self.logger = logger
+        self.now = now
+    }
+
     /// One page of transfers sent by the verified sender, newest first.
     public func sentTransfers(by sender: VerifiedSender, active: Bool?, page: Int, pageSize: Int) async throws -> [TransferDetails] {
         let records = try await transfers.transfers(sentBy: sender.email, active: active, page: page, pageSize: pageSize)
@@ -46,6 +60,7 @@ extension TransferService {
         return try await details(of: record, for: sender)
     }
 
+    /// A transfer's details as `sender` may see them (the link password only for the creating token).
     func details(of record: TransferRecord, for sender: VerifiedSender) async throws -> TransferDetails {
         let isCreator = record.creatorTokenHash == sender.tokenHash
         var linkPassword: String?
@@ -78,7 +93,7 @@ extension TransferService {
         guard try await transfers.endTransfer(trackingId, state: .deletedByRevocation, mails: mails) else {
             throw SealdropError.conflict("Only active transfers can be revoked")
         }
-        try? blobs.removeAll(trackingId: trackingId.rawValue)
+        try? blobs.removeAll(trackingId: trackingId)
         logger.info("transfer.revoked", metadata: ["tracking.id": "\(trackingId)"])
         return try await transferDetails(trackingId, by: sender)
     }
@@ -88,7 +103,7 @@ extension TransferService {
         guard try await transfers.endTransfer(trackingId, state: .deletedByAdmin, mails: []) else {
             throw SealdropError.conflict("Only active transfers can be deleted")
         }
-        try? blobs.removeAll(trackingId: trackingId.rawValue)
+        try? blobs.removeAll(trackingId: trackingId)
         logger.notice("transfer.deleted.by.admin", metadata: ["tracking.id": "\(trackingId)"])
     }
 }

@@ -1,50 +1,30 @@
-import Crypto
 import Foundation
 import Logging
 import SealdropCore
 import SealdropCrypto
 
-/// The sender's side: sessions, files, uploads, finalize, listing and revocation.
+/// Transfer sessions before finalize: opening one with the policy's defaults, reading and changing it, registering and
+/// removing its files, discarding it. Changes when the rules for what a session may hold change.
 ///
 /// Before finalize the transfer key is sealed under a key derived from the creator's verification token (which
-/// the server keeps only as a hash); at finalize it is wrapped with a key derived from the password and the
-/// session-sealed copy is dropped, in the same transaction that creates the recipients and queues their mail.
-public struct TransferService: Sendable {
+/// the server keeps only as a hash); `FinalizeService` wraps it with the password later.
+public struct TransferSessionService: Sendable {
     let transfers: any TransferRepository
     let blobs: any BlobStore
-    let serverKey: ServerKey
     let settings: SettingsStore
     let policy: PolicyService
-    let notifications: Notifications
-    let kdf: KeyDerivationRunner
-    let fileSync: FileSyncRunner
-    let hashLanes: HashLane.Slots
-    let wrapParameters: PasswordKeyWrap.Parameters
-    let segmentSize: Int
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(
-        transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore,
-        notifications: Notifications, kdf: KeyDerivationRunner, fileSync: FileSyncRunner = FileSyncRunner(),
-        hashLanes: HashLane.Slots, wrapParameters: PasswordKeyWrap.Parameters = .default, segmentSize: Int = BlobFormat.defaultSegmentSize, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
-    ) {
+    public init(transfers: any TransferRepository, blobs: any BlobStore, settings: SettingsStore, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.transfers = transfers
         self.blobs = blobs
-        self.serverKey = serverKey
         self.settings = settings
         self.policy = PolicyService(settings: settings)
-        self.notifications = notifications
-        self.kdf = kdf
-        self.fileSync = fileSync
-        self.hashLanes = hashLanes
-        self.wrapParameters = wrapParameters
-        self.segmentSize = segmentSize
         self.logger = logger
         self.now = now
     }
-
-    // MARK: - Sessions
 
     /// Opens a session with the policy's defaults and returns its tracking id.
     public func createSession(
@@ -90,13 +70,13 @@ public struct TransferService: Sendable {
 
     /// The open session, for its creator only (401/3002 for another token, 404/2003 when not open).
     public func session(_ trackingId: TrackingID, by sender: VerifiedSender) async throws -> SessionView {
-        let record = try await openSession(trackingId, by: sender)
+        let record = try await transfers.openSession(trackingId, by: sender)
         return SessionView(transfer: record, files: try await transfers.files(of: trackingId), password: visiblePassword(record, sender))
     }
 
     /// Applies a partial update; 409/2001 for values the policy does not allow.
     public func patch(_ trackingId: TrackingID, by sender: VerifiedSender, with patch: SessionPatch) async throws -> SessionView {
-        var record = try await openSession(trackingId, by: sender)
+        var record = try await transfers.openSession(trackingId, by: sender)
         let files = try await transfers.files(of: trackingId)
         let p = settings.current.policy
         var s = record.settings
@@ -169,9 +149,9 @@ public struct TransferService: Sendable {
 
     /// Discards a session and its uploaded data.
     public func deleteSession(_ trackingId: TrackingID, by sender: VerifiedSender) async throws {
-        _ = try await openSession(trackingId, by: sender)
+        _ = try await transfers.openSession(trackingId, by: sender)
         try await transfers.deleteTransfer(trackingId)
-        try? blobs.removeAll(trackingId: trackingId.rawValue)
+        try? blobs.removeAll(trackingId: trackingId)
         logger.info("transfer.session.deleted", metadata: ["tracking.id": "\(trackingId)"])
     }
 
@@ -179,7 +159,7 @@ public struct TransferService: Sendable {
 
     /// Registers a file; 409/2001 for a duplicate name or when the size limit would be exceeded.
     public func registerFile(_ trackingId: TrackingID, by sender: VerifiedSender, name: String, size: Int64, checksum: String?) async throws -> FileID {
-        _ = try await openSession(trackingId, by: sender)
+        _ = try await transfers.openSession(trackingId, by: sender)
         guard FileName.validateForRegistration(name), let name = FileName.cleanedForRegistration(name) else {
             throw SealdropError.malformed("The file name is empty, too long or contains NUL")
         }
@@ -202,69 +182,12 @@ public struct TransferService: Sendable {
         return file.fileId
     }
 
-    /// Starts receiving a file's content; the caller writes the bytes and then calls `finish` or `abort`.
-    ///
-    /// A `resumable` upload (the web app's chunks) writes a temporary blob named by the file, which
-    /// `resumeUpload` can continue after a restart; starting one empties an earlier one.
-    public func beginUpload(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender, resumable: Bool = false) async throws -> FileUpload {
-        let record = try await openSession(trackingId, by: sender)
-        guard var file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
-            throw SealdropError.notFound("The file")
-        }
-        let tk = try await transferKey(of: record, by: sender)
-        if file.state != .initialized {
-            file.state = .initialized
-            file.checksum = nil
-            try await transfers.updateFile(file)
-        }
-        let encryptor = try BlobEncryptor(key: tk.fileKey(fileId: fileId.rawValue), segmentSize: segmentSize)
-        let handle = resumable ? try blobs.beginResumableWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) : try blobs.beginWrite()
-        return try FileUpload(file: file, encryptor: encryptor, handle: handle, service: self, lanes: resumable ? nil : hashLanes)
-    }
-
-    /// Continues a resumable upload from what its temporary blob holds (see `FileUpload.resume`); nil when
-    /// there is nothing to continue: no such blob, or the file is already uploaded.
-    public func resumeUpload(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws -> FileUpload? {
-        let record = try await openSession(trackingId, by: sender)
-        guard let file = try await transfers.files(of: trackingId).first(where: { $0.fileId == fileId }) else {
-            throw SealdropError.notFound("The file")
-        }
-        guard file.state == .initialized, record.sessionSealedKey != nil,
-              let blob = try blobs.resumeWrite(trackingId: trackingId.rawValue, fileId: fileId.rawValue) else { return nil }
-        let tk = try await transferKey(of: record, by: sender)
-        let upload = try FileUpload.resume(file: file, key: tk.fileKey(fileId: fileId.rawValue), reader: blob.reader, writer: blob.writer, service: self)
-        logger.info("upload.resumed", metadata: ["file.ref": "\(fileId.logRef)", "received": "\(upload?.receivedBytes ?? 0)"])
-        return upload
-    }
-
-    /// Completes an upload whose bytes all arrived: verifies size and checksum, commits the blob, marks the file.
-    func complete(_ file: FileRecord, checksum: String, handle: any BlobWriteHandle) async throws {
-        if let declared = file.declaredChecksum, declared != checksum {
-            handle.discard()
-            throw SealdropError.malformed("The uploaded content does not match the registered checksum")
-        }
-        // The session may have been finalized or deleted while the bytes were arriving.
-        guard let record = try await transfers.transfer(file.trackingId), record.state == .open,
-              try await transfers.files(of: file.trackingId).contains(where: { $0.fileId == file.fileId }) else {
-            handle.discard()
-            throw SealdropError.notFound("The transfer session")
-        }
-        // fsync and rename wait for the disk: off the cooperative threads, which keep serving meanwhile.
-        let committing = CommittingBlob(handle: handle)
-        try await fileSync.run { try committing.handle.commit(trackingId: file.trackingId.rawValue, fileId: file.fileId.rawValue) }
-        var done = file
-        done.checksum = checksum
-        done.state = .uploaded
-        done.uploadedAt = now()
-        try await transfers.updateFile(done)
-    }
-
     /// Removes a registered file and its content.
     public func deleteFile(_ trackingId: TrackingID, fileId: FileID, by sender: VerifiedSender) async throws {
-        var record = try await openSession(trackingId, by: sender)
+        var record = try await transfers.openSession(trackingId, by: sender)
         guard try await transfers.files(of: trackingId).contains(where: { $0.fileId == fileId }) else { throw SealdropError.notFound("The file") }
         try await transfers.deleteFile(trackingId, fileId)
-        try? blobs.remove(trackingId: trackingId.rawValue, fileId: fileId.rawValue)
+        try? blobs.remove(trackingId: trackingId, fileId: fileId)
         if record.settings.confidentialMessageFileId == fileId {
             record.settings.confidentialMessageFileId = nil
             record.updatedAt = now()
@@ -272,88 +195,15 @@ public struct TransferService: Sendable {
         }
     }
 
-    // MARK: - Finalize
-
-    /// Turns the session into a transfer: wraps the key with the password, creates recipients, queues mail.
-    public func finalize(_ trackingId: TrackingID, by sender: VerifiedSender) async throws {
-        var record = try await openSession(trackingId, by: sender)
-        let files = try await transfers.files(of: trackingId)
-        guard !files.isEmpty else { throw SealdropError.conflict("The transfer session has no files") }
-        if let pending = files.first(where: { $0.state != .uploaded }) {
-            throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
-        }
-        let policy = settings.current.policy
-        guard files.reduce(Int64(0), { $0 + $1.size }) <= policy.maxTotalSize else { throw SealdropError.conflict("The files exceed the maximum transfer size") }
-        guard policy.allowedPasswordModes.contains(record.settings.passwordMode) else {
-            throw SealdropError.conflict("Password mode \(record.settings.passwordMode.rawValue) is not allowed")
-        }
-        if policy.confidentialMessageRequired && record.settings.confidentialMessageFileId == nil {
-            throw SealdropError.conflict("A confidential message is required")
-        }
-        guard record.settings.expirationDate > now() else { throw SealdropError.conflict("The expiration date has passed") }
-        guard let sealedPassword = record.sealedPassword, let password = sender.openPassword(sealedPassword, trackingId: trackingId) else {
-            throw SealdropError.conflict("No transfer password has been set")
-        }
-        let tk = try await transferKey(of: record, by: sender)
-        let parameters = wrapParameters
-        let wrapped = try await kdf.run { try PasswordKeyWrap.wrap(tk, password: password, context: trackingId.rawValue, parameters: parameters) }
-        let date = now()
-        record.state = .active
-        record.finalizedAt = date
-        record.updatedAt = date
-        record.wrappedKey = wrapped.serialized()
-        record.sessionSealedKey = nil
-        // Only mode NONE keeps the password (sealed for the creator's token) for the status link.
-        record.sealedPassword = record.settings.passwordMode == .none ? sealedPassword : nil
-        let recipients = record.recipients.all.map {
-            RecipientRecord(transferId: TransferID.random(), trackingId: trackingId, email: $0.address, kind: $0.kind)
-        }
-        let linkPassword = record.settings.passwordMode == .none ? password : nil
-        var mails: [OutboxMessage] = []
-        if record.settings.sendRecipientNotification {
-            mails += notifications.recipientNotifications(transfer: record, recipients: recipients, files: files, linkPassword: linkPassword, now: date)
-        }
-        if record.settings.sendUploadSummary {
-            let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
-            mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, password: shown, now: date))
-        }
-        guard try await transfers.finalize(record, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
-        logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)"])
-    }
-
     // MARK: - Helpers
 
-    /// The open session if this token created it.
-    func openSession(_ trackingId: TrackingID, by sender: VerifiedSender) async throws -> TransferRecord {
-        guard let record = try await transfers.transfer(trackingId), record.state == .open, record.senderEmail == sender.email else {
-            throw SealdropError.notFound("The transfer session")
-        }
-        guard record.creatorTokenHash == sender.tokenHash else { throw SealdropError.differentToken }
-        return record
-    }
-
-    /// The session's transfer key, opened with the creator's token.
-    ///
-    /// A session created before the key was bound to the token (sealed with the server key) is opened that way
-    /// once and sealed again for the token, so the server key stops opening it.
-    func transferKey(of record: TransferRecord, by sender: VerifiedSender) async throws -> TransferKey {
-        guard let sealed = record.sessionSealedKey else { throw SealdropError.notFound("The transfer session") }
-        if let key = sender.openTransferKey(sealed, trackingId: record.trackingId) { return key }
-        guard let legacy = try? serverKey.openLegacyTransferKey(sealed, context: record.trackingId.rawValue) else {
-            throw SealdropError.notFound("The transfer session")
-        }
-        var resealed = record
-        resealed.sessionSealedKey = try sender.sealTransferKey(legacy, trackingId: record.trackingId)
-        _ = try await transfers.updateSession(resealed)
-        logger.notice("transfer.session.key.resealed", metadata: ["tracking.id": "\(record.trackingId)"])
-        return legacy
-    }
-
+    /// The password for modes GENERATED and NONE, if the creator's token opens it.
     func visiblePassword(_ record: TransferRecord, _ sender: VerifiedSender) -> String? {
         guard record.settings.passwordMode != .manual, let sealed = record.sealedPassword else { return nil }
         return sender.openPassword(sealed, trackingId: record.trackingId)
     }
 
+    /// A new password under the password policy in force.
     func generatePassword() throws -> String {
         try PasswordGenerator().generate(policy: settings.current.password)
     }
@@ -364,6 +214,7 @@ public struct TransferService: Sendable {
         SenderContact(name: String(DisplayText.singleLine(contact.name).prefix(200)), phone: String(DisplayText.singleLine(contact.phone).prefix(100)))
     }
 
+    /// A language tag as given, or 400/1004.
     static func language(_ tag: String) throws -> String {
         let ok = !tag.isEmpty && tag.count <= 35 && tag.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         guard ok else { throw SealdropError.malformed("Invalid language tag") }
@@ -371,10 +222,3 @@ public struct TransferService: Sendable {
     }
 }
 
-/// A finished upload's blob handed to the file-sync thread for its commit.
-///
-/// `@unchecked Sendable` is safe: the upload that owns the handle is suspended until the commit returns,
-/// so exactly one thread uses the handle at any time.
-private struct CommittingBlob: @unchecked Sendable {
-    let handle: any BlobWriteHandle
-}

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import SealdropCore
+import SealdropCrypto
+
+/// Finalize: the session becomes a transfer. The transfer key is wrapped with a key derived from the password and
+/// the session-sealed copy is dropped, in the same transaction that creates the recipients and queues their mail.
+/// Changes when what a finished transfer must satisfy, or what it sends, changes.
+public struct FinalizeService: Sendable {
+    let transfers: any TransferRepository
+    let keys: SessionKeys
+    let settings: SettingsStore
+    let notifications: Notifications
+    let kdf: KeyDerivationRunner
+    let wrapParameters: PasswordKeyWrap.Parameters
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        transfers: any TransferRepository, serverKey: ServerKey, settings: SettingsStore, notifications: Notifications, kdf: KeyDerivationRunner,
+        wrapParameters: PasswordKeyWrap.Parameters = .default, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.transfers = transfers
+        self.keys = SessionKeys(transfers: transfers, serverKey: serverKey, logger: logger)
+        self.settings = settings
+        self.notifications = notifications
+        self.kdf = kdf
+        self.wrapParameters = wrapParameters
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Turns the session into a transfer: wraps the key with the password, creates recipients, queues mail.
+    public func finalize(_ trackingId: TrackingID, by sender: VerifiedSender) async throws {
+        var record = try await transfers.openSession(trackingId, by: sender)
+        let files = try await transfers.files(of: trackingId)
+        guard !files.isEmpty else { throw SealdropError.conflict("The transfer session has no files") }
+        if let pending = files.first(where: { $0.state != .uploaded }) {
+            throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
+        }
+        let policy = settings.current.policy
+        guard files.reduce(Int64(0), { $0 + $1.size }) <= policy.maxTotalSize else { throw SealdropError.conflict("The files exceed the maximum transfer size") }
+        guard policy.allowedPasswordModes.contains(record.settings.passwordMode) else {
+            throw SealdropError.conflict("Password mode \(record.settings.passwordMode.rawValue) is not allowed")
+        }
+        if policy.confidentialMessageRequired && record.settings.confidentialMessageFileId == nil {
+            throw SealdropError.conflict("A confidential message is required")
+        }
+        guard record.settings.expirationDate > now() else { throw SealdropError.conflict("The expiration date has passed") }
+        guard let sealedPassword = record.sealedPassword, let password = sender.openPassword(sealedPassword, trackingId: trackingId) else {
+            throw SealdropError.conflict("No transfer password has been set")
+        }
+        let tk = try await keys.transferKey(of: record, by: sender)
+        let parameters = wrapParameters
+        let wrapped = try await kdf.run { try PasswordKeyWrap.wrap(tk, password: password, context: trackingId.rawValue, parameters: parameters) }
+        let date = now()
+        record.state = .active
+        record.finalizedAt = date
+        record.updatedAt = date
+        record.wrappedKey = wrapped.serialized()
+        record.sessionSealedKey = nil
+        // Only mode NONE keeps the password (sealed for the creator's token) for the status link.
+        record.sealedPassword = record.settings.passwordMode == .none ? sealedPassword : nil
+        let recipients = record.recipients.all.map {
+            RecipientRecord(transferId: TransferID.random(), trackingId: trackingId, email: $0.address, kind: $0.kind)
+        }
+        let linkPassword = record.settings.passwordMode == .none ? password : nil
+        var mails: [OutboxMessage] = []
+        if record.settings.sendRecipientNotification {
+            mails += notifications.recipientNotifications(transfer: record, recipients: recipients, files: files, linkPassword: linkPassword, now: date)
+        }
+        if record.settings.sendUploadSummary {
+            let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
+            mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, password: shown, now: date))
+        }
+        guard try await transfers.finalize(record, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
+        logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)"])
+    }
+}
