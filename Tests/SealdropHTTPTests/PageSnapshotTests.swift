@@ -153,6 +153,12 @@ import Testing
             }
             dump.keep("settings-invalid", try await admin.post("/admin/settings/password", [("password.minimumLength", "x")]))
             dump.keep("mail-test", try await admin.post("/admin/mail/test", [("to", "ops@example.org")]))
+            let noAddress = dump.keep("mail-test-bad", try await admin.post("/admin/mail/test", [("to", "not an address")]))
+            #expect(noAddress.text.contains(#"<p class="field-error" id="test-to-error">Enter the address to send the test mail to.</p>"#))
+            let badRelay = dump.keep("settings-mail-invalid", try await admin.post("/admin/settings/mail", [
+                ("mail.security", "smtp"), ("mail.host", "bad host!"), ("mail.port", "99999"), ("mail.username", "u"), ("mail.from", "nope")]))
+            #expect(badRelay.status == .badRequest && badRelay.text.contains(#"id="f-mail-host-error">Enter the relay&#39;s host name or IP address.</p>"#))
+            #expect(badRelay.text.contains(#"id="f-mail-port-error">"#) && badRelay.text.contains(#"id="f-mail-from-error">"#))
             dump.keep("token", try await admin.post("/admin/tokens", [("label", "robot <1>"), ("role", "administrator")]))
             dump.keep("quick", try await admin.send(.get, "/admin/quick"))
             let health = dump.keep("health", try await admin.send(.get, "/health"))
