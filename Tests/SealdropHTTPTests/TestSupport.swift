@@ -278,3 +278,12 @@ func expectError(_ response: TestResponse, _ status: Int, _ code: Int, sourceLoc
     #expect(response.isError(status, code), "expected \(status)/\(code), got \(response.status.code) \(response.text.prefix(300))",
             sourceLocation: sourceLocation)
 }
+
+/// JSON text for hand-built request bodies in tests.
+enum JSONText {
+    /// A JSON string literal for `text`.
+    static func quote(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

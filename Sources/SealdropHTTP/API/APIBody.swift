@@ -15,27 +15,13 @@ struct Envelope<Payload: Encodable & Sendable>: ResponseGenerator {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        if let location { headers[.location] = location }
-        let bytes = try APICoding.encoder.encode(Body(data: data))
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        JSONResponse(body: Body(data: data), status: status, style: .rest, contentType: "application/json; charset=utf-8", location: location).response
     }
 }
 
-/// JSON coding rules of the API: ISO 8601 dates with numeric offsets, tolerant request decoding.
+/// JSON decoding rules of the API: ISO 8601 dates with numeric offsets, tolerant request decoding (answers
+/// are written by `JSONResponse`).
 enum APICoding {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(APIDate.format(date, timeZone: TimeZone(identifier: "UTC")!))
-        }
-        e.outputFormatting = [.withoutEscapingSlashes]
-        return e
-    }()
-
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .custom { decoder in

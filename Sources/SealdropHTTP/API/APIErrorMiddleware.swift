@@ -33,19 +33,12 @@ struct APIErrorMiddleware: RouterMiddleware {
 
     /// The REST representation of an error.
     static func response(_ error: SealdropError) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        let body = #"{"errorCode":\#(error.code.rawValue),"errorMessage":\#(JSONText.quote(error.message))}"#
-        return Response(status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        JSONResponse(body: Body(errorCode: error.code.rawValue, errorMessage: error.message), status: .init(code: error.status)).response
     }
-}
 
-/// Minimal JSON text helpers for hand-built bodies.
-enum JSONText {
-    /// A JSON string literal for `text`.
-    static func quote(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
+    /// `{"errorCode", "errorMessage"}` (sorted keys are also the spec's order).
+    struct Body: Encodable {
+        let errorCode: Int
+        let errorMessage: String
     }
 }

@@ -140,10 +140,7 @@ struct ProductController {
         }
         let path = context.parameters.getCatchAll().joined(separator: "/")
         guard (path as NSString).lastPathComponent == "messages.json" else { throw SealdropError.notFound("The language pack file") }
-        let data = try JSONSerialization.data(withJSONObject: pack.messages, options: [.sortedKeys])
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return JSONResponse(body: pack.messages, contentType: "application/json; charset=utf-8", cacheControl: nil).response
     }
 
     /// Terms of use as the API presents them.

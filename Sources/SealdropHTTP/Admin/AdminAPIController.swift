@@ -28,15 +28,12 @@ struct AdminAPIController: Sendable {
         api.post("admins", use: createAdmin)
     }
 
-    static func json(_ value: Any, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    /// An admin API answer: keys sorted, as the API has always written them.
+    static func json(_ body: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        JSONResponse(body: body, status: status).response
     }
 
-    /// A JSON object body of at most 256 KiB.
+    /// A JSON object body of at most 256 KiB; a settings patch is any subset of the settings document, so it stays untyped.
     static func object(_ request: Request) async throws -> [String: Any] {
         let buffer = try await request.body.collect(upTo: 256 * 1024)
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] else {
@@ -52,40 +49,25 @@ struct AdminAPIController: Sendable {
 
     @Sendable func status(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewStatus)
-        let r = try await StatusReport.collect(surface)
-        var value: [String: Any] = ["version": r.version, "uptimeSeconds": r.uptimeSeconds, "dataDirectory": r.dataDirectory,
-                                    "outbox": ["queued": r.outboxQueued, "sent": r.outboxSent, "failed": r.outboxFailed],
-                                    "mailRelay": r.mailRelay, "derivationsWaiting": r.derivationsWaiting, "updateStatus": r.updateStatus]
-        if let free = r.freeBytes { value["freeBytes"] = free }
-        value["mailCapturedTo"] = r.mailCapturedTo.map { $0 as Any } ?? NSNull()
-        value["mailRoutingChanges"] = r.mailRoutingChanges.map { entry -> [String: Any] in
-            ["at": APIDate.format(entry.at), "actor": entry.actor, "settings": entry.target.split(separator: ",").map(String.init)]
-        }
-        return try Self.json(value)
+        return Self.json(StatusBody(try await StatusReport.collect(surface)))
     }
 
     @Sendable func settings(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.editSettings)
-        var object = try SettingsJSON.object(of: surface.settings.current)
-        if var mail = object["mail"] as? [String: Any], let url = mail["relayURL"] as? String {
-            mail["relayURL"] = RelayURL.redacted(url)
-            object["mail"] = mail
-        }
-        return try Self.json(["settings": object, "pinned": surface.runtime.pinnedKeys.sorted(),
-                              "sections": SettingsSection.all.map(\.id) + ["legal"]])
+        return Self.json(SettingsBody(settings: try Self.document(surface.settings.current), pinned: surface.runtime.pinnedKeys.sorted(),
+                                      sections: SettingsSection.all.map(\.id) + ["legal"]))
     }
 
     @Sendable func settingsSection(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try AdminSettingsController.section(context)
         _ = try context.principal(section.permission)
-        let object = try SettingsJSON.object(of: surface.settings.current)
-        var result: [String: Any] = [:]
+        let document = try Self.document(surface.settings.current)
+        var result = JSONValue.object([:])
         for key in section.keys {
-            guard var value = SettingsSection.lookup(object, key) else { continue }
-            if key == "mail.relayURL", let url = value as? String { value = RelayURL.redacted(url) }
-            SettingsSection.set(&result, key, value)
+            guard let value = document[path: key] else { continue }
+            result[path: key] = value
         }
-        return try Self.json(result)
+        return Self.json(result)
     }
 
     @Sendable func updateSection(_ request: Request, context: AdminContext) async throws -> Response {
@@ -94,7 +76,7 @@ struct AdminAPIController: Sendable {
         let patch = try await Self.object(request)
         let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys,
                                                       relay: surface.mail, authorize: surface.authorizeChanges(by: admin))
-        return try Self.json(["changed": changed])
+        return Self.json(["changed": changed])
     }
 
     @Sendable func transfers(_ request: Request, context: AdminContext) async throws -> Response {
@@ -103,17 +85,13 @@ struct AdminAPIController: Sendable {
         let limit = max(1, min(500, q["limit"].flatMap { Int($0) } ?? 100))
         let offset = max(0, q["offset"].flatMap { Int($0) } ?? 0)
         let rows = try await surface.transferLog.rows(AdminLogController.filter(request), limit: limit, offset: offset)
-        return try Self.json(["transfers": rows.map { row -> [String: Any] in
-            ["trackingId": row.trackingId, "sender": row.senderEmail, "senderIP": row.senderIP ?? NSNull(), "state": row.state.rawValue,
-             "created": APIDate.format(row.createdAt), "expires": APIDate.format(row.expiresAt), "recipients": row.recipientCount,
-             "files": row.fileCount, "size": row.totalSize, "notificationFailed": row.notificationFailed]
-        }])
+        return Self.json(["transfers": rows.map(TransferRow.init)])
     }
 
     @Sendable func transfer(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewLog)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
-        return try Self.json(details.values)
+        return Self.json(TransferLogDetails.Body(details))
     }
 
     @Sendable func deleteTransfer(_ request: Request, context: AdminContext) async throws -> Response {
@@ -128,17 +106,13 @@ struct AdminAPIController: Sendable {
         _ = try context.principal(.viewStatistics)
         let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
         let months = try await surface.transferLog.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
-        return try Self.json(["months": months.map { ["month": $0.month, "transfers": $0.transfers, "bytes": $0.bytes,
-                                                      "distinctSenders": $0.distinctSenders, "distinctRecipients": $0.distinctRecipients] }])
+        return Self.json(["months": months.map(Month.init)])
     }
 
     @Sendable func outbox(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewOutbox)
         let messages = try await surface.outbox.recentMessages(limit: 200)
-        return try Self.json(["messages": messages.map { m -> [String: Any] in
-            ["id": m.id ?? 0, "kind": m.kind, "to": m.envelopeTo, "subject": m.subject, "state": m.state.rawValue, "attempts": m.attempts,
-             "created": APIDate.format(m.createdAt), "lastError": m.lastError ?? NSNull()]
-        }])
+        return Self.json(["messages": messages.map(OutboxRow.init)])
     }
 
     @Sendable func retry(_ request: Request, context: AdminContext) async throws -> Response {
@@ -153,26 +127,20 @@ struct AdminAPIController: Sendable {
         _ = try context.principal(.viewAudit)
         let after = max(0, request.uri.queryParameters["after"].flatMap { Int64($0) } ?? 0)
         let entries = try await surface.audit.entries(afterId: after, limit: 500)
-        return try Self.json(["entries": entries.map { e -> [String: Any] in
-            ["id": e.id, "at": APIDate.format(e.at), "actor": e.actor, "action": e.action, "target": e.target,
-             "oldValue": e.oldValue ?? NSNull(), "newValue": e.newValue ?? NSNull(), "previousHash": e.previousHash, "hash": e.hash]
-        }])
+        return Self.json(["entries": entries.map(AuditRow.init)])
     }
 
     @Sendable func verifyAudit(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.viewAudit)
         switch try await surface.audit.verify() {
-        case .intact(let count): return try Self.json(["intact": true, "rows": count])
-        case .broken(let id, let reason): return try Self.json(["intact": false, "firstBrokenId": id, "reason": reason])
+        case .intact(let count): return Self.json(AuditCheck(intact: true, rows: count))
+        case .broken(let id, let reason): return Self.json(AuditCheck(intact: false, firstBrokenId: id, reason: reason))
         }
     }
 
     @Sendable func admins(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.manageAdmins)
-        return try Self.json(["admins": try await surface.accounts.accounts().map { a -> [String: Any] in
-            ["name": a.name, "role": a.role.rawValue, "disabled": a.disabled, "locked": a.lockedUntil.map { $0 > Date() } ?? false,
-             "lastLogin": a.lastLoginAt.map { APIDate.format($0) } ?? NSNull()]
-        }])
+        return Self.json(["admins": try await surface.accounts.accounts().map(AdminRow.init)])
     }
 
     @Sendable func createAdmin(_ request: Request, context: AdminContext) async throws -> Response {
@@ -184,6 +152,6 @@ struct AdminAPIController: Sendable {
             throw AdminError.invalid([FieldProblem("body", "Send name, role (\(AdminRole.allCases.map(\.rawValue).joined(separator: ", "))) and password.")])
         }
         try await surface.accounts.create(name: name, role: role, password: password, by: admin.actor)
-        return try Self.json(["name": name, "role": role.rawValue], status: .created)
+        return Self.json(["name": name, "role": role.rawValue], status: .created)
     }
 }

@@ -21,36 +21,55 @@ struct AdminAccountsController: Sendable {
         return try await render(request, admin)
     }
 
-    func render(_ request: Request, _ admin: AdminPrincipal, status: HTTPResponse.Status = .ok, extra: [String: Any] = [:]) async throws -> Response {
+    func render(_ request: Request, _ admin: AdminPrincipal, status: HTTPResponse.Status = .ok, problems: [FieldProblem]? = nil,
+                newName: String? = nil, newToken: String? = nil) async throws -> Response {
         let strings = surface.pages.strings[WebPages.language(of: request)] ?? [:]
         let roles = AdminRole.allCases
-        var values = extra
-        values["accounts"] = try await surface.accounts.accounts().map { account -> [String: Any] in
-            ["name": account.name, "role": strings["role.\(account.role.rawValue)"] ?? account.role.rawValue, "disabled": account.disabled,
-             "locked": account.lockedUntil.map { $0 > Date() } ?? false, "lastLogin": account.lastLoginAt.map { APIDate.format($0) } ?? "",
-             "roles": roles.map { ["value": $0.rawValue, "label": strings["role.\($0.rawValue)"] ?? $0.rawValue, "selected": $0 == account.role] }]
-        }
-        values["roles"] = roles.map { ["value": $0.rawValue, "label": strings["role.\($0.rawValue)"] ?? $0.rawValue] }
-        values["tokens"] = try await surface.accounts.tokens().map { token -> [String: Any] in
-            ["id": token.id ?? 0, "label": token.label, "role": strings["role.\(token.role.rawValue)"] ?? token.role.rawValue,
-             "createdBy": token.createdBy, "created": APIDate.format(token.createdAt), "lastUsed": token.lastUsedAt.map { APIDate.format($0) } ?? ""]
-        }
-        return surface.render("admins", request, admin, status: status, values)
+        func label(_ role: AdminRole) -> String { strings["role.\(role.rawValue)"] ?? role.rawValue }
+        let page = AdminsPage(
+            accounts: try await surface.accounts.accounts().map { account in
+                AdminsPage.Account(name: account.name, role: label(account.role), disabled: account.disabled,
+                                   locked: account.lockedUntil.map { $0 > Date() } ?? false, lastLogin: account.lastLoginAt.map { APIDate.format($0) } ?? "",
+                                   roles: roles.map { AdminsPage.RoleOption(value: $0.rawValue, label: label($0), selected: $0 == account.role) })
+            },
+            roles: roles.map { AdminsPage.RoleOption(value: $0.rawValue, label: label($0), selected: nil) },
+            tokens: try await surface.accounts.tokens().map { token in
+                AdminsPage.Token(id: token.id ?? 0, label: token.label, role: label(token.role), createdBy: token.createdBy,
+                                 created: APIDate.format(token.createdAt), lastUsed: token.lastUsedAt.map { APIDate.format($0) } ?? "")
+            },
+            problems: problems, newName: newName, newToken: newToken)
+        return surface.render("admins", request, admin, status: status, page)
+    }
+
+    /// `admins`: the accounts, the API tokens, and what a refused form or a new token brings.
+    struct AdminsPage {
+        /// A role in a select; `selected` absent where nothing is preselected.
+        struct RoleOption { let value: String, label: String, selected: Bool? }
+        /// An administrator account.
+        struct Account { let name: String, role: String, disabled: Bool, locked: Bool, lastLogin: String, roles: [RoleOption] }
+        /// An API token (never its secret).
+        struct Token { let id: Int64, label: String, role: String, createdBy: String, created: String, lastUsed: String }
+
+        let accounts: [Account]
+        let roles: [RoleOption]
+        let tokens: [Token]
+        let problems: [FieldProblem]?
+        let newName: String?
+        /// Shown once, right after it was created.
+        let newToken: String?
     }
 
     @Sendable func create(_ request: Request, context: AdminContext) async throws -> Response {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageAdmins, sensitive: true, accounts: surface.accounts)
         guard let role = AdminRole(rawValue: form["role"] ?? "") else {
-            return try await render(request, admin, status: .badRequest, extra: ["problems": [["field": "role", "message": "Choose a role."]]])
+            return try await render(request, admin, status: .badRequest, problems: [FieldProblem("role", "Choose a role.")])
         }
         do {
             try await surface.accounts.create(name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), role: role,
                                               password: form["password"] ?? "", by: admin.actor)
         } catch AdminError.invalid(let problems) {
-            return try await render(request, admin, status: .badRequest, extra: [
-                "problems": problems.map { ["field": $0.field, "message": $0.message] }, "newName": form["name"] ?? "",
-            ])
+            return try await render(request, admin, status: .badRequest, problems: problems, newName: form["name"] ?? "")
         }
         return AdminSurface.redirect("/admin/admins?notice=saved")
     }
@@ -70,9 +89,9 @@ struct AdminAccountsController: Sendable {
             default: throw AdminError.invalid([FieldProblem("action", "Unknown action.")])
             }
         } catch AdminError.invalid(let problems) {
-            return try await render(request, admin, status: .badRequest, extra: ["problems": problems.map { ["field": $0.field, "message": $0.message] }])
+            return try await render(request, admin, status: .badRequest, problems: problems)
         } catch AdminError.conflict(let message) {
-            return try await render(request, admin, status: .conflict, extra: ["problems": [["field": name, "message": message]]])
+            return try await render(request, admin, status: .conflict, problems: [FieldProblem(name, message)])
         }
         return AdminSurface.redirect("/admin/admins?notice=saved")
     }
@@ -81,14 +100,14 @@ struct AdminAccountsController: Sendable {
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, .manageAdmins, sensitive: true, accounts: surface.accounts)
         guard let role = AdminRole(rawValue: form["role"] ?? "") else {
-            return try await render(request, admin, status: .badRequest, extra: ["problems": [["field": "role", "message": "Choose a role."]]])
+            return try await render(request, admin, status: .badRequest, problems: [FieldProblem("role", "Choose a role.")])
         }
         do {
             let created = try await surface.accounts.createToken(label: form["label"] ?? "", role: role, by: admin.actor)
             // Shown once, in this answer only.
-            return try await render(request, admin, extra: ["newToken": created.token])
+            return try await render(request, admin, newToken: created.token)
         } catch AdminError.invalid(let problems) {
-            return try await render(request, admin, status: .badRequest, extra: ["problems": problems.map { ["field": $0.field, "message": $0.message] }])
+            return try await render(request, admin, status: .badRequest, problems: problems)
         }
     }
 

@@ -33,10 +33,9 @@ struct AdminErrorMiddleware: RouterMiddleware {
                 return Self.redirect("/admin/reauth?next=" + WebPages.queryEscape(back), clearing: false)
             default:
                 let strings = surface.strings(language: WebPages.language(of: request))
-                return surface.render("error", request, context.admin, status: described.status, [
-                    "message": described.message(strings),
-                    "problems": described.problems.map { ["field": strings["field.\($0.field)"] ?? $0.field, "message": $0.message] },
-                ])
+                return surface.render("error", request, context.admin, status: described.status, ErrorPage(
+                    message: described.message(strings),
+                    problems: described.problems.map { FieldProblem(strings["field.\($0.field)"] ?? $0.field, $0.message) }))
             }
         }
     }
@@ -49,11 +48,13 @@ struct AdminErrorMiddleware: RouterMiddleware {
             let problems: [FieldProblem]
         }
         let body = Body(errorCode: described.code, message: described.message(strings), problems: described.problems)
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        return Response(status: described.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return JSONResponse(body: body, status: described.status).response
+    }
+
+    /// `error`: the message in the page's language and the field problems.
+    struct ErrorPage {
+        let message: String
+        let problems: [FieldProblem]
     }
 
     static func redirect(_ location: String, clearing: Bool) -> Response {

@@ -36,31 +36,19 @@ struct AdminLogController: Sendable {
         var query = request.uri.queryParameters.filter { $0.key != "page" && $0.key != "lang" }
             .map { "\($0.key)=\(WebPages.queryEscape(String($0.value)))" }.joined(separator: "&")
         if !query.isEmpty { query += "&" }
-        return surface.render("log", request, admin, [
-            "filter": ["sender": filter.sender ?? "", "trackingId": filter.trackingId ?? "", "transferId": filter.transferId ?? "",
-                       "recipient": filter.recipient ?? "", "fileName": filter.fileName ?? "", "ip": filter.senderIP ?? ""],
-            "rows": rows.prefix(Self.pageSize).map(Self.row),
-            "empty": rows.isEmpty,
-            "previous": page > 0 ? "/admin/log?\(query)page=\(page - 1)" : false,
-            "next": rows.count > Self.pageSize ? "/admin/log?\(query)page=\(page + 1)" : false,
-        ])
-    }
-
-    static func row(_ row: TransferLogRow) -> [String: Any] {
-        [
-            "trackingId": row.trackingId, "sender": row.senderEmail, "ip": row.senderIP ?? "", "state": row.state.rawValue,
-            "active": row.state == .active, "created": APIDate.format(row.createdAt), "expires": APIDate.format(row.expiresAt),
-            "recipients": row.recipientCount, "files": row.fileCount, "size": DisplayFormat.size(row.totalSize, language: "en"),
-            "notificationFailed": row.notificationFailed,
-        ]
+        let shown = LogPage.Filter(sender: filter.sender ?? "", trackingId: filter.trackingId ?? "", transferId: filter.transferId ?? "",
+                                   recipient: filter.recipient ?? "", fileName: filter.fileName ?? "", ip: filter.senderIP ?? "")
+        return surface.render("log", request, admin, LogPage(
+            filter: shown, rows: rows.prefix(Self.pageSize).map(Row.init), empty: rows.isEmpty,
+            previous: page > 0 ? "/admin/log?\(query)page=\(page - 1)" : nil,
+            next: rows.count > Self.pageSize ? "/admin/log?\(query)page=\(page + 1)" : nil))
     }
 
     @Sendable func transfer(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewLog)
         let details = try await TransferLogDetails.load(context.parameters.get("trackingId"), surface)
-        var values = details.values
-        values["canDelete"] = admin.role.allows(.deleteTransfers) && details.transfer.state == .active
-        return surface.render("transfer", request, admin, values)
+        let page = TransferPage(canDelete: admin.role.allows(.deleteTransfers) && details.transfer.state == .active)
+        return surface.render("transfer", request, admin, TemplateContext(page, TransferLogDetails.Body(details)))
     }
 
     @Sendable func delete(_ request: Request, context: AdminContext) async throws -> Response {
@@ -75,21 +63,16 @@ struct AdminLogController: Sendable {
         let admin = try context.principal(.viewStatistics)
         let since = Calendar(identifier: .gregorian).date(byAdding: .month, value: -11, to: Date()) ?? Date()
         let months = try await surface.transferLog.monthlyStatistics(since: StatisticsChart.startOfMonth(since))
-        return surface.render("statistics", request, admin, StatisticsChart(months: months).values)
+        return surface.render("statistics", request, admin, StatisticsChart(months: months).page)
     }
 
     @Sendable func outbox(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewOutbox)
         let messages = try await surface.outbox.recentMessages(limit: 200)
         let counts = try await surface.outbox.counts()
-        return surface.render("outbox", request, admin, [
-            "queued": counts[.queued] ?? 0, "sent": counts[.sent] ?? 0, "failed": counts[.failed] ?? 0, "capture": surface.mail.isCapture,
-            "messages": messages.map { m -> [String: Any] in
-                ["id": m.id ?? 0, "kind": m.kind, "to": m.envelopeTo.joined(separator: ", "), "subject": m.subject, "state": m.state.rawValue,
-                 "isFailed": m.state == .failed, "attempts": m.attempts, "created": APIDate.format(m.createdAt), "lastError": m.lastError ?? "",
-                 "hasBody": !m.message.isEmpty]
-            },
-        ])
+        return surface.render("outbox", request, admin, OutboxPage(
+            queued: counts[.queued] ?? 0, sent: counts[.sent] ?? 0, failed: counts[.failed] ?? 0, capture: surface.mail.isCapture,
+            messages: messages.map(OutboxPage.Message.init)))
     }
 
     @Sendable func outboxMessage(_ request: Request, context: AdminContext) async throws -> Response {
@@ -98,11 +81,10 @@ struct AdminLogController: Sendable {
             throw AdminError.notFound("The message")
         }
         // The preview shows the stored message as text; sent messages no longer keep their body.
-        return surface.render("outbox-message", request, admin, [
-            "id": id, "subject": message.subject, "to": message.envelopeTo.joined(separator: ", "), "state": message.state.rawValue,
-            "source": String(decoding: message.message.prefix(256 * 1024), as: UTF8.self), "hasBody": !message.message.isEmpty,
-            "lastError": message.lastError ?? "",
-        ])
+        return surface.render("outbox-message", request, admin, OutboxMessagePage(
+            id: id, subject: message.subject, to: message.envelopeTo.joined(separator: ", "), state: message.state.rawValue,
+            source: String(decoding: message.message.prefix(256 * 1024), as: UTF8.self), hasBody: !message.message.isEmpty,
+            lastError: message.lastError ?? ""))
     }
 
     @Sendable func retry(_ request: Request, context: AdminContext) async throws -> Response {
@@ -117,16 +99,11 @@ struct AdminLogController: Sendable {
     @Sendable func audit(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = try context.principal(.viewAudit)
         let entries = try await surface.audit.recent(limit: 300)
-        return surface.render("audit", request, admin, [
-            "entries": entries.map { e -> [String: Any] in
-                ["id": e.id, "at": APIDate.format(e.at), "actor": e.actor, "action": e.action, "target": e.target,
-                 "old": e.oldValue ?? "", "new": e.newValue ?? "", "hash": String(e.hash.prefix(12))]
-            },
-        ])
+        return surface.render("audit", request, admin, AuditPage(entries: entries.map(AuditPage.Entry.init)))
     }
 }
 
-/// The log details as the transfer page and the admin API show them.
+/// Finding the transfer a log route names.
 extension TransferLogDetails {
     /// The details of the transfer the route names; not found for a malformed or unknown id.
     static func load(_ raw: String?, _ surface: AdminSurface) async throws -> TransferLogDetails {
@@ -134,24 +111,6 @@ extension TransferLogDetails {
             throw AdminError.notFound("The transfer")
         }
         return details
-    }
-
-    var values: [String: Any] {
-        [
-            "trackingId": transfer.trackingId.rawValue, "sender": transfer.senderEmail.description, "ip": transfer.senderIP ?? "",
-            "state": transfer.state.rawValue, "created": APIDate.format(transfer.createdAt),
-            "finalized": transfer.finalizedAt.map { APIDate.format($0) } ?? "", "expires": APIDate.format(transfer.settings.expirationDate),
-            "passwordMode": transfer.settings.passwordMode.rawValue,
-            "files": files.map { ["name": DisplayText.singleLine($0.fileName), "id": $0.fileId.rawValue, "size": DisplayFormat.size($0.size, language: "en"),
-                                  "checksum": $0.checksum ?? "", "state": $0.state.rawValue] },
-            "recipients": recipients.map { r -> [String: Any] in
-                let mine = downloads.filter { $0.transferId == r.transferId }
-                return ["email": r.email.description, "kind": r.kind.rawValue, "transferId": r.transferId.rawValue,
-                        "downloads": mine.count, "lastDownload": mine.map(\.date).max().map { APIDate.format($0) } ?? "",
-                        "downloaded": !mine.isEmpty, "locked": r.lockedUntil.map { $0 > Date() } ?? false,
-                        "failedAttempts": r.failedAttempts, "notificationFailed": r.notificationFailed]
-            },
-        ]
     }
 }
 
@@ -162,15 +121,29 @@ struct StatisticsChart: Sendable {
     /// Horizontal space per month in the SVG.
     static let slot = 48
 
+    /// The `statistics` page model: two bar charts and the table.
+    struct Page {
+        /// A bar of a chart, in SVG units.
+        struct Bar { let x: Int, y: Int, height: Int, width: Int, label: String, labelX: Int, value: String }
+        /// A row of the table.
+        struct Month { let month: String, transfers: Int, volume: String, senders: Int, recipients: Int }
+
+        let empty: Bool
+        let chartWidth: Int
+        let transferBars: [Bar]
+        let volumeBars: [Bar]
+        let months: [Month]
+    }
+
     /// One SVG bar per month, 160 px for the largest value of `figure`.
     func bars<Figure: Comparable>(_ number: (Figure) -> Double, of figure: KeyPath<MonthlyStatistics, Figure>,
-                                  label value: (MonthlyStatistics) -> String) -> [[String: Any]] {
+                                  label value: (MonthlyStatistics) -> String) -> [Page.Bar] {
         let largest = max(1, months.map { number($0[keyPath: figure]) }.max() ?? 1)
-        return months.enumerated().map { i, m -> [String: Any] in
+        return months.enumerated().map { i, m in
             let height = Int(number(m[keyPath: figure]) / largest * 160)
             let x = 10 + i * Self.slot
-            return ["x": x, "y": 180 - height, "height": height, "width": Self.slot - 12, "label": m.month,
-                    "labelX": x + (Self.slot - 12) / 2, "value": value(m)]
+            return Page.Bar(x: x, y: 180 - height, height: height, width: Self.slot - 12, label: m.month,
+                            labelX: x + (Self.slot - 12) / 2, value: value(m))
         }
     }
 
@@ -180,14 +153,11 @@ struct StatisticsChart: Sendable {
         return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
     }
 
-    var values: [String: Any] {
-        return [
-            "empty": months.isEmpty,
-            "chartWidth": max(1, months.count) * Self.slot + 20,
-            "transferBars": bars(Double.init(_:), of: \.transfers) { "\($0.transfers)" },
-            "volumeBars": bars(Double.init(_:), of: \.bytes) { DisplayFormat.size($0.bytes, language: "en") },
-            "months": months.map { ["month": $0.month, "transfers": $0.transfers, "volume": DisplayFormat.size($0.bytes, language: "en"),
-                                    "senders": $0.distinctSenders, "recipients": $0.distinctRecipients] },
-        ]
+    var page: Page {
+        Page(empty: months.isEmpty, chartWidth: max(1, months.count) * Self.slot + 20,
+             transferBars: bars(Double.init(_:), of: \.transfers) { "\($0.transfers)" },
+             volumeBars: bars(Double.init(_:), of: \.bytes) { DisplayFormat.size($0.bytes, language: "en") },
+             months: months.map { Page.Month(month: $0.month, transfers: $0.transfers, volume: DisplayFormat.size($0.bytes, language: "en"),
+                                             senders: $0.distinctSenders, recipients: $0.distinctRecipients) })
     }
 }

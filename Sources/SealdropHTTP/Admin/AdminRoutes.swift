@@ -24,11 +24,8 @@ struct AdminRoutes {
         }
         router.get("health") { _, _ in
             let ready = (try? await outbox.queuedCount()) != nil
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            headers[.cacheControl] = "no-store"
-            let body = #"{"status":"\#(ready ? "ok" : "unavailable")","live":true,"ready":\#(ready)}"#
-            return Response(status: ready ? .ok : .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            return JSONResponse(body: Health(status: ready ? "ok" : "unavailable", live: true, ready: ready),
+                                status: ready ? .ok : .serviceUnavailable).response
         }
         router.get("metrics") { _, _ in
             let counts = (try? await outbox.counts()) ?? [:]
@@ -48,4 +45,11 @@ struct AdminRoutes {
         }
         return router
     }
+}
+
+/// `GET /health`: liveness and readiness (the store answers).
+struct Health: Encodable {
+    let status: String
+    let live: Bool
+    let ready: Bool
 }

@@ -23,8 +23,8 @@ struct AdminSessionController: Sendable {
     @Sendable func loginPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         if let admin = context.admin { return AdminSurface.redirect(AdminSurface.home(for: admin.role)) }
         let csrf = CSRF.token(for: request)
-        return surface.render("login", request, nil, ["next": AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init)),
-                                                     "loginCsrf": csrf.token], cookies: csrf.setCookie.map { [$0] } ?? [])
+        let page = LoginPage(next: AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init)), loginCsrf: csrf.token)
+        return surface.render("login", request, nil, page, cookies: csrf.setCookie.map { [$0] } ?? [])
     }
 
     @Sendable func login(_ request: Request, context: SealdropRequestContext) async throws -> Response {
@@ -41,7 +41,7 @@ struct AdminSessionController: Sendable {
             let status = described.status
             let message = described.message(surface.strings(language: WebPages.language(of: request)))
             let csrf = CSRF.token(for: request)
-            return surface.render("login", request, nil, status: status, ["next": next, "name": name, "error": message, "loginCsrf": csrf.token])
+            return surface.render("login", request, nil, status: status, LoginPage(next: next, loginCsrf: csrf.token, name: name, error: message))
         }
     }
 
@@ -57,7 +57,7 @@ struct AdminSessionController: Sendable {
 
     @Sendable func reauthPage(_ request: Request, context: AdminContext) async throws -> Response {
         let admin = context.principal
-        return surface.render("reauth", request, admin, ["next": AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init))])
+        return surface.render("reauth", request, admin, ReauthPage(next: AdminSurface.safeNext(request.uri.queryParameters["next"].map(String.init))))
     }
 
     @Sendable func reauth(_ request: Request, context: AdminContext) async throws -> Response {
@@ -73,7 +73,7 @@ struct AdminSessionController: Sendable {
             let described = AdminErrorDescription(error)
             let status = described.status
             let message = described.message(surface.strings(language: WebPages.language(of: request)))
-            return surface.render("reauth", request, admin, status: status, ["next": next, "error": message])
+            return surface.render("reauth", request, admin, status: status, ReauthPage(next: next, error: message))
         }
     }
 
@@ -81,20 +81,33 @@ struct AdminSessionController: Sendable {
         let admin = context.principal
         guard admin.role.allows(.viewStatus) else { return AdminSurface.redirect(AdminSurface.home(for: admin.role)) }
         let report = try await StatusReport.collect(surface)
-        var values = report.values
-        values["logLines"] = surface.logLines.recent(40)
+        var page = report.page
+        page.logLines = surface.logLines.recent(40)
         let strings = surface.strings(language: WebPages.language(of: request))
         if let directory = report.mailCapturedTo {
-            values["mailCaptureWarning"] = (strings["warning.mailCaptured"] ?? "").replacingOccurrences(of: "{directory}", with: directory)
+            page.mailCaptureWarning = (strings["warning.mailCaptured"] ?? "").replacingOccurrences(of: "{directory}", with: directory)
         }
         // Other administrators learn here that someone changed where mail goes (accounts have no mail address).
-        values["routingNotices"] = report.mailRoutingChanges.map { entry in
+        page.routingNotices = report.mailRoutingChanges.map { entry in
             (strings["warning.mailRoutingChanged"] ?? "")
                 .replacingOccurrences(of: "{settings}", with: entry.target.split(separator: ",").map { strings["routing.\($0)"] ?? String($0) }.joined(separator: ", "))
                 .replacingOccurrences(of: "{actor}", with: entry.actor)
                 .replacingOccurrences(of: "{at}", with: StatusReport.timestamp(entry.at))
         }
-        return surface.render("status", request, admin, values)
+        return surface.render("status", request, admin, page)
+    }
+
+    /// `login`: the sign-in form, with the name and message of a refused attempt.
+    struct LoginPage {
+        let next: String, loginCsrf: String
+        var name: String?
+        var error: String?
+    }
+
+    /// `reauth`: the password form before a sensitive action.
+    struct ReauthPage {
+        let next: String
+        var error: String?
     }
 
     @Sendable func quick(_ request: Request, context: AdminContext) async throws -> Response {
@@ -143,20 +156,33 @@ struct StatusReport: Sendable {
         return formatter.string(from: date) + " UTC"
     }
 
-    var values: [String: Any] {
-        var values: [String: Any] = [
-            "version": version, "uptime": Self.duration(uptimeSeconds), "dataDirectory": dataDirectory,
-            "outboxQueued": outboxQueued, "outboxFailed": outboxFailed, "outboxSent": outboxSent, "mailRelay": mailRelay,
-            "derivationsWaiting": derivationsWaiting,
-            "updateStatus": updateStatus,
-        ]
+    /// The `status` page model; free space only when the file system tells both figures.
+    struct Page {
+        let version: String, uptime: String, dataDirectory: String
+        let outboxQueued: Int, outboxFailed: Int, outboxSent: Int
+        let mailRelay: String
+        let derivationsWaiting: Int
+        let updateStatus: String
+        var free: String?
+        var total: String?
+        var freePercent: Int?
+        var lowSpace: Bool?
+        var logLines: [String] = []
+        var mailCaptureWarning: String?
+        var routingNotices: [String] = []
+    }
+
+    var page: Page {
+        var page = Page(version: version, uptime: Self.duration(uptimeSeconds), dataDirectory: dataDirectory,
+                        outboxQueued: outboxQueued, outboxFailed: outboxFailed, outboxSent: outboxSent, mailRelay: mailRelay,
+                        derivationsWaiting: derivationsWaiting, updateStatus: updateStatus)
         if let freeBytes, let totalBytes, totalBytes > 0 {
-            values["free"] = DisplayFormat.size(freeBytes, language: "en")
-            values["total"] = DisplayFormat.size(totalBytes, language: "en")
-            values["freePercent"] = Int(Double(freeBytes) / Double(totalBytes) * 100)
-            values["lowSpace"] = Double(freeBytes) / Double(totalBytes) < 0.1
+            page.free = DisplayFormat.size(freeBytes, language: "en")
+            page.total = DisplayFormat.size(totalBytes, language: "en")
+            page.freePercent = Int(Double(freeBytes) / Double(totalBytes) * 100)
+            page.lowSpace = Double(freeBytes) / Double(totalBytes) < 0.1
         }
-        return values
+        return page
     }
 
     static func duration(_ seconds: Int) -> String {

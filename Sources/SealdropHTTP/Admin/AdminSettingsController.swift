@@ -29,71 +29,83 @@ struct AdminSettingsController: Sendable {
 
     /// The form of `section`, with submitted values and problems when a save failed.
     func render(_ section: SettingsSection, _ request: Request, _ admin: AdminPrincipal, form: [String: String]?, problems: [FieldProblem],
-                extra: [String: Any] = [:]) throws -> Response {
+                test: SettingsPage.TestMail? = nil) throws -> Response {
         let language = WebPages.language(of: request)
         let strings = surface.pages.strings[language] ?? [:]
         let current = try section.formValues(surface.settings.current)
-        var values = extra
-        values["section"] = section.id
-        values["title"] = strings["nav.\(section.id)"] ?? section.id
-        values["intro"] = strings["intro.\(section.id)"]
-        values["problems"] = problems.map { ["field": strings["field.\($0.field)"] ?? $0.field, "message": $0.message] }
-        values["fields"] = section.fields.map { field -> [String: Any] in
-            // Mustache treats an empty string as true: optional texts are left out instead.
-            var item: [String: Any] = [
-                "key": field.key, "id": "f-" + field.key.replacingOccurrences(of: ".", with: "-"),
-                "label": strings["field.\(field.key)"] ?? field.key,
-                "pinned": surface.runtime.isPinned(field.key) || !SettingsSection.allows(admin.role, field),
-                "restricted": !SettingsSection.allows(admin.role, field),
-            ]
-            if let help = strings["help.\(field.key)"] { item["help"] = help }
-            if let error = problems.first(where: { $0.field == field.key })?.message { item["error"] = error }
-            let shown: Any = form.map { f -> Any in
-                if case .flag = field.kind { return f[field.key] == "on" }
-                return f[field.key] ?? ""
-            } ?? current[field.key] ?? ""
-            switch field.kind {
-            case .flag: item["isFlag"] = true; item["checked"] = (shown as? Bool) ?? false
-            case .lines, .clientIds: item["isLines"] = true; item["value"] = shown
-            case .choice(let options):
-                item["isChoice"] = true
-                item["options"] = options.map { ["value": $0, "label": strings["option.\($0)"] ?? $0, "selected": "\(shown)" == $0] }
-            case .integer, .mebibytes: item["isNumber"] = true; item["value"] = shown
-            case .text: item["isText"] = true; item["value"] = field.key == "mail.relayURL" ? RelayURL.redacted("\(shown)") : shown
-            }
-            return item
+        var page = SettingsPage(
+            section: section.id, title: strings["nav.\(section.id)"] ?? section.id, intro: strings["intro.\(section.id)"],
+            problems: problems.map { FieldProblem(strings["field.\($0.field)"] ?? $0.field, $0.message) },
+            fields: section.fields.map { field(section, $0, admin: admin, strings: strings, form: form, current: current, problems: problems) })
+        if let test {
+            page.testResult = test.testResult
+            page.testOK = test.testOK
+            page.testTo = test.testTo
         }
         if section.id == "mail" {
             let mail = surface.settings.current.mail
             var fields = MailSettingsForm.values(relayURL: mail.relayURL, from: mail.from)
             for (key, value) in form ?? [:] where key.hasPrefix("mail.") && key != "mail.password" { fields[key] = value }
-            values["mail"] = Dictionary(uniqueKeysWithValues: fields.map { (String($0.key.split(separator: ".").last ?? ""), $0.value) })
-            values["securityOptions"] = MailSettingsForm.securityModes.map { mode -> [String: Any] in
-                ["value": mode, "label": strings["security.\(mode)"] ?? mode, "selected": fields["mail.security"] == mode]
+            page.mail = Dictionary(uniqueKeysWithValues: fields.map { (String($0.key.split(separator: ".").last ?? ""), $0.value) })
+            page.securityOptions = MailSettingsForm.securityModes.map { mode in
+                SettingsPage.Option(value: mode, label: strings["security.\(mode)"] ?? mode, selected: fields["mail.security"] == mode)
             }
-            for key in ["mail.security", "mail.host", "mail.port", "mail.username", "mail.password", "mail.from", "to"] {
-                if let error = problems.first(where: { $0.field == key })?.message { values["error-" + key.replacingOccurrences(of: ".", with: "-")] = error }
-            }
-            values["hasPassword"] = !(fields["hasPassword"] ?? "").isEmpty
-            values["effectiveRelay"] = RelayURL.redacted(surface.mail.effectiveURL)
-            values["relayPinned"] = surface.runtime.isPinned("mail.relayURL")
-            values["fromPinned"] = surface.runtime.isPinned("mail.from")
-            values["configuredRelay"] = RelayURL.redacted(surface.mail.configuredURL)
-            values["configuredFrom"] = surface.process.from
-            values["effectiveFrom"] = surface.effectiveMailFrom
+            func error(_ key: String) -> String? { problems.first(where: { $0.field == key })?.message }
+            page.errorMailSecurity = error("mail.security")
+            page.errorMailHost = error("mail.host")
+            page.errorMailPort = error("mail.port")
+            page.errorMailUsername = error("mail.username")
+            page.errorMailPassword = error("mail.password")
+            page.errorMailFrom = error("mail.from")
+            page.errorTo = error("to")
+            page.hasPassword = !(fields["hasPassword"] ?? "").isEmpty
+            page.effectiveRelay = RelayURL.redacted(surface.mail.effectiveURL)
+            page.relayPinned = surface.runtime.isPinned("mail.relayURL")
+            page.fromPinned = surface.runtime.isPinned("mail.from")
+            page.configuredRelay = RelayURL.redacted(surface.mail.configuredURL)
+            page.configuredFrom = surface.process.from
+            page.effectiveFrom = surface.effectiveMailFrom
         }
-        if section.id == "verification" { values["isVerification"] = true }
-        if section.id == "connection" { values["baseURL"] = surface.notifications.baseURL }
-        if section.id == "legal" { values.merge(legalValues(form: form)) { $1 } }
+        if section.id == "verification" { page.isVerification = true }
+        if section.id == "connection" { page.baseURL = surface.notifications.baseURL }
+        if section.id == "legal" { page.legal = legalPage(form: form) }
         let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
-        let page = ["legal": "settings-legal", "mail": "settings-mail"][section.id] ?? "settings"
-        return surface.render(page, request, admin, status: status, values)
+        let template = ["legal": "settings-legal", "mail": "settings-mail"][section.id] ?? "settings"
+        let model: Any = page.legal.map { TemplateContext(page, $0) } ?? page
+        return surface.render(template, request, admin, status: status, model)
+    }
+
+    /// One field of the generic form: its current (or submitted) value, whether it is read-only, its problem.
+    func field(_ section: SettingsSection, _ field: SettingsSection.Field, admin: AdminPrincipal, strings: [String: String],
+               form: [String: String]?, current: [String: Any], problems: [FieldProblem]) -> SettingsPage.Field {
+        var item = SettingsPage.Field(
+            key: field.key, id: "f-" + field.key.replacingOccurrences(of: ".", with: "-"), label: strings["field.\(field.key)"] ?? field.key,
+            pinned: surface.runtime.isPinned(field.key) || !SettingsSection.allows(admin.role, field),
+            restricted: !SettingsSection.allows(admin.role, field))
+        // Mustache treats an empty string as true: optional texts are left out instead.
+        item.help = strings["help.\(field.key)"]
+        item.error = problems.first(where: { $0.field == field.key })?.message
+        let shown: Any = form.map { f -> Any in
+            if case .flag = field.kind { return f[field.key] == "on" }
+            return f[field.key] ?? ""
+        } ?? current[field.key] ?? ""
+        switch field.kind {
+        case .flag: item.isFlag = true; item.checked = (shown as? Bool) ?? false
+        case .lines, .clientIds: item.isLines = true; item.value = "\(shown)"
+        case .choice(let options):
+            item.isChoice = true
+            item.options = options.map { SettingsPage.Option(value: $0, label: strings["option.\($0)"] ?? $0, selected: "\(shown)" == $0) }
+        case .integer, .mebibytes: item.isNumber = true; item.value = "\(shown)"
+        case .text: item.isText = true; item.value = field.key == "mail.relayURL" ? RelayURL.redacted("\(shown)") : "\(shown)"
+        }
+        return item
     }
 
     @Sendable func save(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try Self.section(context)
         let form = try await AdminSurface.form(request)
         let admin = try AdminSurface.formPrincipal(context, form, section.permission, accounts: surface.accounts)
+        // A patch is any subset of the settings document, merged key by key into it: untyped on purpose.
         var (patch, problems): ([String: Any], [FieldProblem])
         switch section.id {
         case "legal": (patch, problems) = legalPatch(form)
@@ -119,28 +131,26 @@ struct AdminSettingsController: Sendable {
 
     // MARK: - Legal
 
-    func legalValues(form: [String: String]?) -> [String: Any] {
+    func legalPage(form: [String: String]?) -> SettingsPage.Legal {
         let legal = surface.settings.current.legal
-        let languages = WebPages.languages
-        return [
-            "isLegal": true,
-            "termsActive": legal.termsActive,
-            "texts": languages.map { language -> [String: Any] in
+        let types = ["text", "html", "link"]
+        return SettingsPage.Legal(
+            termsActive: legal.termsActive,
+            texts: WebPages.languages.map { language in
                 let text = legal.terms.first { $0.locale == language }
                 let prefix = "terms.\(language)."
                 let type = form?[prefix + "type"] ?? text?.type ?? "html"
-                return ["language": language, "prefix": prefix, "title": form?[prefix + "title"] ?? text?.title ?? "",
-                        "content": form?[prefix + "content"] ?? text?.content ?? "",
-                        "types": ["text", "html", "link"].map { ["value": $0, "selected": $0 == type] }]
+                return SettingsPage.Legal.Text(language: language, prefix: prefix, title: form?[prefix + "title"] ?? text?.title ?? "",
+                                               content: form?[prefix + "content"] ?? text?.content ?? "",
+                                               types: types.map { SettingsPage.Legal.TypeOption(value: $0, selected: $0 == type) })
             },
-            "imprintTitle": form?["imprint.title"] ?? legal.imprint.title,
-            "imprintContent": form?["imprint.content"] ?? legal.imprint.content,
-            "imprintTypes": ["text", "html", "link"].map { ["value": $0, "selected": $0 == (form?["imprint.type"] ?? legal.imprint.type)] },
-        ]
+            imprintTitle: form?["imprint.title"] ?? legal.imprint.title,
+            imprintContent: form?["imprint.content"] ?? legal.imprint.content,
+            imprintTypes: types.map { SettingsPage.Legal.TypeOption(value: $0, selected: $0 == (form?["imprint.type"] ?? legal.imprint.type)) })
     }
 
     /// Terms per language and the imprint; a changed terms text starts a new `termsLastChange`, so users
-    /// accept it again.
+    /// accept it again. The patch is untyped like every settings patch (`RuntimeSettings.apply(patch:)`).
     func legalPatch(_ form: [String: String]) -> ([String: Any], [FieldProblem]) {
         let legal = surface.settings.current.legal
         var terms: [[String: Any]] = []
@@ -175,7 +185,7 @@ struct AdminSettingsController: Sendable {
         let result = await surface.mail.sendTest(to: to, from: surface.effectiveMailFrom, builder: builder)
         try await surface.audit.record(actor: admin.actor, action: "mail.test", target: to, new: String(result.answer.prefix(300)))
         return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [],
-                          extra: ["testResult": result.answer, "testOK": result.ok, "testTo": to])
+                          test: SettingsPage.TestMail(testResult: result.answer, testOK: result.ok, testTo: to))
     }
 
     @Sendable func resetVerifications(_ request: Request, context: AdminContext) async throws -> Response {
@@ -188,6 +198,7 @@ struct AdminSettingsController: Sendable {
 }
 
 extension SettingsSection {
+    /// Removes a dotted key from a settings patch (untyped, see `RuntimeSettings.apply(patch:)`).
     static func remove(_ object: inout [String: Any], _ key: String) {
         let parts = key.split(separator: ".").map(String.init)
         if parts.count == 1 {

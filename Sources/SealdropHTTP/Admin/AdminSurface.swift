@@ -41,21 +41,35 @@ struct AdminSurface: Sendable {
 
     /// Renders an admin page with the menu for the principal's role, its CSRF token and the flash notice.
     func render(_ page: String, _ request: Request, _ admin: AdminPrincipal?, status: HTTPResponse.Status = .ok,
-                _ values: [String: Any] = [:], cookies: [String] = []) -> Response {
-        var context = values
+                _ model: Any = EmptyModel(), cookies: [String] = []) -> Response {
         let language = WebPages.language(of: request)
         let strings = pages.strings[language] ?? pages.strings["en"] ?? [:]
+        var frame = AdminLayout()
         if let admin {
-            context["signedIn"] = true
-            context["actor"] = admin.actor
-            context["roleName"] = strings["role.\(admin.role.rawValue)"] ?? admin.role.rawValue
-            context["csrf"] = admin.session?.csrfToken ?? ""
-            context["nav"] = Self.menu.filter { admin.role.allows($0.permission) }.map { item -> [String: Any] in
-                ["href": item.href, "label": strings["nav.\(item.id)"] ?? item.id, "current": request.uri.path == item.href || (item.href != "/admin" && request.uri.path.hasPrefix(item.href + "/"))]
+            frame.signedIn = true
+            frame.actor = admin.actor
+            frame.roleName = strings["role.\(admin.role.rawValue)"] ?? admin.role.rawValue
+            frame.csrf = admin.session?.csrfToken ?? ""
+            frame.nav = Self.menu.filter { admin.role.allows($0.permission) }.map { item in
+                AdminLayout.MenuItem(href: item.href, label: strings["nav.\(item.id)"] ?? item.id,
+                                     current: request.uri.path == item.href || (item.href != "/admin" && request.uri.path.hasPrefix(item.href + "/")))
             }
         }
-        if let notice = request.uri.queryParameters["notice"].map(String.init), let text = strings["notice.\(notice)"] { context["notice"] = text }
-        return pages.render(page, status: status, request: request, context: context, cookies: cookies)
+        if let notice = request.uri.queryParameters["notice"].map(String.init), let text = strings["notice.\(notice)"] { frame.notice = text }
+        return pages.render(page, status: status, request: request, model: TemplateContext(frame, model), cookies: cookies)
+    }
+
+    /// What the admin layout adds for a signed-in principal (all absent on the login page), and the flash notice.
+    struct AdminLayout {
+        /// An entry of the menu.
+        struct MenuItem { let href: String, label: String, current: Bool }
+
+        var signedIn: Bool?
+        var actor: String?
+        var roleName: String?
+        var csrf: String?
+        var nav: [MenuItem]?
+        var notice: String?
     }
 
     /// The admin menu; an entry shows only to roles with its permission.

@@ -33,7 +33,8 @@ enum MailSettingsForm {
         return password
     }
 
-    /// The settings patch a submitted form means, with the problems next to their fields.
+    /// The settings patch a submitted form means, with the problems next to their fields (untyped, as every
+    /// settings patch: see `RuntimeSettings.apply(patch:)`).
     static func patch(_ form: [String: String], stored: String) -> (patch: [String: Any], problems: [FieldProblem]) {
         var problems: [FieldProblem] = []
         let security = form["mail.security"] ?? "default"

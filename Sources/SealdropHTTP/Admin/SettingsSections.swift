@@ -112,6 +112,9 @@ struct SettingsSection: Sendable {
     /// Legal texts are edited as a whole (`legal.terms`, `legal.imprint`); the page has its own form.
     static let legal = SettingsSection(id: "legal", permission: .editSettings, fields: [])
 
+    // Form values and patches stay `[String: Any]`: they are addressed by dotted keys of the settings document
+    // and merged into it by `RuntimeSettings.apply(patch:)`, so their shape is data, not code.
+
     /// The current value of each field of this section, as the form shows it.
     func formValues(_ settings: SealdropSettings) throws -> [String: Any] {
         let flat = try SettingsJSON.object(of: settings)

@@ -91,10 +91,7 @@ public struct HTTPSurfaces: Sendable {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: APIErrorMiddleware())
         router.get("api/status") { [settings] _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            let body = #"{"apiVersions":{"uiApiVersions":[{"major":1,"minor":\#(settings.current.apiMinorVersion)}]}}"#
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            JSONResponse(body: APIStatus(minor: settings.current.apiMinorVersion), cacheControl: nil).response
         }
         router.get("api/openapi.yaml") { _, _ in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
@@ -170,5 +167,19 @@ public struct HTTPSurfaces: Sendable {
                 logger: logger)))
         }
         return services
+    }
+}
+
+/// `GET /api/status`: the REST API versions this server speaks (major 1, the configured minor).
+struct APIStatus: Encodable {
+    /// One supported version.
+    struct Version: Encodable { let major: Int, minor: Int }
+    /// The versions of the UI API.
+    struct Versions: Encodable { let uiApiVersions: [Version] }
+
+    let apiVersions: Versions
+
+    init(minor: Int) {
+        apiVersions = Versions(uiApiVersions: [Version(major: 1, minor: minor)])
     }
 }

@@ -64,9 +64,8 @@ struct RetrieveController {
 
     func passwordForm(_ request: Request, transferId: String, password: String, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let csrf = CSRF.token(for: request)
-        var values: [String: Any] = ["transferId": transferId, "password": password, "csrf": csrf.token, "prefilled": !password.isEmpty]
-        if let error { values["error"] = error }
-        return pages.render("retrieve-password", status: status, request: request, context: values, cookies: csrf.setCookie.map { [$0] } ?? [])
+        let page = PasswordPage(transferId: transferId, password: password, csrf: csrf.token, prefilled: !password.isEmpty, error: error)
+        return pages.render("retrieve-password", status: status, request: request, model: page, cookies: csrf.setCookie.map { [$0] } ?? [])
     }
 
     @Sendable func unlock(_ request: Request, context: SealdropRequestContext) async throws -> Response {
@@ -123,28 +122,26 @@ struct RetrieveController {
         let id = access.recipient.transferId.rawValue
         let retrieved = Set(try await downloads.downloads(of: access).filter { $0.method == .downloaded }.map(\.fileId))
         let senderName = DisplayText.singleLine(access.transfer.sender.name)
-        let files = access.files.filter { $0.fileId != messageId }.map { f -> [String: Any] in
-            ["name": DisplayText.singleLine(f.fileName), "size": DisplayFormat.size(f.size, language: language),
-             "href": "/download/file?id=\(id)&file=\(f.fileId.rawValue)", "downloaded": retrieved.contains(f.fileId)]
+        let files = access.files.filter { $0.fileId != messageId }.map { f in
+            FilesPage.File(name: DisplayText.singleLine(f.fileName), size: DisplayFormat.size(f.size, language: language),
+                           href: "/download/file?id=\(id)&file=\(f.fileId.rawValue)", downloaded: retrieved.contains(f.fileId))
         }
-        var values: [String: Any] = [
-            "transferId": id, "trackingId": access.transfer.trackingId.rawValue, "files": files, "hasFiles": !files.isEmpty,
-            "fileCount": files.count, "zipHref": "/download/zip?id=\(id)",
-            "totalSize": DisplayFormat.size(access.files.filter { $0.fileId != messageId }.reduce(0) { $0 + $1.size }, language: language),
-            "sender": senderName.isEmpty ? access.transfer.senderEmail.address : "\(senderName) <\(access.transfer.senderEmail.address)>",
-            "provided": DisplayFormat.date(access.transfer.finalizedAt ?? access.transfer.createdAt, language: language),
-            "expires": DisplayFormat.date(access.transfer.settings.expirationDate, language: language),
-        ]
         let subject = DisplayText.singleLine(access.transfer.settings.notificationMessage.subject)
-        values["subject"] = subject
-        values["hasSubject"] = !subject.isEmpty
+        var page = FilesPage(
+            transferId: id, trackingId: access.transfer.trackingId.rawValue, files: files, hasFiles: !files.isEmpty,
+            fileCount: files.count, zipHref: "/download/zip?id=\(id)",
+            totalSize: DisplayFormat.size(access.files.filter { $0.fileId != messageId }.reduce(0) { $0 + $1.size }, language: language),
+            sender: senderName.isEmpty ? access.transfer.senderEmail.address : "\(senderName) <\(access.transfer.senderEmail.address)>",
+            provided: DisplayFormat.date(access.transfer.finalizedAt ?? access.transfer.createdAt, language: language),
+            expires: DisplayFormat.date(access.transfer.settings.expirationDate, language: language),
+            subject: subject, hasSubject: !subject.isEmpty)
         if let messageId, let file = access.files.first(where: { $0.fileId == messageId }) {
-            values["message"] = try confidentialText(access, file)
-            values["hasMessage"] = true
-            values["messageHref"] = "/download/file?id=\(id)&file=\(messageId.rawValue)"
+            page.message = try confidentialText(access, file)
+            page.hasMessage = true
+            page.messageHref = "/download/file?id=\(id)&file=\(messageId.rawValue)"
             try? await downloads.recordDownload(access, fileIds: [messageId], method: .viewed)
         }
-        return pages.render("retrieve-files", request: request, context: values)
+        return pages.render("retrieve-files", request: request, model: page)
     }
 
     /// The readable text of the confidential message file: the text body of an `.eml`, or the file itself.

@@ -98,7 +98,7 @@ struct SenderController {
             return Self.redirect(text.content)
         }
         // The operator's own HTML (from the admin settings); the page's CSP still forbids any script in it.
-        return pages.render("terms", request: request, context: ["title": text.title, "html": text.content])
+        return pages.render("terms", request: request, model: LegalPage(title: text.title, html: text.content))
     }
 
     /// The operator's imprint, linked from every page's footer; a `link` imprint redirects to it.
@@ -108,13 +108,13 @@ struct SenderController {
         if text.type == "link", let url = URL(string: text.content), ["https", "http"].contains(url.scheme?.lowercased() ?? "") {
             return Self.redirect(text.content)
         }
-        return pages.render("terms", request: request, context: ["title": text.title, "html": text.content])
+        return pages.render("terms", request: request, model: LegalPage(title: text.title, html: text.content))
     }
 
     @Sendable func acceptTerms(_ request: Request, context: SealdropRequestContext) async throws -> Response {
         let fields = try await Self.checkedForm(request)
         guard fields["acceptTerms"] == "on" else {
-            return identities(request, next: Self.safeNext(fields["next"]), values: ["termsError": strings(request)["errorTermsRequired"] ?? ""],
+            return identities(request, next: Self.safeNext(fields["next"]), problem: IdentityProblem(termsError: strings(request)["errorTermsRequired"] ?? ""),
                               status: .badRequest)
         }
         return Self.redirect(Self.safeNext(fields["next"]), cookies: [Self.acceptedTermsCookie()])
@@ -123,21 +123,20 @@ struct SenderController {
     // MARK: - Identities
 
     @Sendable func identitiesPage(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        identities(request, next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)), values: [:])
+        identities(request, next: Self.safeNext(request.uri.queryParameters["next"].map(String.init)), problem: IdentityProblem())
     }
 
-    func identities(_ request: Request, next: String, values extra: [String: Any], status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+    func identities(_ request: Request, next: String, problem: IdentityProblem, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
         let ids = SenderIdentities(request)
         let csrf = CSRF.token(for: request)
         let client = SenderIdentities.clientId(for: request)
-        var values: [String: Any] = [
-            "csrf": csrf.token, "next": next, "hasIdentities": !ids.identities.isEmpty, "needsTerms": needsTerms(request),
-            "identities": ids.identities.map { i -> [String: Any] in
-                ["index": i.index, "email": i.email.address, "name": i.name, "phone": i.phone, "active": i.index == ids.activeIndex]
+        let page = IdentitiesPage(
+            csrf: csrf.token, next: next, hasIdentities: !ids.identities.isEmpty, needsTerms: needsTerms(request),
+            identities: ids.identities.map { i in
+                IdentitiesPage.Identity(index: i.index, email: i.email.address, name: i.name, phone: i.phone, active: i.index == ids.activeIndex)
             },
-        ]
-        values.merge(extra) { $1 }
-        return pages.render("sender-identities", status: status, request: request, context: values,
+            termsError: problem.termsError, error: problem.error, email: problem.email, name: problem.name, phone: problem.phone)
+        return pages.render("sender-identities", status: status, request: request, model: page,
                             cookies: cookies + [csrf.setCookie, client.setCookie].compactMap { $0 })
     }
 
@@ -147,14 +146,14 @@ struct SenderController {
         let t = strings(request)
         let name = Self.line(fields["name"], 200), phone = Self.line(fields["phone"], 50)
         guard let email = EmailAddress((fields["email"] ?? "").trimmingCharacters(in: .whitespaces)) else {
-            return identities(request, next: next, values: ["error": t["errorEmailInvalid"] ?? "", "email": fields["email"] ?? "",
-                                                            "name": name, "phone": phone], status: .badRequest)
+            return identities(request, next: next, problem: IdentityProblem(error: t["errorEmailInvalid"] ?? "", email: fields["email"] ?? "",
+                                                                         name: name, phone: phone), status: .badRequest)
         }
         var cookies: [String] = []
         if needsTerms(request) {
             guard fields["acceptTerms"] == "on" else {
-                return identities(request, next: next, values: ["termsError": t["errorTermsRequired"] ?? "", "email": email.address,
-                                                                "name": name, "phone": phone], status: .badRequest)
+                return identities(request, next: next, problem: IdentityProblem(termsError: t["errorTermsRequired"] ?? "", email: email.address,
+                                                                             name: name, phone: phone), status: .badRequest)
             }
             cookies.append(Self.acceptedTermsCookie())
         }
@@ -167,9 +166,8 @@ struct SenderController {
     func codeForm(_ request: Request, email: EmailAddress, name: String, phone: String, next: String, error: String?,
                   status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
         let csrf = CSRF.token(for: request)
-        var values: [String: Any] = ["csrf": csrf.token, "email": email.address, "name": name, "phone": phone, "next": next]
-        if let error { values["error"] = error }
-        return pages.render("sender-code", status: status, request: request, context: values, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
+        let page = CodePage(csrf: csrf.token, email: email.address, name: name, phone: phone, next: next, error: error)
+        return pages.render("sender-code", status: status, request: request, model: page, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
     }
 
     @Sendable func finishVerification(_ request: Request, context: SealdropRequestContext) async throws -> Response {
@@ -258,22 +256,20 @@ struct SenderController {
         let language = WebPages.language(of: request)
         let t = strings(request)
         let names = Dictionary(uniqueKeysWithValues: d.files.map { ($0.fileId, DisplayText.singleLine($0.fileName)) })
-        let recipients = d.recipients.map { r -> [String: Any] in
+        let recipients = d.recipients.map { r in
             let mine = d.downloads.filter { $0.transferId == r.transferId }
             let files = Set(mine.map(\.fileId)).compactMap { names[$0] }.sorted()
-            return ["email": r.email.address, "kind": r.kind.rawValue.capitalized, "downloaded": !mine.isEmpty,
-                    "files": files.joined(separator: ", "), "count": mine.count, "failed": r.notificationFailed]
+            return StatusPage.Recipient(email: r.email.address, kind: r.kind.rawValue.capitalized, downloaded: !mine.isEmpty,
+                                        files: files.joined(separator: ", "), count: mine.count, failed: r.notificationFailed)
         }
-        let active = d.transfer.state == .active
         let csrf = CSRF.token(for: request)
-        var values: [String: Any] = [
-            "trackingId": d.transfer.trackingId.rawValue, "recipients": recipients, "active": active, "csrf": csrf.token,
-            "state": t["state_\(d.transfer.state.rawValue)"] ?? d.transfer.state.rawValue,
-            "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
-            "files": d.files.map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: language)] as [String: Any] },
-        ]
-        if let notice { values["notice"] = notice }
-        return pages.render("sender-status", request: request, context: values, cookies: csrf.setCookie.map { [$0] } ?? [])
+        let page = StatusPage(
+            trackingId: d.transfer.trackingId.rawValue, recipients: recipients, active: d.transfer.state == .active, csrf: csrf.token,
+            state: t["state_\(d.transfer.state.rawValue)"] ?? d.transfer.state.rawValue,
+            expires: DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
+            files: d.files.map { StatusPage.File(name: DisplayText.singleLine($0.fileName), size: DisplayFormat.size($0.size, language: language)) },
+            notice: notice)
+        return pages.render("sender-status", request: request, model: page, cookies: csrf.setCookie.map { [$0] } ?? [])
     }
 
     @Sendable func revoke(_ request: Request, context: VerifiedSenderContext) async throws -> Response {

@@ -29,12 +29,15 @@ struct StartController {
         guard let target = Self.downloadTarget(pasted) else {
             let t = pages.strings[WebPages.language(of: request)] ?? [:]
             return pages.render("start", status: .badRequest, request: request,
-                                context: ["receiveError": t["errorReceiveLink"] ?? "", "link": pasted])
+                                model: ReceiveProblem(receiveError: t["errorReceiveLink"] ?? "", link: pasted))
         }
         var location = "/download?id=" + target.id.rawValue
         if let password = target.password { location += "&password=" + WebPages.queryEscape(password) }
         return SenderController.redirect(location)
     }
+
+    /// What the start page shows again after a link it could not read.
+    struct ReceiveProblem { let receiveError: String, link: String }
 
     /// A field of a GET form's query, form-decoded: the browser sends a space as `+` (the router keeps `+` as is,
     /// right for API clients but not for forms), so a link pasted with a trailing space still works.

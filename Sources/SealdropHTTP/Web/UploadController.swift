@@ -86,21 +86,20 @@ struct UploadController {
         func list(_ key: String) -> String { q.getAll(key).joined(separator: ", ") }
         let showCc = Self.showsField(request, cookie: "show_cc", prefilled: !list("cc").isEmpty)
         let showBcc = Self.showsField(request, cookie: "show_bcc", prefilled: !list("bcc").isEmpty)
-        let modes = s.policy.allowedPasswordModes.map { mode -> [String: Any] in
-            ["value": mode.rawValue, "label": pages.strings[WebPages.language(of: request)]?["mode_\(mode.rawValue)"] ?? mode.rawValue,
-             "checked": mode == s.policy.allowedPasswordModes.first]
+        let modes = s.policy.allowedPasswordModes.map { mode in
+            UploadPage.Mode(value: mode.rawValue, label: pages.strings[WebPages.language(of: request)]?["mode_\(mode.rawValue)"] ?? mode.rawValue,
+                            checked: mode == s.policy.allowedPasswordModes.first)
         }
-        let values: [String: Any] = [
-            "csrf": csrf.token, "senderEmail": sender.email.address, "senderName": sender.name,
-            "to": list("to"), "cc": list("cc"), "bcc": list("bcc"), "subject": q["notificationSubject"].map(String.init) ?? "",
-            "showCc": showCc, "showBcc": showBcc, "ccExpanded": "\(showCc)", "bccExpanded": "\(showBcc)",
-            "maxDate": day.string(from: maxDate), "minDate": day.string(from: Date().addingTimeInterval(86400)),
-            "defaultDate": day.string(from: maxDate), "modes": modes, "maxTotalSize": s.policy.maxTotalSize,
-            "showFileNames": s.policy.showFileNamesDefault, "showFileNamesChangeable": s.policy.showFileNamesChangeable,
-            "downloadNotifications": s.policy.sendDownloadNotificationsDefault, "messageAllowed": s.policy.confidentialMessageAllowed,
-            "subjectEditable": s.policy.recipientNotificationEditable,
-        ]
-        return pages.render("upload", request: request, context: values, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
+        let page = UploadPage(
+            csrf: csrf.token, senderEmail: sender.email.address, senderName: sender.name,
+            to: list("to"), cc: list("cc"), bcc: list("bcc"), subject: q["notificationSubject"].map(String.init) ?? "",
+            showCc: showCc, showBcc: showBcc, ccExpanded: "\(showCc)", bccExpanded: "\(showBcc)",
+            maxDate: day.string(from: maxDate), minDate: day.string(from: Date().addingTimeInterval(86400)),
+            defaultDate: day.string(from: maxDate), modes: modes, maxTotalSize: s.policy.maxTotalSize,
+            showFileNames: s.policy.showFileNamesDefault, showFileNamesChangeable: s.policy.showFileNamesChangeable,
+            downloadNotifications: s.policy.sendDownloadNotificationsDefault, messageAllowed: s.policy.confidentialMessageAllowed,
+            subjectEditable: s.policy.recipientNotificationEditable)
+        return pages.render("upload", request: request, model: page, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
     }
 
     /// Whether the Cc or Bcc field is rendered open: when the link prefills it, or when the browser's
@@ -117,13 +116,12 @@ struct UploadController {
         guard let trackingId = request.uri.queryParameters["trackingId"].flatMap({ TrackingID(rawValue: String($0)) }) else { throw WebError.notFound }
         let d = try await sentTransfers.transferDetails(trackingId, by: context.sender)
         let language = WebPages.language(of: request)
-        return pages.render("upload-done", request: request, context: [
-            "trackingId": trackingId.rawValue, "statusHref": "/status?trackingId=\(trackingId.rawValue)",
-            "recipients": d.recipients.map { ["email": $0.email.address] },
-            "files": d.files.filter { $0.fileId != d.transfer.settings.confidentialMessageFileId }
-                .map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: language)] },
-            "expires": DisplayFormat.date(d.transfer.settings.expirationDate, language: language),
-        ])
+        return pages.render("upload-done", request: request, model: DonePage(
+            trackingId: trackingId.rawValue, statusHref: "/status?trackingId=\(trackingId.rawValue)",
+            recipients: d.recipients.map { DonePage.Recipient(email: $0.email.address) },
+            files: d.files.filter { $0.fileId != d.transfer.settings.confidentialMessageFileId }
+                .map { DonePage.File(name: DisplayText.singleLine($0.fileName), size: DisplayFormat.size($0.size, language: language)) },
+            expires: DisplayFormat.date(d.transfer.settings.expirationDate, language: language)))
     }
 
     // MARK: - JSON API
@@ -138,12 +136,9 @@ struct UploadController {
         }
     }
 
-    static func reply(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[.cacheControl] = "no-store"
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    /// An answer of the upload page's API: keys sorted, as its script has always received them.
+    static func reply(_ body: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        JSONResponse(body: body, status: status).response
     }
 
     static func addresses(_ list: [String]?) throws -> [EmailAddress] {
@@ -164,7 +159,7 @@ struct UploadController {
         let contact = SenderContact(name: ids.active?.name ?? "", phone: ids.active?.phone ?? "")
         let trackingId = try await sessions.createSession(by: sender, contact: contact, recipients: recipients,
                                                            language: WebPages.language(of: request), clientIP: nil)
-        return Self.reply(["trackingId": trackingId.rawValue], status: .created)
+        return Self.reply(SessionCreated(trackingId: trackingId.rawValue), status: .created)
     }
 
     /// The session's files with their progress, so a reloaded page can resume them.
@@ -174,14 +169,15 @@ struct UploadController {
         let view = try await sessions.session(trackingId, by: sender)
         // One session read for all files (not one per file through `chunks.progress`); after a restart each
         // unfinished file is restored from its temporary blob, so `received` is where it can continue.
-        var files: [[String: Any]] = []
+        var files: [SessionState.File] = []
         for file in view.files {
             let p = try await chunks.progress(of: file, by: sender)
-            files.append(["fileId": file.fileId.rawValue, "name": DisplayText.singleLine(file.fileName), "size": file.size, "received": p.received, "complete": p.complete])
+            files.append(SessionState.File(fileId: file.fileId.rawValue, name: DisplayText.singleLine(file.fileName), size: file.size,
+                                           received: p.received, complete: p.complete))
         }
         let r = view.transfer.recipients
-        return Self.reply(["trackingId": trackingId.rawValue, "files": files,
-                           "to": r.to.map(\.address), "cc": r.cc.map(\.address), "bcc": r.bcc.map(\.address)])
+        return Self.reply(SessionState(trackingId: trackingId.rawValue, files: files,
+                                       to: r.to.map(\.address), cc: r.cc.map(\.address), bcc: r.bcc.map(\.address)))
     }
 
     struct FileBody: Decodable { var trackingId: String; var name: String; var size: Int64 }
@@ -191,7 +187,7 @@ struct UploadController {
         let body = try await Self.json(FileBody.self, request)
         guard let trackingId = TrackingID(rawValue: body.trackingId) else { throw WebError.notFound }
         let fileId = try await sessions.registerFile(trackingId, by: sender, name: body.name, size: body.size, checksum: nil)
-        return Self.reply(["fileId": fileId.rawValue], status: .created)
+        return Self.reply(FileRegistered(fileId: fileId.rawValue), status: .created)
     }
 
     func ids(_ request: Request, _ context: VerifiedSenderContext) throws -> (TrackingID, FileID) {
@@ -200,8 +196,8 @@ struct UploadController {
         return (trackingId, fileId)
     }
 
-    static func progress(_ p: ChunkedUploads.Progress) -> [String: Any] {
-        ["received": p.received, "size": p.size, "complete": p.complete]
+    static func progress(_ p: ChunkedUploads.Progress) -> Progress {
+        Progress(received: p.received, size: p.size, complete: p.complete)
     }
 
     @Sendable func fileProgress(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
@@ -230,7 +226,7 @@ struct UploadController {
             context.logger.info("upload.chunk", metadata: ["file.ref": "\(fileId.logRef)", "offset": "\(offset)", "received": "\(progress.received)"])
             return Self.reply(Self.progress(progress))
         } catch let mismatch as ChunkedUploads.OffsetMismatch {
-            return Self.reply(["received": mismatch.received, "error": "offset"], status: .conflict)
+            return Self.reply(OffsetConflict(received: mismatch.received), status: .conflict)
         }
     }
 
@@ -240,7 +236,7 @@ struct UploadController {
         // `cancel` authorizes first: another sender's file is neither cancelled nor deleted (404).
         try await chunks.cancel(trackingId, fileId: fileId, by: sender)
         try await sessions.deleteFile(trackingId, fileId: fileId, by: sender)
-        return Self.reply([:])
+        return Self.reply(EmptyJSON())
     }
 
     struct PasswordBody: Decodable { var password: String }
@@ -248,7 +244,7 @@ struct UploadController {
     @Sendable func checkPassword(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
         let body = try await Self.json(PasswordBody.self, request)
         let t = pages.strings[WebPages.language(of: request)] ?? [:]
-        let failed = settings.current.password.validate(body.password).map { rule -> [String: Any] in
+        let failed = settings.current.password.validate(body.password).map { rule in
             var text = t["rule_\(rule.name.rawValue)"] ?? rule.name.rawValue
             for (key, value) in rule.details {
                 let shown: String
@@ -258,13 +254,13 @@ struct UploadController {
                 }
                 text = text.replacingOccurrences(of: "{\(key)}", with: shown)
             }
-            return ["name": rule.name.rawValue, "text": text]
+            return PasswordCheck.Rule(name: rule.name.rawValue, text: text)
         }
-        return Self.reply(["ok": failed.isEmpty, "failed": failed])
+        return Self.reply(PasswordCheck(ok: failed.isEmpty, failed: failed))
     }
 
     @Sendable func generatePassword(_ request: Request, context: VerifiedSenderContext) async throws -> Response {
-        return Self.reply(["password": try PasswordGenerator().generate(policy: settings.current.password)])
+        return Self.reply(GeneratedPassword(password: try PasswordGenerator().generate(policy: settings.current.password)))
     }
 
     struct SendBody: Decodable {
@@ -302,7 +298,7 @@ struct UploadController {
         }
         _ = try await sessions.patch(trackingId, by: sender, with: patch)
         try await finalizing.finalize(trackingId, by: sender)
-        return Self.reply(["trackingId": trackingId.rawValue, "done": "/upload/done?trackingId=\(trackingId.rawValue)"])
+        return Self.reply(Sent(trackingId: trackingId.rawValue, done: "/upload/done?trackingId=\(trackingId.rawValue)"))
     }
 
     /// Stores the confidential message as a small `.eml` file of the transfer and returns its id.
@@ -335,16 +331,17 @@ struct WebJSONErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let e as WebInputError {
-            return UploadController.reply(["error": e.key, "message": (t[e.key] ?? "") + (e.detail.map { ": \($0)" } ?? "")], status: .badRequest)
+            return UploadController.reply(UploadController.Failure(error: e.key, message: (t[e.key] ?? "") + (e.detail.map { ": \($0)" } ?? "")),
+                                          status: .badRequest)
         } catch WebError.needsIdentity {
-            return UploadController.reply(["error": "errorNeedsIdentity", "message": t["errorNeedsIdentity"] ?? ""], status: .unauthorized)
+            return UploadController.reply(UploadController.Failure(error: "errorNeedsIdentity", message: t["errorNeedsIdentity"] ?? ""), status: .unauthorized)
         } catch let e as SealdropError where (400..<500).contains(e.status) {
             // Service messages are written for people and never carry secrets; shown as they are.
-            return UploadController.reply(["error": "\(e.code)", "message": e.message], status: HTTPResponse.Status(code: e.status))
+            return UploadController.reply(UploadController.Failure(error: "\(e.code)", message: e.message), status: HTTPResponse.Status(code: e.status))
         } catch {
             let (status, key) = WebErrorMiddleware.page(for: error)
             if status == .internalServerError { context.logger.error("web.api.error", metadata: ["error.type": "\(type(of: error))"]) }
-            return UploadController.reply(["error": key, "message": t[key] ?? ""], status: status)
+            return UploadController.reply(UploadController.Failure(error: key, message: t[key] ?? ""), status: status)
         }
     }
 }

@@ -52,7 +52,7 @@ struct WebErrorMiddleware: RouterMiddleware {
             if status == .internalServerError {
                 context.logger.error("web.error", metadata: ["error.type": "\(type(of: error))"])
             }
-            return pages.render("error", status: status, request: request, context: ["messageKey": key, "message": pages.strings[WebPages.language(of: request)]?[key] ?? ""])
+            return pages.render("error", status: status, request: request, model: ErrorPage(messageKey: key, message: pages.strings[WebPages.language(of: request)]?[key] ?? ""))
         }
     }
 
@@ -64,8 +64,14 @@ struct WebErrorMiddleware: RouterMiddleware {
         var text = t["\(state)Text"] ?? ""
         if let date { text = text.replacingOccurrences(of: "{date}", with: DisplayFormat.date(date, language: language)) }
         return pages.render("retrieve-gone", status: .gone, request: request,
-                            context: ["state": state, "title": t["\(state)Title"] ?? "", "text": text])
+                            model: GonePage(state: state, title: t["\(state)Title"] ?? "", text: text))
     }
+
+    /// `error`: what went wrong, as a UI string and its key.
+    struct ErrorPage { let messageKey: String, message: String }
+
+    /// `retrieve-gone`: an expired or revoked transfer.
+    struct GonePage { let state: String, title: String, text: String }
 
     /// Status and UI string key of the error page for `error`.
     static func page(for error: any Error) -> (HTTPResponse.Status, String) {

@@ -59,20 +59,20 @@ struct WebPages: Sendable {
     }
 
     /// A rendered page with its status, the security headers and, when the language was chosen with
-    /// `?lang=`, the cookie that keeps it.
-    func render(_ page: String, status: HTTPResponse.Status = .ok, request: Request, context values: [String: Any] = [:],
+    /// `?lang=`, the cookie that keeps it. `model` is the page's own model (a struct whose stored properties
+    /// are the names its template uses); the layout's values are looked up before it.
+    func render(_ page: String, status: HTTPResponse.Status = .ok, request: Request, model: Any = EmptyModel(),
                 cookies: [String] = []) -> Response {
         let language = Self.language(of: request)
-        var context = values
-        context["t"] = strings[language] ?? strings[Self.languages[0]] ?? [:]
-        context["lang"] = language
-        context["otherLanguages"] = Self.languages.filter { $0 != language }.map { code -> [String: Any] in
-            var query = request.uri.queryParameters.filter { $0.key != "lang" }.map { "\($0.key)=\(Self.queryEscape(String($0.value)))" }
-            query.append("lang=\(code)")
-            return ["code": code, "name": strings[code]?["languageName"] ?? code, "href": request.uri.path + "?" + query.joined(separator: "&")]
-        }
-        context["footer"] = footer()
-        let html = library.render(context, withTemplate: page) ?? ""
+        let layout = Layout(
+            t: strings[language] ?? strings[Self.languages[0]] ?? [:], lang: language,
+            otherLanguages: Self.languages.filter { $0 != language }.map { code in
+                var query = request.uri.queryParameters.filter { $0.key != "lang" }.map { "\($0.key)=\(Self.queryEscape(String($0.value)))" }
+                query.append("lang=\(code)")
+                return Layout.LanguageLink(code: code, name: strings[code]?["languageName"] ?? code, href: request.uri.path + "?" + query.joined(separator: "&"))
+            },
+            footer: footer())
+        let html = library.render(TemplateContext(layout, model), withTemplate: page) ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -93,6 +93,17 @@ struct WebPages: Sendable {
         if !legal.imprint.content.isEmpty { links["imprint"] = "/imprint" }
         if legal.termsActive { links["terms"] = "/terms" }
         return links
+    }
+
+    /// What `layout` shows around every page: the UI strings, the language switch and the footer links.
+    struct Layout {
+        /// A link to the same page in another language.
+        struct LanguageLink { let code: String, name: String, href: String }
+
+        let t: [String: String]
+        let lang: String
+        let otherLanguages: [LanguageLink]
+        let footer: [String: String]
     }
 
     /// Percent-encodes a query value.

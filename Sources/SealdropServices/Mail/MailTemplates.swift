@@ -96,7 +96,7 @@ public struct MailTemplates: Sendable {
     }
 
     /// Renders the three parts of `kind` in the language for `tag` with `context`.
-    public func render(_ kind: MailKind, language tag: String, context: [String: Any]) -> RenderedMail {
+    public func render(_ kind: MailKind, language tag: String, context: TemplateContext) -> RenderedMail {
         let language = language(for: tag)
         func part(_ name: String) -> String {
             let preferred = "\(kind.rawValue).\(language).\(name)"

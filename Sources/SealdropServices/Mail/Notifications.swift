@@ -53,10 +53,7 @@ public struct Notifications: Sendable {
 
     /// The mail carrying a verification code.
     public func verificationCode(to email: EmailAddress, code: String, validMinutes: Int, language: String, now: Date) -> OutboxMessage {
-        var context = base(language: language)
-        context["code"] = code
-        context["validMinutes"] = validMinutes
-        context["email"] = email.address
+        let context = TemplateContext(base(language: language), MailModels.VerificationCode(code: code, validMinutes: validMinutes, email: email.address))
         return message(.verificationCode, language: language, context: context, to: [email.address], trackingId: nil, now: now)
     }
 
@@ -84,12 +81,10 @@ public struct Notifications: Sendable {
         return recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, linkPassword: linkPassword)
     }
 
-    func recipientNotificationMail(shared: [String: Any], transfer: TransferRecord, recipient: RecipientRecord, linkPassword: String?) -> RenderedMail {
-        var context = shared
-        context["recipientEmail"] = recipient.email.address
-        context["transferId"] = recipient.transferId.rawValue
-        context["downloadURL"] = downloadURL(transferId: recipient.transferId, password: linkPassword)
-        context["passwordInLink"] = linkPassword != nil
+    func recipientNotificationMail(shared: TemplateContext, transfer: TransferRecord, recipient: RecipientRecord, linkPassword: String?) -> RenderedMail {
+        let context = TemplateContext(MailModels.RecipientNotification(
+            recipientEmail: recipient.email.address, transferId: recipient.transferId.rawValue,
+            downloadURL: downloadURL(transferId: recipient.transferId, password: linkPassword), passwordInLink: linkPassword != nil), shared)
         return templates.render(.recipientNotification, language: transfer.settings.recipientLanguage, context: context)
     }
 
@@ -103,34 +98,31 @@ public struct Notifications: Sendable {
     /// The rendered upload summary (also served as HTML by the REST mail endpoints).
     public func uploadSummaryMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String?) -> RenderedMail {
         let language = transfer.settings.senderLanguage
-        var context = transferContext(transfer, files: files, language: language)
-        context["recipients"] = recipients.map { ["email": $0.email.address, "kind": kindLabel($0.kind, language: language)] as [String: Any] }
-        context["recipientCount"] = recipients.count
-        context["statusURL"] = statusURL(trackingId: transfer.trackingId)
-        context["recipientsNotified"] = transfer.settings.sendRecipientNotification
-        context["hasPassword"] = password != nil
-        context["password"] = password ?? ""
-        context["passwordMode"] = transfer.settings.passwordMode.rawValue
+        let context = TemplateContext(MailModels.UploadSummary(
+            recipients: recipients.map { MailModels.Recipient(email: $0.email.address, kind: kindLabel($0.kind, language: language)) },
+            recipientCount: recipients.count, statusURL: statusURL(trackingId: transfer.trackingId),
+            recipientsNotified: transfer.settings.sendRecipientNotification, hasPassword: password != nil, password: password ?? "",
+            passwordMode: transfer.settings.passwordMode.rawValue), transferContext(transfer, files: files, language: language))
         return templates.render(.uploadSummary, language: language, context: context)
     }
 
     /// The copy of the recipient notification for the sender's "Sent" folder: no link, no Bcc.
     public func sentCopyMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord]) -> RenderedMail {
         let language = transfer.settings.recipientLanguage
-        var context = transferContext(transfer, files: files, language: language)
-        context["recipients"] = recipients.filter { $0.kind != .bcc }.map { ["email": $0.email.address, "kind": kindLabel($0.kind, language: language)] as [String: Any] }
+        let context = TemplateContext(MailModels.SentCopy(recipients: recipients.filter { $0.kind != .bcc }.map {
+            MailModels.Recipient(email: $0.email.address, kind: kindLabel($0.kind, language: language))
+        }), transferContext(transfer, files: files, language: language))
         return templates.render(.sentCopy, language: language, context: context)
     }
 
     /// Tells the sender that a recipient downloaded a file.
     public func downloadNotification(transfer: TransferRecord, recipient: RecipientRecord, fileName: String?, now: Date) -> OutboxMessage {
         let language = transfer.settings.senderLanguage
-        var context = transferContext(transfer, files: [], language: language)
-        context["recipientEmail"] = recipient.email.address
-        context["hasFileName"] = fileName != nil && transfer.settings.showFileNames
-        context["fileName"] = transfer.settings.showFileNames ? DisplayText.singleLine(fileName ?? "") : ""
-        context["downloadedAt"] = DisplayFormat.date(now, language: templates.language(for: language))
-        context["statusURL"] = statusURL(trackingId: transfer.trackingId)
+        let context = TemplateContext(MailModels.DownloadNotification(
+            recipientEmail: recipient.email.address, hasFileName: fileName != nil && transfer.settings.showFileNames,
+            fileName: transfer.settings.showFileNames ? DisplayText.singleLine(fileName ?? "") : "",
+            downloadedAt: DisplayFormat.date(now, language: templates.language(for: language)), statusURL: statusURL(trackingId: transfer.trackingId)),
+            transferContext(transfer, files: [], language: language))
         return message(.downloadNotification, language: language, context: context, to: [transfer.senderEmail.address],
                        trackingId: transfer.trackingId, now: now)
     }
@@ -138,23 +130,21 @@ public struct Notifications: Sendable {
     /// The summary to the sender when the transfer expires: each recipient and how often they downloaded.
     public func downloadSummary(transfer: TransferRecord, recipients: [RecipientRecord], downloads: [DownloadEvent], now: Date) -> OutboxMessage {
         let language = transfer.settings.senderLanguage
-        var context = transferContext(transfer, files: [], language: language)
-        context["recipients"] = recipients.map { r -> [String: Any] in
-            let count = downloads.filter { $0.transferId == r.transferId }.count
-            return ["email": r.email.address, "downloads": count, "downloaded": count > 0]
-        }
-        context["expiredAt"] = DisplayFormat.date(now, language: templates.language(for: language))
+        let context = TemplateContext(MailModels.DownloadSummary(
+            recipients: recipients.map { r in
+                let count = downloads.filter { $0.transferId == r.transferId }.count
+                return MailModels.DownloadSummary.Recipient(email: r.email.address, downloads: count, downloaded: count > 0)
+            },
+            expiredAt: DisplayFormat.date(now, language: templates.language(for: language))), transferContext(transfer, files: [], language: language))
         return message(.downloadSummary, language: language, context: context, to: [transfer.senderEmail.address],
                        trackingId: transfer.trackingId, now: now)
     }
 
     /// Tells a recipient, or the sender (`toSender`), that a transfer was revoked, with the sender's optional message.
     public func revocation(transfer: TransferRecord, to address: EmailAddress, toSender: Bool, language: String, message text: String?, now: Date) -> OutboxMessage {
-        var context = transferContext(transfer, files: [], language: language)
-        context["toSender"] = toSender
-        context["hasRevocationMessage"] = !(text ?? "").isEmpty
-        context["revocationMessage"] = text ?? ""
-        context["revocationMessageHTML"] = DisplayFormat.htmlParagraphs(text ?? "")
+        let context = TemplateContext(MailModels.Revocation(
+            toSender: toSender, hasRevocationMessage: !(text ?? "").isEmpty, revocationMessage: text ?? "",
+            revocationMessageHTML: DisplayFormat.htmlParagraphs(text ?? "")), transferContext(transfer, files: [], language: language))
         return message(.revocation, language: language, context: context, to: [address.address], trackingId: transfer.trackingId, now: now)
     }
 
@@ -164,13 +154,10 @@ public struct Notifications: Sendable {
         transfer: TransferRecord, recipient: RecipientRecord, deleted: Bool, lockMinutes: Int, to address: String, toAdministrator: Bool, now: Date
     ) -> OutboxMessage {
         let language = transfer.settings.senderLanguage
-        var context = transferContext(transfer, files: [], language: language)
-        context["recipientEmail"] = recipient.email.address
-        context["transferId"] = recipient.transferId.rawValue
-        context["deleted"] = deleted
-        context["lockMinutes"] = lockMinutes
-        context["toAdministrator"] = toAdministrator
-        context["occurredAt"] = DisplayFormat.date(now, language: templates.language(for: language))
+        let context = TemplateContext(MailModels.DownloadProtection(
+            recipientEmail: recipient.email.address, transferId: recipient.transferId.rawValue, deleted: deleted, lockMinutes: lockMinutes,
+            toAdministrator: toAdministrator, occurredAt: DisplayFormat.date(now, language: templates.language(for: language))),
+            transferContext(transfer, files: [], language: language))
         return message(.downloadProtection, language: language, context: context, to: [address], trackingId: transfer.trackingId, now: now)
     }
 
@@ -187,46 +174,37 @@ public struct Notifications: Sendable {
     }
 
     /// Values every template may use.
-    func base(language: String) -> [String: Any] {
-        ["productName": "Sealdrop", "baseURL": baseURL, "language": templates.language(for: language)]
+    func base(language: String) -> MailModels.Common {
+        MailModels.Common(baseURL: baseURL, language: templates.language(for: language))
     }
 
-    /// Values about a transfer: sender, subject, message, files, expiry.
-    func transferContext(_ transfer: TransferRecord, files: [FileRecord], language: String) -> [String: Any] {
+    /// The transfer's values after the common ones (a kind's own values go before both).
+    func transferContext(_ transfer: TransferRecord, files: [FileRecord], language: String) -> TemplateContext {
         let lang = templates.language(for: language)
-        var context = base(language: language)
         let s = transfer.settings
         // Names, phone and subject are lines of the text part: shown on one line even if stored otherwise.
         let name = DisplayText.singleLine(transfer.sender.name), phone = DisplayText.singleLine(transfer.sender.phone)
         let subject = DisplayText.singleLine(s.notificationMessage.subject)
         let confidential = s.confidentialMessageFileId != nil
-        context["trackingId"] = transfer.trackingId.rawValue
-        context["senderEmail"] = transfer.senderEmail.address
-        context["senderName"] = name
-        context["hasSenderName"] = !name.isEmpty
-        context["senderPhone"] = phone
-        context["hasSenderPhone"] = !phone.isEmpty
-        context["senderDisplay"] = name.isEmpty ? transfer.senderEmail.address : "\(name) <\(transfer.senderEmail.address)>"
-        context["confidential"] = confidential
-        context["customSubject"] = subject
-        context["hasCustomSubject"] = !subject.isEmpty
         let message = confidential ? "" : s.notificationMessage.body
-        context["hasMessage"] = !message.isEmpty
-        context["message"] = message
-        context["messageHTML"] = DisplayFormat.htmlParagraphs(message)
         let shown = files.filter { $0.fileId != s.confidentialMessageFileId }
-        context["showFileNames"] = s.showFileNames && !shown.isEmpty
-        context["files"] = shown.map { ["name": DisplayText.singleLine($0.fileName), "size": DisplayFormat.size($0.size, language: lang)] as [String: Any] }
-        context["hasFiles"] = !shown.isEmpty
-        context["fileCount"] = shown.count
-        context["totalSize"] = DisplayFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang)
-        context["expires"] = DisplayFormat.date(s.expirationDate, language: lang)
-        return context
+        let model = MailModels.Transfer(
+            trackingId: transfer.trackingId.rawValue, senderEmail: transfer.senderEmail.address, senderName: name, hasSenderName: !name.isEmpty,
+            senderPhone: phone, hasSenderPhone: !phone.isEmpty,
+            senderDisplay: name.isEmpty ? transfer.senderEmail.address : "\(name) <\(transfer.senderEmail.address)>",
+            confidential: confidential, customSubject: subject, hasCustomSubject: !subject.isEmpty,
+            hasMessage: !message.isEmpty, message: message, messageHTML: DisplayFormat.htmlParagraphs(message),
+            showFileNames: s.showFileNames && !shown.isEmpty,
+            files: shown.map { MailModels.Transfer.File(name: DisplayText.singleLine($0.fileName), size: DisplayFormat.size($0.size, language: lang)) },
+            hasFiles: !shown.isEmpty, fileCount: shown.count,
+            totalSize: DisplayFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang),
+            expires: DisplayFormat.date(s.expirationDate, language: lang))
+        return TemplateContext(model, base(language: language))
     }
 
     // MARK: - Building
 
-    func message(_ kind: MailKind, language: String, context: [String: Any], to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
+    func message(_ kind: MailKind, language: String, context: TemplateContext, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
         message(kind, mail: templates.render(kind, language: language, context: context), to: to, trackingId: trackingId, now: now)
     }
 

@@ -1,0 +1,172 @@
+import Foundation
+import SealdropCore
+import SealdropServices
+
+/// The JSON bodies of the admin API, one per answer; `JSONResponse` writes their keys sorted.
+extension AdminAPIController {
+    /// `GET /admin/api/status`.
+    struct StatusBody: Encodable {
+        /// Outbox counts by state.
+        struct Outbox: Encodable { let queued: Int; let sent: Int; let failed: Int }
+        /// A recent change of where mail goes.
+        struct RoutingChange: Encodable { let at: String; let actor: String; let settings: [String] }
+
+        let version: String
+        let uptimeSeconds: Int
+        let dataDirectory: String
+        let outbox: Outbox
+        let mailRelay: String
+        let derivationsWaiting: Int
+        let updateStatus: String
+        /// Left out when the file system does not tell.
+        let freeBytes: Int64?
+        let mailCapturedTo: Nullable<String>
+        let mailRoutingChanges: [RoutingChange]
+
+        init(_ r: StatusReport) {
+            version = r.version
+            uptimeSeconds = r.uptimeSeconds
+            dataDirectory = r.dataDirectory
+            outbox = Outbox(queued: r.outboxQueued, sent: r.outboxSent, failed: r.outboxFailed)
+            mailRelay = r.mailRelay
+            derivationsWaiting = r.derivationsWaiting
+            updateStatus = r.updateStatus
+            freeBytes = r.freeBytes
+            mailCapturedTo = Nullable(r.mailCapturedTo)
+            mailRoutingChanges = r.mailRoutingChanges.map {
+                RoutingChange(at: APIDate.format($0.at), actor: $0.actor, settings: $0.target.split(separator: ",").map(String.init))
+            }
+        }
+    }
+
+    /// `GET /admin/api/settings`.
+    struct SettingsBody: Encodable {
+        let settings: JSONValue
+        let pinned: [String]
+        let sections: [String]
+    }
+
+    /// The settings document as the API shows it: every key, the relay's password redacted.
+    static func document(_ settings: SealdropSettings) throws -> JSONValue {
+        var shown = settings
+        shown.mail.relayURL = RelayURL.redacted(shown.mail.relayURL)
+        return try JSONValue(encoding: shown)
+    }
+
+    /// A row of `GET /admin/api/transfers`.
+    struct TransferRow: Encodable {
+        let trackingId: String
+        let sender: String
+        let senderIP: Nullable<String>
+        let state: String
+        let created: String
+        let expires: String
+        let recipients: Int
+        let files: Int
+        let size: Int64
+        let notificationFailed: Bool
+
+        init(_ row: TransferLogRow) {
+            trackingId = row.trackingId
+            sender = row.senderEmail
+            senderIP = Nullable(row.senderIP)
+            state = row.state.rawValue
+            created = APIDate.format(row.createdAt)
+            expires = APIDate.format(row.expiresAt)
+            recipients = row.recipientCount
+            files = row.fileCount
+            size = row.totalSize
+            notificationFailed = row.notificationFailed
+        }
+    }
+
+    /// A month of `GET /admin/api/statistics`.
+    struct Month: Encodable {
+        let month: String
+        let transfers: Int
+        let bytes: Int64
+        let distinctSenders: Int
+        let distinctRecipients: Int
+
+        init(_ m: MonthlyStatistics) {
+            month = m.month
+            transfers = m.transfers
+            bytes = m.bytes
+            distinctSenders = m.distinctSenders
+            distinctRecipients = m.distinctRecipients
+        }
+    }
+
+    /// A message of `GET /admin/api/outbox`.
+    struct OutboxRow: Encodable {
+        let id: Int64
+        let kind: String
+        let to: [String]
+        let subject: String
+        let state: String
+        let attempts: Int
+        let created: String
+        let lastError: Nullable<String>
+
+        init(_ m: OutboxMessage) {
+            id = m.id ?? 0
+            kind = m.kind
+            to = m.envelopeTo
+            subject = m.subject
+            state = m.state.rawValue
+            attempts = m.attempts
+            created = APIDate.format(m.createdAt)
+            lastError = Nullable(m.lastError)
+        }
+    }
+
+    /// An entry of `GET /admin/api/audit`.
+    struct AuditRow: Encodable {
+        let id: Int64
+        let at: String
+        let actor: String
+        let action: String
+        let target: String
+        let oldValue: Nullable<String>
+        let newValue: Nullable<String>
+        let previousHash: String
+        let hash: String
+
+        init(_ e: AuditEntry) {
+            id = e.id
+            at = APIDate.format(e.at)
+            actor = e.actor
+            action = e.action
+            target = e.target
+            oldValue = Nullable(e.oldValue)
+            newValue = Nullable(e.newValue)
+            previousHash = e.previousHash
+            hash = e.hash
+        }
+    }
+
+    /// `GET /admin/api/audit/verify`: `rows` when intact, the first broken row and why otherwise.
+    struct AuditCheck: Encodable {
+        let intact: Bool
+        var rows: Int?
+        var firstBrokenId: Int64?
+        var reason: String?
+    }
+
+    /// An account of `GET /admin/api/admins`.
+    struct AdminRow: Encodable {
+        let name: String
+        let role: String
+        let disabled: Bool
+        let locked: Bool
+        let lastLogin: Nullable<String>
+
+        init(_ a: AdminAccount) {
+            name = a.name
+            role = a.role.rawValue
+            disabled = a.disabled
+            locked = a.lockedUntil.map { $0 > Date() } ?? false
+            lastLogin = Nullable(a.lastLoginAt.map { APIDate.format($0) })
+        }
+    }
+}
