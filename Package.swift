@@ -122,19 +122,14 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "sealdrop",
-            dependencies: [
-                "SealdropApp",
-                "SealdropHTTP",
-                "SealdropCore",
-                "SealdropServices",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["SealdropApp"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -38,6 +38,8 @@ import Testing
         "SealdropFormats": ["SealdropCore"],
         "SealdropCrypto": ["SealdropCore"],
         "SMTPClient": [],
+        // The executable calls the composition root and nothing else.
+        "sealdrop": ["SealdropApp"],
     ]
 
     /// The modules of ours, as the directories under `Sources`.

@@ -12,7 +12,7 @@ import Testing
         "SealdropHTTP/Admin/AdminAPIController.swift": "reads a settings patch, any subset of the settings document, from the request body",
         "SealdropServices/Admin/RuntimeSettings.swift": "merges, flattens and decodes settings patches",
         "SealdropServices/Admin/SettingsSecrets.swift": "seals the relay password inside the stored settings document",
-        "SealdropApp/Configuration/ServerConfiguration.swift": "reads the `settings` member of the config file as a patch",
+        "SealdropApp/Configuration/ConfigurationLoader.swift": "reads the `settings` member of the config file as a patch",
     ]
 
     /// `Sources/`, found from this file's place in the repository.

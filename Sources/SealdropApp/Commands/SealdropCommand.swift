@@ -5,14 +5,21 @@ import Glibc
 #endif
 import Logging
 import SealdropCore
-import SealdropApp
 import SealdropHTTP
 import SealdropServices
 
-/// The `sealdrop` command line: the operational contract of DESIGN §6.
-@main
-struct SealdropCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `sealdrop` command line: the operational contract (docs/operations.md). The executable target only calls
+/// `SealdropCommand.main()`; every subcommand lives here, in the composition root.
+public struct SealdropCommand: AsyncParsableCommand {
+    public init() {}
+
+    /// The executable's entry point: ArgumentParser's asynchronous `main`. Called from top-level code, a plain
+    /// `SealdropCommand.main()` resolves to the synchronous overload, which refuses an asynchronous command.
+    public static func runCommandLine() async {
+        await main(nil)
+    }
+
+    public static let configuration = CommandConfiguration(
         commandName: "sealdrop",
         abstract: "Secure file and message transfer server, compatible with the Cryptshare REST API.",
         subcommands: [Serve.self, Admin.self, Audit.self, Config.self, Version.self]
