@@ -15,11 +15,21 @@ public struct LDAPDistinguishedName: Sendable, Hashable, CustomStringConvertible
         public var type: String
         /// The value, unescaped; a `#`-hexstring value is kept in its `#…` form.
         public var value: String
+        /// Whether ``value`` is a `#`-hexstring (BER of the value) rather than text; only the parser sets it.
+        public var isHexString: Bool
 
-        /// Creates a pair.
+        /// Creates a pair with a text value (escaped when written).
         public init(type: String, value: String) {
             self.type = type
             self.value = value
+            self.isHexString = false
+        }
+
+        /// Creates a pair whose value is an RFC 4514 `#`-hexstring, written as it is.
+        init(type: String, hexString: String) {
+            self.type = type
+            self.value = hexString
+            self.isHexString = true
         }
     }
 
@@ -49,7 +59,7 @@ public struct LDAPDistinguishedName: Sendable, Hashable, CustomStringConvertible
     /// The RFC 4514 text with every value escaped.
     public var description: String {
         self.rdns.map { rdn in
-            rdn.attributes.map { "\($0.type)=\($0.value.hasPrefix("#") && Self.isHexString($0.value) ? $0.value : Self.escape($0.value))" }
+            rdn.attributes.map { "\($0.type)=\($0.isHexString ? $0.value : Self.escape($0.value))" }
                 .joined(separator: "+")
         }.joined(separator: ",")
     }
@@ -84,11 +94,6 @@ public struct LDAPDistinguishedName: Sendable, Hashable, CustomStringConvertible
     public init(parsing text: String) throws(LDAPDistinguishedNameError) {
         var parser = DNParser(bytes: Array(text.utf8))
         self.rdns = try parser.parse()
-    }
-
-    private static func isHexString(_ value: String) -> Bool {
-        let digits = value.utf8.dropFirst()
-        return !digits.isEmpty && digits.count % 2 == 0 && digits.allSatisfy { LDAPSyntax.hexValue($0) != nil }
     }
 }
 
@@ -142,27 +147,25 @@ private struct DNParser {
         self.skipSpaces()
         let start = self.index
         while let byte = self.peek, byte != UInt8(ascii: "="), byte != UInt8(ascii: " ") { self.index += 1 }
-        let type = self.bytes[start..<self.index]
-        guard LDAPSyntax.isKeyString(type) || LDAPSyntax.isOID(type) || self.isOIDWithPrefix(type) else {
-            throw LDAPDistinguishedNameError(reason: "\"\(String(decoding: type, as: UTF8.self))\" is not an attribute type", offset: start)
+        let typeBytes = self.bytes[start..<self.index]
+        guard LDAPSyntax.isKeyString(typeBytes) || LDAPSyntax.isOID(typeBytes) || self.isOIDWithPrefix(typeBytes) else {
+            throw LDAPDistinguishedNameError(reason: "\"\(String(decoding: typeBytes, as: UTF8.self))\" is not an attribute type", offset: start)
         }
         self.skipSpaces()
         guard self.peek == UInt8(ascii: "=") else { throw self.error("expected \"=\"") }
         self.index += 1
         self.skipSpaces()
-        let value: String
+        let type = String(decoding: typeBytes, as: UTF8.self)
         if self.peek == UInt8(ascii: "#") {
             let valueStart = self.index
             self.index += 1
             while let byte = self.peek, LDAPSyntax.hexValue(byte) != nil { self.index += 1 }
             let digits = self.index - valueStart - 1
             guard digits > 0, digits % 2 == 0 else { throw self.error("a #hexstring needs pairs of hexadecimal digits") }
-            value = String(decoding: self.bytes[valueStart..<self.index], as: UTF8.self)
             self.skipSpaces()
-        } else {
-            value = try self.parseString()
+            return .init(type: type, hexString: String(decoding: self.bytes[valueStart..<self.index], as: UTF8.self))
         }
-        return .init(type: String(decoding: type, as: UTF8.self), value: value)
+        return .init(type: type, value: try self.parseString())
     }
 
     /// `string` with `\special` and `\HH` escapes; unescaped trailing spaces are dropped (RFC 4514 §3).

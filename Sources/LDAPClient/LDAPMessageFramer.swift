@@ -45,6 +45,9 @@ public struct LDAPMessageFramer: NIOSingleStepByteToMessageDecoder {
             }
             headerLength += count
         }
+        guard contentLength <= UInt64(self.maximumMessageSize) else {
+            throw LDAPFramingError.messageTooLarge(length: contentLength, maximum: self.maximumMessageSize)
+        }
         let total = contentLength + UInt64(headerLength)
         guard total <= UInt64(self.maximumMessageSize) else {
             throw LDAPFramingError.messageTooLarge(length: total, maximum: self.maximumMessageSize)
