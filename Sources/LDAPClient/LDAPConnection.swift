@@ -123,6 +123,8 @@ final class LDAPConnection: @unchecked Sendable {
 
     /// Sends an unbind when idle (best effort) and closes the connection.
     func close() async {
+        self.logger.trace("ldap.close")
+        defer { self.logger.trace("ldap.closed") }
         if self.channel.isActive, let unbind = self.machine.unbind(), let bytes = try? unbind.serializedBytes() {
             try? await self.channel.writeAndFlush(self.channel.allocator.buffer(bytes: bytes))
         }
@@ -173,6 +175,7 @@ final class LDAPConnection: @unchecked Sendable {
         let handler = self.handler
         let message = try await self.channel.eventLoop.flatSubmit { handler.value.nextMessage(on: handler.eventLoop) }.get()
         guard let message else { return self.machine.connectionClosed() }
+        self.logger.trace("ldap.receive", metadata: ["ldap.operation": "\(message.operation.name)", "ldap.message_id": "\(message.messageID)"])
         return self.machine.messageReceived(message)
     }
 

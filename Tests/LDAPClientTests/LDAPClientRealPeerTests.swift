@@ -7,7 +7,13 @@ import Testing
 /// End-to-end against a real OpenLDAP slapd (see `scripts/peers/slapd.sh`).
 @Suite(.enabled(if: LDAPPeerEnvironment.shouldRun, LDAPPeerEnvironment.missingMessage)) // Never skipped where CI=true: shouldRun is true there, and each test fails without the peer.
 struct LDAPClientRealPeerTests {
-    private let logger = Logger(label: "sealdrop.ldap.tests")
+    private let logger: Logger = {
+        // LDAP_TEST_TRACE=1 shows the client's own trace on stderr when a real-peer test misbehaves.
+        guard ProcessInfo.processInfo.environment["LDAP_TEST_TRACE"] != nil else { return Logger(label: "sealdrop.ldap.tests") }
+        var logger = Logger(label: "sealdrop.ldap.tests", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .trace
+        return logger
+    }()
 
     /// A client bound as the service account; generous timeouts because the peer shares a busy machine.
     private func client(

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The slapd peer started by `scripts/peers/slapd.sh` (`slapd_peer_start`).
@@ -62,15 +63,25 @@ struct LDAPPeerEnvironment {
     }
 
     /// Runs the restartable slapd's control script (`start`, `stop`, `pause`, `resume`).
+    ///
+    /// Spawned with `posix_spawn` and an empty signal mask rather than Foundation's `Process`: the slapd it
+    /// starts inherits the mask, and one started with SIGTERM blocked cannot be stopped politely.
     func control(_ command: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: self.restartableControl)
-        process.arguments = [command]
-        try process.run()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            throw ControlFailed(command: command, status: process.terminationStatus)
-        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        let arguments: [UnsafeMutablePointer<CChar>?] = [self.restartableControl, command].map { (argument: String) in strdup(argument) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, self.restartableControl, nil, &attributes, arguments, environ)
+        guard spawned == 0 else { throw ControlFailed(command: command, status: spawned) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        if status != 0 { throw ControlFailed(command: command, status: status) }
     }
 
     /// The control script failed.

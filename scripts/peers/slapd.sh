@@ -151,6 +151,8 @@ _slapd_write_restartable_ctl() {
 set -u
 pidfile="$LDAP_PEER_DIR/restartable.pid"
 pid() { cat "\$pidfile" 2>/dev/null; }
+# A daemonized slapd's parent is PID 1, which in a container may never reap it: a zombie counts as gone.
+alive() { local state; state=\$(awk '{print \$3}' "/proc/\$1/stat" 2>/dev/null); [ -n "\$state" ] && [ "\$state" != Z ]; }
 case "\${1:-}" in
   start)
     /usr/sbin/slapd -f "$LDAP_PEER_DIR/restartable.conf" -h "ldap://$LDAP_HOST:$LDAP_RESTARTABLE_PORT/" || exit 1
@@ -163,7 +165,8 @@ case "\${1:-}" in
     p=\$(pid) || exit 0
     [ -n "\$p" ] || exit 0
     kill -CONT "\$p" 2>/dev/null; kill "\$p" 2>/dev/null || exit 0
-    for i in \$(seq 1 200); do kill -0 "\$p" 2>/dev/null || exit 0; sleep 0.1; done
+    # A slapd spawned with SIGTERM blocked (some process launchers do that) ignores it: KILL after 3 s.
+    for i in \$(seq 1 30); do alive "\$p" || exit 0; sleep 0.1; done
     kill -KILL "\$p" 2>/dev/null; exit 0 ;;
   pause) kill -STOP "\$(pid)" ;;
   resume) kill -CONT "\$(pid)" ;;
