@@ -38,6 +38,7 @@ import Testing
         "SealdropFormats": ["SealdropCore"],
         "SealdropCrypto": ["SealdropCore"],
         "SMTPClient": [],
+        "LDAPClient": [],
         // The executable calls the composition root and nothing else.
         "sealdrop": ["SealdropApp"],
     ]
