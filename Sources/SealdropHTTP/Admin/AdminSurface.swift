@@ -73,6 +73,7 @@ struct AdminSurface: Sendable {
         ("password", "/admin/settings/password", .editSettings),
         ("protection", "/admin/settings/protection", .editSettings),
         ("legal", "/admin/settings/legal", .editSettings),
+        ("products", "/admin/settings/products", .editSettings),
         ("network", "/admin/settings/network", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
