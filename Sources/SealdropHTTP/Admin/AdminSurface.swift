@@ -74,6 +74,7 @@ struct AdminSurface: Sendable {
         ("protection", "/admin/settings/protection", .editSettings),
         ("legal", "/admin/settings/legal", .editSettings),
         ("products", "/admin/settings/products", .editSettings),
+        ("languages", "/admin/languages", .editSettings),
         ("network", "/admin/settings/network", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),

@@ -49,6 +49,8 @@ public struct HTTPSurfaces: Sendable {
     /// The admin interface's services and pages.
     let admin: AdminSurface
     let logger: Logger
+    /// Uploaded languages, offered by the web app and the API.
+    let languagePacks: LanguagePackService
     /// How far each open connection's response bodies have been written, for paced downloads.
     let sendProgress = SendProgressRegistry()
 
@@ -56,7 +58,8 @@ public struct HTTPSurfaces: Sendable {
     public init(settings: SettingsStore, verification: VerificationService, transfers: TransferService, downloads: DownloadService,
                 notifications: Notifications, accounts: AdminAccounts, audit: AuditLog, runtime: RuntimeSettings,
                 transferLog: TransferLogService, outbox: OutboxAdminService, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
-                kdf: KeyDerivationRunner, logger: Logger, startedAt: Date = Date()) throws {
+                kdf: KeyDerivationRunner, languagePacks: LanguagePackService, logger: Logger, startedAt: Date = Date()) throws {
+        self.languagePacks = languagePacks
         self.settings = settings
         self.verification = verification
         self.transfers = transfers
@@ -68,7 +71,7 @@ public struct HTTPSurfaces: Sendable {
         self.admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
                                   transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt)
-        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers))
+        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(transfers: transfers), languagePacks: languagePacks)
     }
 
     /// The router of the user listeners: `/api` and the web pages.
@@ -94,7 +97,7 @@ public struct HTTPSurfaces: Sendable {
         let api = router.group("api").add(middleware: APIConventionsMiddleware(settings: settings))
         let sessions = SessionController(verification: verification, transfers: transfers, policy: PolicyService(settings: settings),
                                          baseURL: { [notifications] in notifications.baseURL })
-        ProductController(settings: settings, logger: logger).addRoutes(to: api)
+        ProductController(settings: settings, logger: logger, languagePacks: languagePacks, webStrings: web.pages.strings).addRoutes(to: api)
         PasswordController(settings: settings).addRoutes(to: api)
         VerificationController(verification: verification).addRoutes(to: api)
         sessions.addRoutes(to: api)
@@ -111,7 +114,8 @@ public struct HTTPSurfaces: Sendable {
 
     /// The router of the admin listeners.
     public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
-        AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin).router()
+        AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin,
+                    languages: AdminLanguagesController(surface: admin, packs: languagePacks, reference: web.pages.strings["en"] ?? [:])).router()
     }
 
     /// One service per enabled listener, each calling `onRunning` once it is bound; `tls` serves the HTTPS ones.
