@@ -1,7 +1,8 @@
 """A language added in the admin interface and seen on the upload page, in a real browser (headless Chromium,
 Selenium): the administrator uploads a language pack (a ZIP) on /admin/languages, the pack is listed with the
 texts it lacks, and the upload page offers the language at once; a text the pack has shows translated, one it
-lacks shows in English. No console error on any of these pages.
+lacks shows in English. The upload page's "Details" toggle is remembered in show_upload_details. No console
+error on any of these pages.
 
 Screenshots go to ci-output/screenshots/ (not committed)."""
 import time
@@ -80,6 +81,21 @@ def test_language_uploaded_in_the_admin_is_offered_on_the_upload_page(browser, t
         # The choice is kept: the next visit is French without ?lang=.
         browser.get(server.base + "/upload")
         assert browser.find_element(By.TAG_NAME, "h1").text == "Envoyer des fichiers"
+        assert severe(browser) == []
+
+        # The per-file details are open until closed; closing them is remembered in show_upload_details.
+        browser.find_element(By.ID, "to").send_keys("bob@example.net")
+        browser.find_element(By.ID, "continue").click()
+        wait_until(lambda: browser.find_element(By.ID, "step-files").is_displayed(), 20, "the files step")
+        details = browser.find_element(By.ID, "upload-details")
+        assert details.get_attribute("open") is not None
+        assert browser.get_cookie("show_upload_details") is None  # rendering open writes nothing
+        browser.find_element(By.ID, "upload-details-toggle").click()
+        wait_until(lambda: (browser.get_cookie("show_upload_details") or {}).get("value") == "false", 10, "the cookie")
+        assert browser.get_cookie("show_upload_details")["sameSite"] == "Strict"
+        browser.get(server.base + "/upload?to=bob@example.net")
+        assert browser.find_element(By.ID, "upload-details").get_attribute("open") is None
+        assert browser.get_cookie("show_upload_details")["value"] == "false"  # loading it closed writes nothing
         assert severe(browser) == []
     finally:
         server.stop()

@@ -133,6 +133,7 @@ struct RetrieveController {
             "sender": senderName.isEmpty ? access.transfer.senderEmail.address : "\(senderName) <\(access.transfer.senderEmail.address)>",
             "provided": DisplayFormat.date(access.transfer.finalizedAt ?? access.transfer.createdAt, language: language),
             "expires": DisplayFormat.date(access.transfer.settings.expirationDate, language: language),
+            "showDownloadDetails": DetailsToggle.isOpen(request, cookie: DetailsToggle.download),
         ]
         let subject = DisplayText.singleLine(access.transfer.settings.notificationMessage.subject)
         values["subject"] = subject

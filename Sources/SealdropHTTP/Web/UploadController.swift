@@ -83,6 +83,7 @@ struct UploadController {
             "showFileNames": s.policy.showFileNamesDefault, "showFileNamesChangeable": s.policy.showFileNamesChangeable,
             "downloadNotifications": s.policy.sendDownloadNotificationsDefault, "messageAllowed": s.policy.confidentialMessageAllowed,
             "subjectEditable": s.policy.recipientNotificationEditable,
+            "showUploadDetails": DetailsToggle.isOpen(request, cookie: DetailsToggle.upload),
         ]
         return pages.render("upload", request: request, context: values, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
     }
