@@ -43,7 +43,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Byte formats of downloads (ZIP, CRC-32, Content-Disposition): pure code, tested on its own.
+        // Byte formats (ZIP writer and bounded reader, CRC-32, Content-Disposition): pure code, tested on its own.
         .target(
             name: "SealdropFormats",
             dependencies: ["SealdropCore"],
@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "SealdropCore",
                 "SealdropCrypto",
+                "SealdropFormats",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -189,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "SealdropServicesTests",
             dependencies: [
-                "SealdropServices", "SealdropStore", "SealdropCore", "SealdropCrypto",
+                "SealdropServices", "SealdropStore", "SealdropCore", "SealdropCrypto", "SealdropFormats",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -28,6 +28,8 @@ public struct SealdropServer: Sendable {
     public let accounts: AdminAccounts
     public let audit: AuditLog
     public let runtimeSettings: RuntimeSettings
+    /// The languages administrators uploaded.
+    public let languagePacks: LanguagePackService
     /// The outbox's transport, following the relay chosen in the admin interface.
     let mail: SwitchingMailTransport
     /// The user and admin routers and listeners.
@@ -79,6 +81,7 @@ public struct SealdropServer: Sendable {
         let verification = VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger)
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
+        let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,
@@ -86,7 +89,7 @@ public struct SealdropServer: Sendable {
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
                                     outbox: OutboxAdminService(outbox: database, audit: audit),
-                                    mail: transport, process: process, logLines: logLines, kdf: kdf, logger: logger)
+                                    mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, logger: logger)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
@@ -94,7 +97,7 @@ public struct SealdropServer: Sendable {
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            mail: transport, http: http, logger: logger
+            languagePacks: languagePacks, mail: transport, http: http, logger: logger
         )
     }
 
@@ -108,6 +111,7 @@ public struct SealdropServer: Sendable {
     public func run() async throws {
         _ = try await cleanup.recoverAfterStart()
         try await runtimeSettings.loadPersisted()
+        try await languagePacks.load()
         // The first administrator is created once every listener is bound, so a start that fails on a busy
         // port prints only its one error line and no one-time password that nobody can use yet.
         let listeners = configuration.listeners

@@ -169,6 +169,20 @@ enum SealdropMigrations {
             // (no longer the server key); rows from before still open with the server key until first use.
             try db.execute(sql: "ALTER TABLE transfers RENAME COLUMN server_sealed_key TO session_sealed_key")
         }
+        migrator.registerMigration("0007-language-packs") { db in
+            // Languages administrators upload: one pack per locale, its string files as JSON (never the ZIP).
+            try db.execute(sql: """
+                CREATE TABLE language_packs (
+                    locale TEXT PRIMARY KEY COLLATE NOCASE,
+                    display_name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    last_change REAL,
+                    files_json TEXT NOT NULL,
+                    uploaded_by TEXT NOT NULL,
+                    uploaded_at REAL NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -11,6 +11,7 @@ import Testing
         "SealdropHTTP/Admin/AdminSettingsController.swift": "builds settings patches (legal texts) and reads form values by dotted key",
         "SealdropHTTP/Admin/AdminAPIController.swift": "reads a settings patch, any subset of the settings document, from the request body",
         "SealdropServices/Admin/RuntimeSettings.swift": "merges, flattens and decodes settings patches",
+        "SealdropServices/Languages/LanguagePackService.swift": "validates uploaded JSON string files value by value: their keys are data",
         "SealdropServices/Admin/SettingsSecrets.swift": "seals the relay password inside the stored settings document",
         "SealdropApp/Configuration/ConfigurationLoader.swift": "reads the `settings` member of the config file as a patch",
     ]

@@ -12,8 +12,9 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var legal: LegalSettings = LegalSettings()
     public var remoteLogging: RemoteLoggingSettings = RemoteLoggingSettings()
     public var cleanup: CleanupSettings = CleanupSettings()
-    /// Product keys accepted in `X-CS-ProductKey`.
-    public var productKeys: [String] = ["api.rest"]
+    /// Product keys an administrator registered (add-ins: Outlook, OWA, Notes, …); besides them the
+    /// built-in `api.rest` and `server` are always accepted (see `acceptsProductKey`).
+    public var productKeys: [String] = []
     /// Highest minor version of API major 1 this server advertises.
     public var apiMinorVersion: Int = 15
     /// Whether plain-HTTP user requests are redirected to HTTPS.
@@ -30,6 +31,14 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var mail: MailServerSettings = MailServerSettings()
 
     public init() {}
+
+    /// Keys every server accepts: the REST API's own and the web app's.
+    public static let builtInProductKeys = ["api.rest", "server"]
+
+    /// Whether `key` is valid wherever the REST API takes a product key (path, header, query).
+    public func acceptsProductKey(_ key: String) -> Bool {
+        Self.builtInProductKeys.contains(key) || productKeys.contains(key)
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

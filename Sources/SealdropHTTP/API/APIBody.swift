@@ -91,7 +91,7 @@ enum PathVariable {
     }
 
     static func productKey(_ context: some RequestContext, settings: SettingsStore) throws -> String {
-        guard let key = context.parameters.get("productKey"), settings.current.productKeys.contains(key) else {
+        guard let key = context.parameters.get("productKey"), settings.current.acceptsProductKey(key) else {
             throw SealdropError.invalidPath("product-key")
         }
         return key

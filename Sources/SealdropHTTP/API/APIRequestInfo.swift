@@ -95,7 +95,7 @@ struct APIConventionsMiddleware: RouterMiddleware {
         let minor = minorValues[0]!
         guard major == 1, minor <= s.apiMinorVersion else { throw SealdropError.versionNotSupported }
         let products = APIParameter.values(request, APIParameter.product)
-        guard products.allSatisfy(s.productKeys.contains) else { throw SealdropError.malformed("Unknown product key") }
+        guard products.allSatisfy(s.acceptsProductKey) else { throw SealdropError.malformed("Unknown product key") }
         let clientIds = APIParameter.values(request, APIParameter.clientId)
         guard clientIds.allSatisfy({ ClientID(rawValue: $0) != nil }) else {
             throw SealdropError.malformed("X-CS-ClientId must be 50 to 4000 letters and digits")

@@ -11,11 +11,17 @@ import SealdropServices
 /// - `GET /api/products/{product-key}/cors` — whether the `Origin` may call the API
 /// - `GET /api/products/{product-key}/logging` — remote logging settings
 /// - `POST /api/logs` — remote log entries
-/// - `GET /api/products/{product-key}/language-packs[/{lp-id}[/{path…}]]`
+/// - `GET /api/products/{product-key}/language-packs[/{lp-id}[/{path…}]]` — built-in and uploaded packs; a
+///   pack's `messages.json` is the web app's texts for `server`, the API's and the add-in's texts for other
+///   keys, English wherever the pack has no text
 /// - `GET /api/products/{product-key}/legal/terms-of-use`, `…/legal/imprint`
 struct ProductController {
     let settings: SettingsStore
     let logger: Logger
+    /// Languages administrators uploaded.
+    var languagePacks: LanguagePackService? = nil
+    /// The web app's built-in texts by language (`en`, `de`), served for the product key `server`.
+    var webStrings: [String: [String: String]] = [:]
 
     /// A language pack we ship.
     struct LanguagePack: Encodable, Sendable {
@@ -105,42 +111,62 @@ struct ProductController {
         return APICoding.empty(.created)
     }
 
-    func packs(_ major: Int?) -> [LanguagePack] {
-        Self.packs.filter { major == nil || $0.id.hasSuffix("_\(major!)") }.map {
+    /// Built-in packs, then uploaded ones, for `key` (the `href`s name it).
+    func packs(_ major: Int?, key: String) -> [LanguagePack] {
+        let builtIn = Self.packs.map {
             LanguagePack(id: $0.id, displayName: $0.name, locale: $0.locale, version: "1.0", lastChangeTimestamp: nil,
-                         href: "/api/products/api.rest/language-packs/\($0.id)")
+                         href: "/api/products/\(key)/language-packs/\($0.id)")
         }
+        let uploaded = (languagePacks?.current ?? []).map {
+            LanguagePack(id: $0.id, displayName: $0.displayName, locale: $0.locale, version: $0.version, lastChangeTimestamp: $0.lastChange,
+                         href: "/api/products/\(key)/language-packs/\($0.id)")
+        }
+        return (builtIn + uploaded).filter { major == nil || $0.id.hasSuffix("_\(major!)") }
+    }
+
+    /// The texts of pack `id` for product `key`, English underneath; nil for an unknown id.
+    func messages(id: String, key: String) -> [String: String]? {
+        let englishAPI = Self.packs[0].messages
+        let englishWeb = webStrings["en"] ?? [:]
+        if let builtIn = Self.packs.first(where: { $0.id == id }) {
+            guard key == "server" else { return builtIn.messages }
+            let web = webStrings[String(builtIn.locale.prefix(2))] ?? englishWeb
+            return englishWeb.merging(web) { $1 }
+        }
+        guard let pack = languagePacks?.current.first(where: { $0.id == id }) else { return nil }
+        if key == "server" { return englishWeb.merging(pack.webStrings.filter { englishWeb[$0.key] != nil }) { $1 } }
+        return englishAPI.merging(pack.productStrings(key)) { $1 }
     }
 
     @Sendable func languagePacks(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<[LanguagePack]> {
-        _ = try PathVariable.productKey(context, settings: settings)
+        let key = try PathVariable.productKey(context, settings: settings)
         _ = try context.apiInfo().requireClientId()
         var major: Int?
         if let raw = request.uri.queryParameters["major-version"] {
             guard let value = Int(raw), value >= 0 else { throw SealdropError.malformed("major-version must be an integer") }
             major = value
         }
-        return Envelope(data: packs(major))
+        return Envelope(data: packs(major, key: key))
     }
 
     @Sendable func languagePack(_ request: Request, context: SealdropRequestContext) async throws -> Envelope<LanguagePack> {
-        _ = try PathVariable.productKey(context, settings: settings)
+        let key = try PathVariable.productKey(context, settings: settings)
         _ = try context.apiInfo().requireClientId()
-        guard let id = context.parameters.get("packId"), let pack = packs(nil).first(where: { $0.id == id }) else {
+        guard let id = context.parameters.get("packId"), let pack = packs(nil, key: key).first(where: { $0.id == id }) else {
             throw SealdropError(.invalidPathVariable, status: 404, "Unknown language pack")
         }
         return Envelope(data: pack)
     }
 
     @Sendable func languagePackFile(_ request: Request, context: SealdropRequestContext) async throws -> Response {
-        _ = try PathVariable.productKey(context, settings: settings)
+        let key = try PathVariable.productKey(context, settings: settings)
         _ = try context.apiInfo().requireClientId()
-        guard let id = context.parameters.get("packId"), let pack = Self.packs.first(where: { $0.id == id }) else {
+        guard let id = context.parameters.get("packId"), let messages = messages(id: id, key: key) else {
             throw SealdropError(.invalidPathVariable, status: 404, "Unknown language pack")
         }
         let path = context.parameters.getCatchAll().joined(separator: "/")
         guard (path as NSString).lastPathComponent == "messages.json" else { throw SealdropError.notFound("The language pack file") }
-        return JSONResponse(body: pack.messages, contentType: "application/json; charset=utf-8", cacheControl: nil).response
+        return JSONResponse(body: messages, contentType: "application/json; charset=utf-8", cacheControl: nil).response
     }
 
     /// Terms of use as the API presents them.

@@ -165,20 +165,43 @@ struct SentTransferController {
     /// The optional body of the mail endpoints.
     struct MailRequest: Decodable {
         var password: String?
+        /// Addresses the mail is also meant for (spec §7.6–7.8): listed with the transfer's recipients where
+        /// the mail lists them (sender confirmation; "Sent" copy without Bcc).
+        var additionalRecipients: AdditionalRecipients?
+    }
+
+    /// `{"to": [{"mail"}], "cc": [...], "bcc": [...]}`.
+    struct AdditionalRecipients: Decodable {
+        struct Address: Decodable { var mail: String }
+        var to: [Address]?
+        var cc: [Address]?
+        var bcc: [Address]?
+
+        /// The addresses as recipient rows of `trackingId` (no transfer id of their own: they get no link);
+        /// at most 500, each a valid address, or 400/1004.
+        func records(_ trackingId: TrackingID) throws -> [RecipientRecord] {
+            let all: [(Address, RecipientKind)] = (to ?? []).map { ($0, .to) } + (cc ?? []).map { ($0, .cc) } + (bcc ?? []).map { ($0, .bcc) }
+            guard all.count <= 500 else { throw SealdropError.malformed("additionalRecipients has more than 500 addresses") }
+            return try all.map { address, kind in
+                guard let email = EmailAddress(address.mail) else { throw SealdropError.malformed("additionalRecipients holds an invalid email address") }
+                return RecipientRecord(transferId: TransferID.random(), trackingId: trackingId, email: email, kind: kind)
+            }
+        }
     }
 
     @Sendable func mail(_ request: Request, _ context: VerifiedSenderContext, kind: MailEndpoint) async throws -> Response {
         let sender = context.sender
         let trackingId = try PathVariable.trackingId(context)
         let body = try await APICoding.decode(MailRequest.self, from: request, context: context, allowEmpty: true)
+        let additional = try body?.additionalRecipients?.records(trackingId) ?? []
         let d = try await transfers.transferDetails(trackingId, by: sender)
         let mail: RenderedMail
         switch kind {
         case .sender:
             let password = body?.password.flatMap { $0.isEmpty ? nil : $0 }
-            mail = notifications.uploadSummaryMail(transfer: d.transfer, recipients: d.recipients, files: d.files, password: password)
+            mail = notifications.uploadSummaryMail(transfer: d.transfer, recipients: d.recipients + additional, files: d.files, password: password)
         case .sent:
-            mail = notifications.sentCopyMail(transfer: d.transfer, recipients: d.recipients, files: d.files)
+            mail = notifications.sentCopyMail(transfer: d.transfer, recipients: d.recipients + additional, files: d.files)
         case .recipient:
             let transferId = try PathVariable.transferId(context)
             guard let recipient = d.recipients.first(where: { $0.transferId == transferId }) else { throw SealdropError.notFound("The recipient") }

@@ -12,6 +12,8 @@ struct AdminRoutes {
     let startedAt: Date
     /// The admin interface itself; nil serves only health and metrics.
     let surface: AdminSurface?
+    /// The languages page and API; nil leaves them out.
+    var languages: AdminLanguagesController? = nil
 
     func router() -> Router<SealdropRequestContext> {
         let router = Router(context: SealdropRequestContext.self)
@@ -41,6 +43,7 @@ struct AdminRoutes {
             AdminSettingsController(surface: surface).addRoutes(to: router)
             AdminAccountsController(surface: surface).addRoutes(to: router)
             AdminAPIController(surface: surface).addRoutes(to: router)
+            languages?.addRoutes(to: router)
             surface.staticFiles.addRoutes(to: router)
         }
         return router

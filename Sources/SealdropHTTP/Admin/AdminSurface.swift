@@ -84,6 +84,8 @@ struct AdminSurface: Sendable {
         ("password", "/admin/settings/password", .editSettings),
         ("protection", "/admin/settings/protection", .editSettings),
         ("legal", "/admin/settings/legal", .editSettings),
+        ("products", "/admin/settings/products", .editSettings),
+        ("languages", "/admin/languages", .editSettings),
         ("network", "/admin/settings/network", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),

@@ -96,6 +96,9 @@ struct SettingsSection: Sendable {
             Field(key: "downloadProtection.lockMinutes", kind: .integer(1...525_600)),
             Field(key: "downloadProtection.adminEmails", kind: .lines),
         ]),
+        SettingsSection(id: "products", permission: .editSettings, fields: [
+            Field(key: "productKeys", kind: .lines),
+        ]),
         SettingsSection(id: "network", permission: .editSettings, fields: [
             Field(key: "adminAllowedNetworks", kind: .lines),
         ]),

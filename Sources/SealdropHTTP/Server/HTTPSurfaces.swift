@@ -57,6 +57,8 @@ public struct HTTPSurfaces: Sendable {
     /// The admin interface's services and pages.
     let admin: AdminSurface
     let logger: Logger
+    /// Uploaded languages, offered by the web app and the API.
+    let languagePacks: LanguagePackService
     /// How far each open connection's response bodies have been written, for paced downloads.
     let sendProgress = SendProgressRegistry()
 
@@ -65,7 +67,8 @@ public struct HTTPSurfaces: Sendable {
                 finalizing: FinalizeService, sentTransfers: SentTransferService, downloads: DownloadService,
                 notifications: Notifications, accounts: AdminAccounts, audit: AuditLog, runtime: RuntimeSettings,
                 transferLog: TransferLogService, outbox: OutboxAdminService, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
-                kdf: KeyDerivationRunner, logger: Logger, startedAt: Date = Date()) throws {
+                kdf: KeyDerivationRunner, languagePacks: LanguagePackService, logger: Logger, startedAt: Date = Date()) throws {
+        self.languagePacks = languagePacks
         self.settings = settings
         self.verification = verification
         self.sessions = sessions
@@ -80,7 +83,7 @@ public struct HTTPSurfaces: Sendable {
         self.admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
                                   transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt)
-        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads))
+        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads), languagePacks: languagePacks)
     }
 
     /// The router of the user listeners: `/api` and the web pages.
@@ -103,7 +106,7 @@ public struct HTTPSurfaces: Sendable {
         let api = router.group("api").add(middleware: APIConventionsMiddleware(settings: settings))
         // Routes below `/api/users/{email}` act for the sender the middleware authenticated (`VerifiedSenderContext`).
         let verified = api.group().add(middleware: VerifiedSenderMiddleware(verification: verification)).group(context: VerifiedSenderContext.self)
-        ProductController(settings: settings, logger: logger).addRoutes(to: api)
+        ProductController(settings: settings, logger: logger, languagePacks: languagePacks, webStrings: web.pages.strings).addRoutes(to: api)
         PasswordController(settings: settings).addRoutes(to: api)
         VerificationController(verification: verification).addRoutes(to: api)
         SessionController(sessions: sessions, uploads: uploads, finalizing: finalizing, policy: PolicyService(settings: settings),
@@ -121,7 +124,8 @@ public struct HTTPSurfaces: Sendable {
 
     /// The router of the admin listeners.
     public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
-        AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin).router()
+        AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin,
+                    languages: AdminLanguagesController(surface: admin, packs: languagePacks, reference: web.pages.strings["en"] ?? [:])).router()
     }
 
     /// One service per enabled listener, each calling `onRunning` once it is bound; `tls` serves the HTTPS ones.

@@ -24,6 +24,8 @@ extension RetrieveController {
         let zipHref: String, totalSize: String, sender: String, provided: String, expires: String
         let subject: String
         let hasSubject: Bool
+        /// The per-file details are open (`show_download_details` cookie; open when it is missing).
+        let showDownloadDetails: Bool
         /// The confidential message, its link and `hasMessage` are present only when the transfer has one.
         var message: String?
         var hasMessage: Bool?

@@ -134,7 +134,8 @@ struct RetrieveController {
             sender: senderName.isEmpty ? access.transfer.senderEmail.address : "\(senderName) <\(access.transfer.senderEmail.address)>",
             provided: DisplayFormat.date(access.transfer.finalizedAt ?? access.transfer.createdAt, language: language),
             expires: DisplayFormat.date(access.transfer.settings.expirationDate, language: language),
-            subject: subject, hasSubject: !subject.isEmpty)
+            subject: subject, hasSubject: !subject.isEmpty,
+            showDownloadDetails: DetailsToggle.isOpen(request, cookie: DetailsToggle.download))
         if let messageId, let file = access.files.first(where: { $0.fileId == messageId }) {
             page.message = try confidentialText(access, file)
             page.hasMessage = true

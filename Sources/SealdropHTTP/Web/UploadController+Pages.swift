@@ -15,6 +15,8 @@ extension UploadController {
         let modes: [Mode]
         let maxTotalSize: Int64
         let showFileNames: Bool, showFileNamesChangeable: Bool, downloadNotifications: Bool, messageAllowed: Bool, subjectEditable: Bool
+        /// The per-file progress details are open (`show_upload_details` cookie; open when it is missing).
+        let showUploadDetails: Bool
     }
 
     /// `upload-done`: what was sent to whom.

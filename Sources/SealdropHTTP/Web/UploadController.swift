@@ -98,7 +98,8 @@ struct UploadController {
             defaultDate: day.string(from: maxDate), modes: modes, maxTotalSize: s.policy.maxTotalSize,
             showFileNames: s.policy.showFileNamesDefault, showFileNamesChangeable: s.policy.showFileNamesChangeable,
             downloadNotifications: s.policy.sendDownloadNotificationsDefault, messageAllowed: s.policy.confidentialMessageAllowed,
-            subjectEditable: s.policy.recipientNotificationEditable)
+            subjectEditable: s.policy.recipientNotificationEditable,
+            showUploadDetails: DetailsToggle.isOpen(request, cookie: DetailsToggle.upload))
         return pages.render("upload", request: request, model: page, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
     }
 

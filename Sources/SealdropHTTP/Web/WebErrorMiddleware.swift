@@ -172,8 +172,8 @@ struct WebSurface: Sendable {
     /// stalls keeps its unit at most for the request body timeout (`SlowClientGuard`).
     let downloadBudget = AsyncBudget(limit: 8)
 
-    init(settings: SettingsStore, uploads: ChunkedUploads) throws {
-        pages = try WebPages(settings: settings)
+    init(settings: SettingsStore, uploads: ChunkedUploads, languagePacks: LanguagePackService? = nil) throws {
+        pages = try WebPages(settings: settings, languagePacks: languagePacks)
         tickets = RetrievalTickets()
         staticFiles = try StaticFiles()
         self.uploads = uploads

@@ -15,9 +15,12 @@ struct WebPages: Sendable {
     let library: MustacheLibrary
     let strings: [String: [String: String]]
     let settings: SettingsStore
+    /// Languages administrators uploaded (user pages only); nil offers the built-in ones alone.
+    let languagePacks: LanguagePackService?
 
     /// Loads the templates and strings of `Resources/<folder>` (`web` for the user pages, `admin` for the admin pages).
-    init(settings: SettingsStore, folder: String = "web") throws {
+    init(settings: SettingsStore, folder: String = "web", languagePacks: LanguagePackService? = nil) throws {
+        self.languagePacks = languagePacks
         guard let directory = Bundle.module.url(forResource: folder, withExtension: nil, subdirectory: "Resources")?.path else {
             throw SealdropError.notFound("The \(folder) templates")
         }
@@ -50,6 +53,41 @@ struct WebPages: Sendable {
         return languages[0]
     }
 
+    /// The languages the pages offer: the built-in ones, then the uploaded packs' locales.
+    func offeredLanguages() -> [(code: String, name: String)] {
+        Self.languages.map { ($0, strings[$0]?["languageName"] ?? $0) } + (languagePacks?.current ?? []).map { ($0.locale, $0.displayName) }
+    }
+
+    /// The page language among the offered ones: `?lang=`, the `lang` cookie, `Accept-Language` (whole tag,
+    /// then its primary language), English. Without uploaded languages, the same as `language(of:)`.
+    func pageLanguage(of request: Request) -> String {
+        let uploaded = (languagePacks?.current ?? []).map(\.locale)
+        guard !uploaded.isEmpty else { return Self.language(of: request) }
+        func offered(_ tag: String) -> String? {
+            if Self.languages.contains(tag) { return tag }
+            return uploaded.first { $0.caseInsensitiveCompare(tag) == .orderedSame }
+        }
+        if let asked = request.uri.queryParameters["lang"].map(String.init), let code = offered(asked) { return code }
+        if let cookie = request.cookies["lang"]?.value, let code = offered(cookie) { return code }
+        for part in (request.headers[.acceptLanguage] ?? "").split(separator: ",") {
+            let tag = part.split(separator: ";")[0].trimmingCharacters(in: .whitespaces)
+            if let code = offered(tag) { return code }
+            let primary = String(tag.prefix { $0 != "-" }).lowercased()
+            if Self.languages.contains(primary) { return primary }
+            if let code = uploaded.first(where: { $0.lowercased().hasPrefix(primary + "-") || $0.lowercased() == primary }) { return code }
+        }
+        return Self.languages[0]
+    }
+
+    /// The texts of `language`: a built-in strings file, or English overlaid by an uploaded pack's
+    /// `web.json` (missing keys stay English).
+    func texts(_ language: String) -> [String: String] {
+        if let own = strings[language] { return own }
+        let english = strings[Self.languages[0]] ?? [:]
+        guard let pack = languagePacks?.pack(locale: language) else { return english }
+        return english.merging(pack.webStrings.filter { english[$0.key] != nil }) { $1 }
+    }
+
     /// The CSP of every page: own scripts and styles only, framing only by the configured origins.
     func contentSecurityPolicy() -> String {
         let ancestors = settings.current.frameAncestors
@@ -63,13 +101,13 @@ struct WebPages: Sendable {
     /// are the names its template uses); the layout's values are looked up before it.
     func render(_ page: String, status: HTTPResponse.Status = .ok, request: Request, model: Any = EmptyModel(),
                 cookies: [String] = []) -> Response {
-        let language = Self.language(of: request)
+        let language = pageLanguage(of: request)
         let layout = Layout(
-            t: strings[language] ?? strings[Self.languages[0]] ?? [:], lang: language,
-            otherLanguages: Self.languages.filter { $0 != language }.map { code in
+            t: texts(language), lang: language,
+            otherLanguages: offeredLanguages().filter { $0.code != language }.map { offered in
                 var query = request.uri.queryParameters.filter { $0.key != "lang" }.map { "\($0.key)=\(Self.queryEscape(String($0.value)))" }
-                query.append("lang=\(code)")
-                return Layout.LanguageLink(code: code, name: strings[code]?["languageName"] ?? code, href: request.uri.path + "?" + query.joined(separator: "&"))
+                query.append("lang=\(Self.queryEscape(offered.code))")
+                return Layout.LanguageLink(code: offered.code, name: offered.name, href: request.uri.path + "?" + query.joined(separator: "&"))
             },
             footer: footer())
         let html = library.render(TemplateContext(layout, model), withTemplate: page) ?? ""
@@ -78,7 +116,7 @@ struct WebPages: Sendable {
         headers[.cacheControl] = "no-store"
         headers[.contentSecurityPolicy] = contentSecurityPolicy()
         var setCookies = cookies
-        if request.uri.queryParameters["lang"].map(String.init) == language {
+        if request.uri.queryParameters["lang"].map({ String($0).caseInsensitiveCompare(language) == .orderedSame }) == true {
             setCookies.append(WebCookies.make("lang", language, maxAge: 365 * 86400, httpOnly: false))
         }
         if !setCookies.isEmpty { headers[values: .setCookie] = setCookies }

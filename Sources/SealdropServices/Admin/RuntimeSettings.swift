@@ -137,6 +137,7 @@ public final class RuntimeSettings: Sendable {
                 problems.append(FieldProblem("cors.origins", "\(origin.prefix(80)) is not an origin like https://owa.example.com."))
             }
         }
+        problems += productKeyProblems(s.productKeys)
         if s.policy.maxTotalSize > 1 << 50 { problems.append(FieldProblem("policy.maxTotalSize", "Must be at most 1 PiB.")) }
         for text in s.legal.terms + [s.legal.imprint] {
             if !["html", "link", "text"].contains(text.type) { problems.append(FieldProblem("legal", "The type must be text, html or link.")) }
@@ -145,6 +146,18 @@ public final class RuntimeSettings: Sendable {
             }
             if text.content.utf8.count > 100_000 { problems.append(FieldProblem("legal", "A legal text has at most 100,000 bytes.")) }
         }
+        return problems
+    }
+
+    /// Registered product keys go into URL paths and headers: 1 to 64 letters, digits, dots, dashes or
+    /// underscores, at most 100 of them, none twice.
+    static func productKeyProblems(_ keys: [String]) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        for key in keys where key.isEmpty || key.count > 64 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+            problems.append(FieldProblem("productKeys", "\(key.prefix(40)) must be 1 to 64 letters, digits, dots, dashes or underscores."))
+        }
+        if keys.count > 100 { problems.append(FieldProblem("productKeys", "At most 100 product keys.")) }
+        if Set(keys).count != keys.count { problems.append(FieldProblem("productKeys", "Each product key once.")) }
         return problems
     }
 
