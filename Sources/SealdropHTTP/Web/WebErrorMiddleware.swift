@@ -109,14 +109,18 @@ enum WebBody {
     static func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw WebError.bodyTooLarge
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw WebError.bodyTooLarge
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            throw WebError.malformedBody
+            throw mapped(error)
+        }
+    }
+
+    /// What a failed body read means to a page: too large, cancelled, or broken off / malformed.
+    static func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case is NIOTooManyBytesError: return WebError.bodyTooLarge
+        case let error as HTTPError where error.status == .contentTooLarge: return WebError.bodyTooLarge
+        case is CancellationError: return CancellationError()
+        default: return WebError.malformedBody
         }
     }
 }

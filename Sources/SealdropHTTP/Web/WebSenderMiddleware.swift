@@ -39,14 +39,8 @@ extension WebBody {
     static func keep(_ request: inout Request, upTo limit: Int) async throws {
         do {
             _ = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw WebError.bodyTooLarge
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw WebError.bodyTooLarge
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
-            throw WebError.malformedBody
+            throw mapped(error)
         }
     }
 }
