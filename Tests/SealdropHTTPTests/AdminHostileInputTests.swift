@@ -48,6 +48,20 @@ import Testing
         }
     }
 
+    @Test func oversizedFormBodyIs413NotAServerError() async throws {
+        try await AdminClient.run { admin in
+            var admin = admin
+            try await admin.login("olga", role: .administrator)
+            let before = admin.server.settings.current
+            let body = "csrf=\(admin.csrf)&policy.maxRetentionDays=3&pad=" + String(repeating: "x", count: AdminSurface.formLimit + 1)
+            for route in ["/admin/settings/transfer", "/admin/admins", "/admin/reauth"] {
+                let r = try await admin.send(.post, route, body: body)
+                #expect(r.status == .contentTooLarge, "\(route) → \(r.status)")
+            }
+            #expect(admin.server.settings.current.policy.maxRetentionDays == before.policy.maxRetentionDays)
+        }
+    }
+
     @Test func apiAnswersJSONErrorsWithoutServerErrors() async throws {
         try await AdminClient.run { admin in
             let token = try await admin.server.accounts.createToken(label: "fuzz", role: .administrator, by: "test").token

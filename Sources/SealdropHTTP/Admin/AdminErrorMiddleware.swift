@@ -117,8 +117,10 @@ struct AdminErrorDescription {
             self.init(status: .contentTooLarge, code: "tooLarge", key: "error.tooLarge")
         case let e as HTTPError:
             self.init(status: e.status, code: "httpError", key: "", fallback: e.status.reasonPhrase)
-        case is NIOTooManyBytesError:
+        case is NIOTooManyBytesError, WebError.bodyTooLarge:
             self.init(status: .contentTooLarge, code: "tooLarge", key: "error.tooLarge")
+        case WebError.malformedBody:
+            self.init(status: .badRequest, code: "malformed", key: "error.malformed")
         case is DecodingError:
             self.init(status: .badRequest, code: "malformed", key: "error.malformed")
         default:
