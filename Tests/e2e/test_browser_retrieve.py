@@ -146,7 +146,7 @@ def test_retrieve_flow_single_file_zip_and_confidential_message(web_server, brow
     assert browser.find_element(By.ID, "transfer-id").get_attribute("value") == link.split("id=")[1]
     assert browser.find_element(By.ID, "password").get_attribute("value") == ""
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "unlock").click()
+    submit(browser)
     shot(browser, "02-files")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Your files"
     names = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#file-list a")]
@@ -176,7 +176,7 @@ def test_mode_none_link_opens_with_the_prefilled_password(web_server, browser):
     browser.get(link)
     shot(browser, "03-none-prefilled")
     assert browser.find_element(By.ID, "password").get_attribute("value") != ""
-    browser.find_element(By.ID, "unlock").click()
+    submit(browser)
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#file-list a")] == ["a.txt"]
 
 
