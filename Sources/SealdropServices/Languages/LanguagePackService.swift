@@ -20,6 +20,9 @@ public final class LanguagePackService: Sendable {
     let audit: AuditLog
     let logger: Logger
     private let packs = Mutex<[StoredLanguagePack]>([])
+    /// Uploads and removals one at a time: each compares with the stored pack and then writes, and two
+    /// interleaved would let an older version overwrite a newer one that was stored in between.
+    private let changes = AsyncBudget(limit: 1)
 
     public init(repository: any LanguagePackRepository, audit: AuditLog, logger: Logger) {
         self.repository = repository
@@ -51,6 +54,8 @@ public final class LanguagePackService: Sendable {
         } catch {
             throw AdminError.invalid([FieldProblem("file", error.message)])
         }
+        await changes.acquire()
+        defer { changes.release() }
         let old = self.pack(locale: pack.locale)
         if let old, Self.compare(pack.version, old.version) == .orderedAscending {
             throw AdminError.invalid([FieldProblem("file", "Version \(pack.version) is older than the stored \(old.version); remove the stored pack first to go back.")])
@@ -69,6 +74,8 @@ public final class LanguagePackService: Sendable {
 
     /// Removes the pack of `locale`; false when there is none.
     public func delete(locale: String, by actor: String) async throws -> Bool {
+        await changes.acquire()
+        defer { changes.release() }
         guard let old = pack(locale: locale), try await repository.deleteLanguagePack(locale: old.locale) else { return false }
         packs.withLock { $0.removeAll { $0.locale == old.locale } }
         try await audit.record(actor: actor, action: "language.delete", target: old.locale, old: old.version, new: nil)
