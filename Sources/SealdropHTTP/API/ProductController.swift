@@ -22,6 +22,8 @@ struct ProductController {
     var languagePacks: LanguagePackService? = nil
     /// The web app's built-in texts by language (`en`, `de`), served for the product key `server`.
     var webStrings: [String: [String: String]] = [:]
+    /// The web app's texts of an uploaded pack, English underneath (the pages' merged copy).
+    var packTexts = PackTexts()
 
     /// A language pack we ship.
     struct LanguagePack: Encodable, Sendable {
@@ -134,7 +136,7 @@ struct ProductController {
             return englishWeb.merging(web) { $1 }
         }
         guard let pack = languagePacks?.current.first(where: { $0.id == id }) else { return nil }
-        if key == "server" { return englishWeb.merging(pack.webStrings.filter { englishWeb[$0.key] != nil }) { $1 } }
+        if key == "server" { return packTexts.texts(of: pack, english: englishWeb) }
         return englishAPI.merging(pack.productStrings(key)) { $1 }
     }
 

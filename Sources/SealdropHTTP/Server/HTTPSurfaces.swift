@@ -106,7 +106,8 @@ public struct HTTPSurfaces: Sendable {
         let api = router.group("api").add(middleware: APIConventionsMiddleware(settings: settings))
         // Routes below `/api/users/{email}` act for the sender the middleware authenticated (`VerifiedSenderContext`).
         let verified = api.group().add(middleware: VerifiedSenderMiddleware(verification: verification)).group(context: VerifiedSenderContext.self)
-        ProductController(settings: settings, logger: logger, languagePacks: languagePacks, webStrings: web.pages.strings).addRoutes(to: api)
+        ProductController(settings: settings, logger: logger, languagePacks: languagePacks, webStrings: web.pages.strings,
+                          packTexts: web.pages.packTexts).addRoutes(to: api)
         PasswordController(settings: settings).addRoutes(to: api)
         VerificationController(verification: verification).addRoutes(to: api)
         SessionController(sessions: sessions, uploads: uploads, finalizing: finalizing, policy: PolicyService(settings: settings),

@@ -3,6 +3,7 @@ import Hummingbird
 import Mustache
 import SealdropCore
 import SealdropServices
+import Synchronization
 
 /// Renders the browser pages: Mustache templates from `Resources/web` with the UI strings of one language.
 ///
@@ -17,6 +18,8 @@ struct WebPages: Sendable {
     let settings: SettingsStore
     /// Languages administrators uploaded (user pages only); nil offers the built-in ones alone.
     let languagePacks: LanguagePackService?
+    /// English overlaid by each uploaded pack, merged once per stored pack rather than on every page.
+    let packTexts = PackTexts()
 
     /// Loads the templates and strings of `Resources/<folder>` (`web` for the user pages, `admin` for the admin pages).
     init(settings: SettingsStore, folder: String = "web", languagePacks: LanguagePackService? = nil) throws {
@@ -85,7 +88,7 @@ struct WebPages: Sendable {
         if let own = strings[language] { return own }
         let english = strings[Self.languages[0]] ?? [:]
         guard let pack = languagePacks?.pack(locale: language) else { return english }
-        return english.merging(pack.webStrings.filter { english[$0.key] != nil }) { $1 }
+        return packTexts.texts(of: pack, english: english)
     }
 
     /// The CSP of every page: own scripts and styles only, framing only by the configured origins.
@@ -147,5 +150,21 @@ struct WebPages: Sendable {
     /// Percent-encodes a query value.
     static func queryEscape(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""
+    }
+}
+
+/// The web texts of uploaded packs, English underneath, kept per locale until the stored pack changes
+/// (a new upload has a new upload time), so a page render looks a dictionary up instead of merging one.
+final class PackTexts: Sendable {
+    private let merged = Mutex<[String: (uploadedAt: Date, version: String, texts: [String: String])]>([:])
+
+    /// English overlaid by `pack`'s `web.json` (keys English does not have are ignored).
+    func texts(of pack: StoredLanguagePack, english: [String: String]) -> [String: String] {
+        if let cached = merged.withLock({ $0[pack.locale] }), cached.uploadedAt == pack.uploadedAt, cached.version == pack.version {
+            return cached.texts
+        }
+        let texts = english.merging(pack.webStrings.filter { english[$0.key] != nil }) { $1 }
+        merged.withLock { $0[pack.locale] = (pack.uploadedAt, pack.version, texts) }
+        return texts
     }
 }
