@@ -183,6 +183,18 @@ enum SealdropMigrations {
                 )
                 """)
         }
+        migrator.registerMigration("0009-logo") { db in
+            // The administrator's logo for mails and pages: at most one row.
+            try db.execute(sql: """
+                CREATE TABLE logo (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    media_type TEXT NOT NULL,
+                    bytes BLOB NOT NULL,
+                    uploaded_by TEXT NOT NULL,
+                    uploaded_at REAL NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -29,6 +29,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var adminAllowedNetworks: [String] = IPNetwork.defaultAdminNetworks
     /// The mail relay administrators chose; empty values fall back to the configuration.
     public var mail: MailServerSettings = MailServerSettings()
+    /// Product name and colours of mails and pages.
+    public var branding: BrandingSettings = BrandingSettings()
 
     public init() {}
 
@@ -59,6 +61,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         publicBaseURL = try c.decodeIfPresent(String.self, forKey: .publicBaseURL) ?? d.publicBaseURL
         adminAllowedNetworks = try c.decodeIfPresent([String].self, forKey: .adminAllowedNetworks) ?? d.adminAllowedNetworks
         mail = try c.decodeIfPresent(MailServerSettings.self, forKey: .mail) ?? d.mail
+        branding = try c.decodeIfPresent(BrandingSettings.self, forKey: .branding) ?? d.branding
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
@@ -92,6 +95,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if policy.allowedPasswordModes.isEmpty { errors.append("policy.allowedPasswordModes must name at least one mode") }
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
         errors += PasswordGenerator.problems(for: password)
+        errors += branding.validationErrors()
         let v = verification
         for (key, value) in [("maxCodeRequestsPer10Minutes", v.maxCodeRequestsPer10Minutes),
                              ("maxCodeRequestsPerClientPer10Minutes", v.maxCodeRequestsPerClientPer10Minutes),

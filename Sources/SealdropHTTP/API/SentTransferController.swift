@@ -166,7 +166,7 @@ struct SentTransferController {
     struct MailRequest: Decodable {
         var password: String?
         /// Addresses the mail is also meant for (spec §7.6–7.8): listed with the transfer's recipients where
-        /// the mail lists them (sender confirmation; "Sent" copy without Bcc).
+        /// the mail lists them (sender confirmation; recipient notification and "Sent" copy without Bcc).
         var additionalRecipients: AdditionalRecipients?
     }
 
@@ -206,7 +206,8 @@ struct SentTransferController {
             let transferId = try PathVariable.transferId(context)
             guard let recipient = d.recipients.first(where: { $0.transferId == transferId }) else { throw SealdropError.notFound("The recipient") }
             let link = d.transfer.settings.passwordMode == .none ? d.linkPassword : nil
-            mail = notifications.recipientNotificationMail(transfer: d.transfer, recipient: recipient, files: d.files, linkPassword: link)
+            mail = notifications.recipientNotificationMail(transfer: d.transfer, recipient: recipient, recipients: d.recipients + additional,
+                                                           files: d.files, linkPassword: link)
         }
         let html = mail.html
         var headers = HTTPFields()

@@ -12,6 +12,21 @@ public struct MailMessageBuilder: Sendable {
     /// The host name used in Message-IDs.
     public var messageIdHost: String
 
+    /// An image the HTML part shows by `cid:` (the logo): sent beside it in `multipart/related`.
+    public struct InlineImage: Sendable, Equatable {
+        public var contentID: String
+        public var mediaType: String
+        public var fileName: String
+        public var bytes: [UInt8]
+
+        public init(contentID: String, mediaType: String, fileName: String, bytes: [UInt8]) {
+            self.contentID = contentID
+            self.mediaType = mediaType
+            self.fileName = fileName
+            self.bytes = bytes
+        }
+    }
+
     public init(from: String, messageIdHost: String) {
         self.from = from
         self.messageIdHost = messageIdHost
@@ -23,9 +38,11 @@ public struct MailMessageBuilder: Sendable {
     }
 
     /// A message to `to` with `subject`: `multipart/alternative` with the `text` and `html` parts, or
-    /// `text/plain` alone when `html` is nil. Bodies are UTF-8, line breaks made CRLF, base64 in
+    /// `text/plain` alone when `html` is nil; with `inline`, the HTML part and the image form a
+    /// `multipart/related` inside the alternative. Bodies are UTF-8, line breaks made CRLF, base64 in
     /// 76-character lines.
-    public func build(to: [String], subject: String, text: String, html: String?, fromName: String = "Sealdrop", date: Date = Date()) -> [UInt8] {
+    public func build(to: [String], subject: String, text: String, html: String?, fromName: String = "Sealdrop",
+                      inline: InlineImage? = nil, date: Date = Date()) -> [UInt8] {
         var lines: [String] = []
         lines.append("From: \(Self.headerText(fromName)) <\(Self.addressOnly(from))>")
         lines.append("To: " + to.map(Self.addressOnly).joined(separator: ", "))
@@ -44,17 +61,32 @@ public struct MailMessageBuilder: Sendable {
         out += "Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"\r\n\r\n"
         out += "This is a multi-part message in MIME format.\r\n"
         out += "--\(boundary)\r\n" + Self.part(contentType: "text/plain; charset=utf-8", body: text)
-        out += "--\(boundary)\r\n" + Self.part(contentType: "text/html; charset=utf-8", body: html)
+        if let inline {
+            let related = "=_sealdrop_related_" + FileID.random().rawValue
+            out += "--\(boundary)\r\nContent-Type: multipart/related;\r\n boundary=\"\(related)\"; type=\"text/html\"\r\n\r\n"
+            out += "--\(related)\r\n" + Self.part(contentType: "text/html; charset=utf-8", body: html)
+            out += "--\(related)\r\n" + Self.imagePart(inline)
+            out += "--\(related)--\r\n"
+        } else {
+            out += "--\(boundary)\r\n" + Self.part(contentType: "text/html; charset=utf-8", body: html)
+        }
         out += "--\(boundary)--\r\n"
         return Array(out.utf8)
     }
 
-    /// `Content-Type` and `Content-Transfer-Encoding` headers, a blank line and the base64 body.
-    static func part(contentType: String, body: String) -> String {
-        var text = "Content-Type: \(contentType)\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        let canonical = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .replacingOccurrences(of: "\n", with: "\r\n")
-        let encoded = Data(canonical.utf8).base64EncodedString()
+    /// An inline image part: its type, Content-ID and name come from the server (never user text), the bytes base64.
+    static func imagePart(_ image: InlineImage) -> String {
+        var text = "Content-Type: \(addressOnly(image.mediaType))\r\nContent-Transfer-Encoding: base64\r\n"
+        text += "Content-ID: <\(addressOnly(image.contentID))>\r\nContent-Disposition: inline; filename=\"\(addressOnly(image.fileName))\"\r\n\r\n"
+        text += base64Lines(image.bytes)
+        return text
+    }
+
+    /// `bytes` in base64, 76 characters and CRLF per line.
+    static func base64Lines(_ bytes: [UInt8]) -> String {
+        let encoded = Data(bytes).base64EncodedString()
+        var text = ""
+        text.reserveCapacity(encoded.count + encoded.count / 38 + 2)
         var index = encoded.startIndex
         while index < encoded.endIndex {
             let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
@@ -62,6 +94,14 @@ public struct MailMessageBuilder: Sendable {
             index = end
         }
         return text
+    }
+
+    /// `Content-Type` and `Content-Transfer-Encoding` headers, a blank line and the base64 body.
+    static func part(contentType: String, body: String) -> String {
+        var text = "Content-Type: \(contentType)\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        let canonical = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        return text + base64Lines(Array(canonical.utf8))
     }
 
     /// A header value safe to place after `Name: `: control characters dropped, non-ASCII or long text RFC 2047-encoded.

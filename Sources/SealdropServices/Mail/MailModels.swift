@@ -6,9 +6,17 @@ import SealdropCore
 enum MailModels {
     /// Values every template may use.
     struct Common {
-        let productName = "Sealdrop"
+        let productName: String
         let baseURL: String
         let language: String
+        /// Colours of the mail layout, `#rrggbb` (checked when saved).
+        let accentColor: String, backgroundColor: String, textColor: String
+        let hasLogo: Bool
+        let logoURL: String
+        let hasImprint: Bool
+        let imprintURL: String, imprintLabel: String
+        let termsActive: Bool
+        let termsURL: String
     }
 
     /// The verification code mail.
@@ -40,7 +48,15 @@ enum MailModels {
     struct Recipient { let email: String, kind: String }
 
     /// The notification to one recipient.
-    struct RecipientNotification { let recipientEmail: String, transferId: String, downloadURL: String, passwordInLink: Bool }
+    struct RecipientNotification {
+        let recipientEmail: String, transferId: String, downloadURL: String
+        let passwordInLink: Bool
+        /// `mailto:` the sender.
+        let replyURL: String
+        /// Whom the transfer went to, as the mail names them (To and Cc; Bcc never).
+        let recipients: [Recipient]
+        let hasRecipients: Bool
+    }
 
     /// The sender's confirmation after provision.
     struct UploadSummary {

@@ -14,6 +14,10 @@ public struct Notifications: Sendable {
     let currentFrom: (@Sendable () -> String)?
     /// The public base URL in force now, without trailing slash.
     let currentBaseURL: @Sendable () -> String
+    /// The run-time settings now (product name, colours, legal texts); nil: the built-in defaults.
+    var currentSettings: @Sendable () -> SealdropSettings? = { nil }
+    /// The administrator's logo now.
+    var currentLogo: @Sendable () -> StoredLogo? = { nil }
 
     /// Fixed sender (the builder's) and base URL.
     public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String) {
@@ -25,12 +29,36 @@ public struct Notifications: Sendable {
     }
 
     /// Sender and base URL as `configured` resolves them against the live `settings` at each message.
-    public init(builder: MailMessageBuilder, templates: MailTemplates, configured: ConfiguredSettings, settings: SettingsStore) {
+    public init(builder: MailMessageBuilder, templates: MailTemplates, configured: ConfiguredSettings, settings: SettingsStore,
+                branding: BrandingService? = nil) {
         self.builder = builder
         self.templates = templates
         self.currentFrom = { configured.mailFrom(in: settings.current) }
         self.currentBaseURL = { configured.baseURL(in: settings.current) }
+        self.currentSettings = { settings.current }
+        if let branding { self.currentLogo = { branding.logo } }
     }
+
+    /// The same notifications with `branding` and `logo` in place of the stored ones (the admin's preview).
+    public func previewing(_ branding: BrandingSettings, logo: StoredLogo?) -> Notifications {
+        var copy = self
+        let settings = currentSettings
+        copy.currentSettings = {
+            var s = settings() ?? SealdropSettings()
+            s.branding = branding
+            return s
+        }
+        copy.currentLogo = { logo }
+        return copy
+    }
+
+    /// Where a mail's HTML finds the logo when it is not inside the mail (mail endpoints, preview).
+    public func linkedLogoURL(_ logo: StoredLogo) -> String {
+        "\(baseURL)/branding/logo?v=\(Int64(logo.uploadedAt.timeIntervalSince1970))"
+    }
+
+    /// The Content-ID of the logo inside outgoing mails.
+    static let logoContentID = "logo@sealdrop"
 
     /// Public base URL used in links now, without trailing slash.
     public var baseURL: String { currentBaseURL() }
@@ -70,33 +98,52 @@ public struct Notifications: Sendable {
     ) -> [OutboxMessage] {
         let shared = transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
         return recipients.map { recipient in
-            let mail = recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, linkPassword: linkPassword)
+            let mail = recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, recipients: recipients, linkPassword: linkPassword)
             return message(.recipientNotification, mail: mail, to: [recipient.email.address], trackingId: transfer.trackingId, now: now)
         }
     }
 
-    /// The rendered recipient notification (also served as HTML by the REST mail endpoints).
-    public func recipientNotificationMail(transfer: TransferRecord, recipient: RecipientRecord, files: [FileRecord], linkPassword: String?) -> RenderedMail {
+    /// The rendered recipient notification (also served as HTML by the REST mail endpoints); `recipients` are
+    /// those the mail names (Bcc left out).
+    public func recipientNotificationMail(
+        transfer: TransferRecord, recipient: RecipientRecord, recipients: [RecipientRecord], files: [FileRecord], linkPassword: String?
+    ) -> RenderedMail {
         let shared = transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
-        return recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, linkPassword: linkPassword)
+        return linked(recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, recipients: recipients, linkPassword: linkPassword))
     }
 
-    func recipientNotificationMail(shared: TemplateContext, transfer: TransferRecord, recipient: RecipientRecord, linkPassword: String?) -> RenderedMail {
+    func recipientNotificationMail(
+        shared: TemplateContext, transfer: TransferRecord, recipient: RecipientRecord, recipients: [RecipientRecord], linkPassword: String?
+    ) -> RenderedMail {
+        let language = transfer.settings.recipientLanguage
+        let named = recipients.filter { $0.kind != .bcc }.map { MailModels.Recipient(email: $0.email.address, kind: kindLabel($0.kind, language: language)) }
         let context = TemplateContext(MailModels.RecipientNotification(
             recipientEmail: recipient.email.address, transferId: recipient.transferId.rawValue,
-            downloadURL: downloadURL(transferId: recipient.transferId, password: linkPassword), passwordInLink: linkPassword != nil), shared)
-        return templates.render(.recipientNotification, language: transfer.settings.recipientLanguage, context: context)
+            downloadURL: downloadURL(transferId: recipient.transferId, password: linkPassword), passwordInLink: linkPassword != nil,
+            replyURL: replyURL(transfer), recipients: named, hasRecipients: !named.isEmpty), shared)
+        return templates.render(.recipientNotification, language: language, context: context)
+    }
+
+    /// A `mailto:` link answering the sender, with the transfer's subject after "Re: " when it has one.
+    func replyURL(_ transfer: TransferRecord) -> String {
+        let subject = DisplayText.singleLine(transfer.settings.notificationMessage.subject)
+        let query = subject.isEmpty ? "" : "?subject=" + ("Re: " + subject).addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed)!
+        return "mailto:" + (transfer.senderEmail.address.addingPercentEncoding(withAllowedCharacters: .mailtoAddressAllowed) ?? "") + query
     }
 
     /// The confirmation to the sender after provision; shows the password when one is given (a
     /// generated password, when the policy says so).
     public func uploadSummary(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String? = nil, now: Date) -> OutboxMessage {
-        let mail = uploadSummaryMail(transfer: transfer, recipients: recipients, files: files, password: password)
+        let mail = renderUploadSummary(transfer: transfer, recipients: recipients, files: files, password: password)
         return message(.uploadSummary, mail: mail, to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
     }
 
     /// The rendered upload summary (also served as HTML by the REST mail endpoints).
     public func uploadSummaryMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String?) -> RenderedMail {
+        linked(renderUploadSummary(transfer: transfer, recipients: recipients, files: files, password: password))
+    }
+
+    func renderUploadSummary(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String?) -> RenderedMail {
         let language = transfer.settings.senderLanguage
         let context = TemplateContext(MailModels.UploadSummary(
             recipients: recipients.map { MailModels.Recipient(email: $0.email.address, kind: kindLabel($0.kind, language: language)) },
@@ -112,7 +159,7 @@ public struct Notifications: Sendable {
         let context = TemplateContext(MailModels.SentCopy(recipients: recipients.filter { $0.kind != .bcc }.map {
             MailModels.Recipient(email: $0.email.address, kind: kindLabel($0.kind, language: language))
         }), transferContext(transfer, files: files, language: language))
-        return templates.render(.sentCopy, language: language, context: context)
+        return linked(templates.render(.sentCopy, language: language, context: context))
     }
 
     /// Tells the sender that a recipient downloaded a file.
@@ -175,7 +222,27 @@ public struct Notifications: Sendable {
 
     /// Values every template may use.
     func base(language: String) -> MailModels.Common {
-        MailModels.Common(baseURL: baseURL, language: templates.language(for: language))
+        let settings = currentSettings() ?? SealdropSettings()
+        let branding = settings.branding, legal = settings.legal
+        let logo = currentLogo()
+        return MailModels.Common(
+            productName: branding.productName, baseURL: baseURL, language: templates.language(for: language),
+            accentColor: branding.accentColor, backgroundColor: branding.backgroundColor, textColor: branding.textColor,
+            hasLogo: logo != nil, logoURL: logo.map(logoPlaceholder) ?? "",
+            hasImprint: !legal.imprint.content.isEmpty, imprintURL: "\(baseURL)/imprint",
+            imprintLabel: templates.language(for: language) == "de" ? "Impressum" : "Imprint", termsActive: legal.termsActive, termsURL: "\(baseURL)/terms")
+    }
+
+    /// What templates get as the logo's address; replaced by `cid:` in outgoing mail and by the linked URL
+    /// where the HTML is served (it cannot come from user text: values are HTML-escaped, `"` included).
+    func logoPlaceholder(_ logo: StoredLogo) -> String { "sealdrop-logo:\(Int64(logo.uploadedAt.timeIntervalSince1970))" }
+
+    /// `mail` with the logo linked (`/branding/logo`), for HTML that leaves the server without its images.
+    func linked(_ mail: RenderedMail) -> RenderedMail {
+        guard let logo = currentLogo() else { return mail }
+        var mail = mail
+        mail.html = mail.html.replacingOccurrences(of: "src=\"\(logoPlaceholder(logo))\"", with: "src=\"\(linkedLogoURL(logo))\"")
+        return mail
     }
 
     /// The transfer's values after the common ones (a kind's own values go before both).
@@ -211,15 +278,28 @@ public struct Notifications: Sendable {
     func message(_ kind: MailKind, mail: RenderedMail, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
         var builder = self.builder
         if let currentFrom { builder.from = currentFrom() }
+        let productName = (currentSettings() ?? SealdropSettings()).branding.productName
+        var html = mail.html
+        var inline: MailMessageBuilder.InlineImage?
+        if let logo = currentLogo(), html.contains("src=\"\(logoPlaceholder(logo))\"") {
+            html = html.replacingOccurrences(of: "src=\"\(logoPlaceholder(logo))\"", with: "src=\"cid:\(Self.logoContentID)\"")
+            inline = MailMessageBuilder.InlineImage(contentID: Self.logoContentID, mediaType: logo.mediaType,
+                                                    fileName: logo.mediaType == "image/png" ? "logo.png" : "logo.svg", bytes: logo.bytes)
+        }
         return OutboxMessage(
             kind: kind.rawValue, envelopeFrom: builder.from, envelopeTo: to, subject: mail.subject,
-            message: builder.build(to: to, subject: mail.subject, text: mail.text, html: mail.html, date: now),
+            message: builder.build(to: to, subject: mail.subject, text: mail.text, html: html, fromName: productName, inline: inline, date: now),
             createdAt: now, trackingId: trackingId?.rawValue
         )
     }
 }
 
 extension CharacterSet {
+    /// Characters left as they are in the address of a `mailto:` link (RFC 6068 addr-spec without `%`, `?`, `&`, `#`, `/`).
+    static let mailtoAddressAllowed: CharacterSet = {
+        CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~@!$'*+=^`{|}")
+    }()
+
     /// Characters allowed unescaped in a URL query value (ASCII unreserved only).
     public static let urlQueryValueAllowed: CharacterSet = {
         CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
