@@ -183,6 +183,10 @@ enum SealdropMigrations {
                 )
                 """)
         }
+        migrator.registerMigration("0008-zip-listing") { db in
+            // The entry names of a ZIP file, listed at finalize for `showZipFileContent` (the key is gone afterwards).
+            try db.execute(sql: "ALTER TABLE files ADD COLUMN zip_listing_json TEXT")
+        }
         return migrator
     }
 }
