@@ -61,7 +61,8 @@ public enum ZipDirectoryListing {
         }
         guard size <= UInt64(maxDirectorySize) else { throw Failure("central directory larger than the limit") }
         // Each central header has at least 46 bytes: a count the size cannot hold is a lie.
-        guard count <= size / 46, offset <= UInt64(Int64.max), Int64(offset) + Int64(size) <= directoryEnd else {
+        let end = UInt64(directoryEnd)
+        guard count <= size / 46, offset <= end, size <= end - offset else {
             throw Failure("central directory size, count or offset inconsistent")
         }
         return Location(offset: Int64(offset), size: Int(size), entryCount: Int(count))

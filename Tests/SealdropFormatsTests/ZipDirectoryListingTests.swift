@@ -134,6 +134,13 @@ import Testing
         let end = archive.count - 22
         for i in 8..<20 { archive[end + i] = 0xFF }
         #expect(try Self.listing(archive) == .init(names: ["big.iso", "small.txt"], fileCount: 2))
+        // Offsets near the top of the 64-bit range are refused, not overflowed.
+        let record = end - 20 - 56
+        for huge: UInt64 in [.max, UInt64(Int64.max) - 10] {
+            var lying = archive
+            withUnsafeBytes(of: huge.littleEndian) { lying.replaceSubrange(record + 48..<record + 56, with: $0) }
+            #expect(throws: ZipDirectoryListing.Failure.self) { _ = try Self.listing(lying) }
+        }
         // Without the locator the markers cannot be resolved.
         var noLocator = archive
         noLocator[end - 20] = 0
