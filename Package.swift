@@ -184,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealdropStoreTests",
-            dependencies: ["SealdropStore", "SealdropCore"],
+            dependencies: ["SealdropStore", "SealdropCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -70,8 +70,8 @@ public struct SealdropServer: Sendable {
         // The transfer use cases, one service per reason to change: sessions, uploads, finalize, sent transfers.
         let sessions = TransferSessionService(transfers: database, blobs: blobs, settings: settings, logger: logger)
         let uploads = UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: .perCore(), logger: logger)
-        let finalizing = FinalizeService(transfers: database, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
-                                         wrapParameters: configuration.passwordWrap, logger: logger)
+        let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
+                                         kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
         let sentTransfers = SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger)
         let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,

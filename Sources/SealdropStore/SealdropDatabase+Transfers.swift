@@ -89,9 +89,10 @@ extension SealdropDatabase: TransferRepository {
         }
     }
 
-    public func finalize(_ t: TransferRecord, recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool {
+    public func finalize(_ t: TransferRecord, zipListings: [FileID: ZipListing], recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool {
         let args = try Self.transferArguments(t)
         let mailArgs = try mails.map(outboxArguments)
+        let listings = try zipListings.map { (fileId: $0.key.rawValue, json: try Column.json($0.value)) }
         let finalized = try await writer.write { db in
             try db.execute(sql: """
                 UPDATE transfers SET state = :state, settings_json = :settings_json, updated_at = :updated_at,
@@ -101,6 +102,10 @@ extension SealdropDatabase: TransferRepository {
                 """, arguments: args)
             guard db.changesCount > 0 else { return false }
             try db.execute(sql: "UPDATE files SET state = 'ACTIVE' WHERE tracking_id = ?", arguments: [t.trackingId.rawValue])
+            for listing in listings {
+                try db.execute(sql: "UPDATE files SET zip_listing_json = ? WHERE tracking_id = ? AND file_id = ?",
+                               arguments: [listing.json, t.trackingId.rawValue, listing.fileId])
+            }
             for (position, r) in recipients.enumerated() {
                 try db.execute(sql: """
                     INSERT INTO recipients (transfer_id, tracking_id, position, email, email_normalized, kind)
@@ -307,7 +312,8 @@ extension SealdropDatabase: TransferRepository {
         return FileRecord(
             trackingId: trackingId, fileId: fileId, fileName: row["file_name"], size: row["size"],
             declaredChecksum: row["declared_checksum"], checksum: row["checksum"], state: state,
-            createdAt: Date(timeIntervalSince1970: row["created_at"]), uploadedAt: Column.date(row["uploaded_at"])
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), uploadedAt: Column.date(row["uploaded_at"]),
+            zipListing: try (row["zip_listing_json"] as String?).map { try Column.decode(ZipListing.self, $0) }
         )
     }
 

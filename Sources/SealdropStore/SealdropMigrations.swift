@@ -183,6 +183,10 @@ enum SealdropMigrations {
                 )
                 """)
         }
+        migrator.registerMigration("0008-zip-listing") { db in
+            // The entry names of a ZIP file, listed at finalize for `showZipFileContent` (the key is gone afterwards).
+            try db.execute(sql: "ALTER TABLE files ADD COLUMN zip_listing_json TEXT")
+        }
         migrator.registerMigration("0009-logo") { db in
             // The administrator's logo for mails and pages: at most one row.
             try db.execute(sql: """

@@ -88,8 +88,8 @@ struct ServiceHarness {
             sessions: TransferSessionService(transfers: database, blobs: blobs, settings: settings, logger: logger, now: clock.closure),
             uploads: UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: hashLanes,
                                    segmentSize: Self.segmentSize, logger: logger, now: clock.closure),
-            finalizing: FinalizeService(transfers: database, serverKey: serverKey, settings: settings, notifications: notifications, kdf: kdf,
-                                        wrapParameters: .fast, logger: logger, now: clock.closure),
+            finalizing: FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
+                                        kdf: kdf, wrapParameters: .fast, logger: logger, now: clock.closure),
             sent: SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger, now: clock.closure))
     }
 
@@ -303,16 +303,18 @@ extension TransferServices {
         try await upload.finish()
     }
 
-    /// Creates a session to `recipients`, sets the password mode, uploads `files` and finalizes; returns the id and password.
+    /// Creates a session to `recipients`, sets the password mode (and what `configure` patches), uploads `files` and
+    /// finalizes; returns the id and password.
     func provide(
         by sender: VerifiedSender, recipients: RecipientList = RecipientList(to: [Sample.bob]), mode: PasswordMode = .manual,
-        files: [(name: String, bytes: [UInt8])] = [("report.txt", Sample.plaintext(1000))]
+        files: [(name: String, bytes: [UInt8])] = [("report.txt", Sample.plaintext(1000))], configure: (inout SessionPatch) -> Void = { _ in }
     ) async throws -> (trackingId: TrackingID, password: String, fileIds: [FileID]) {
         let trackingId = try await sessions.createSession(by: sender, contact: SenderContact(name: "Alice", phone: "+49 1"), recipients: recipients,
                                                  language: "en", clientIP: "192.0.2.1")
         var patch = SessionPatch()
         patch.passwordMode = mode
         if mode == .manual { patch.password = Sample.manualPassword }
+        configure(&patch)
         let view = try await sessions.patch(trackingId, by: sender, with: patch)
         let password = try #require(mode == .manual ? Sample.manualPassword : view.password)
         var fileIds: [FileID] = []

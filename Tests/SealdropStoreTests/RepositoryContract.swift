@@ -115,6 +115,25 @@ enum RepositoryContract {
         #expect(try await repo.recipients(of: session.trackingId) == recipients)
     }
 
+    /// ZIP listings are written with the finalize, to the files they belong to, and a refused finalize writes none.
+    static func zipListingsAreStoredAtFinalize(_ repo: Repositories) async throws {
+        let session = Fixture.session()
+        try await repo.insertSession(session)
+        let zip = Fixture.file(session.trackingId, name: "photos.zip"), text = Fixture.file(session.trackingId, name: "notes.txt")
+        try await repo.insertFile(zip)
+        try await repo.insertFile(text)
+        #expect(try await repo.files(of: session.trackingId).map(\.zipListing) == [nil, nil])
+        let listing = ZipListing(names: ["Übersicht.pdf", "<script>alert(1)</script>.txt", "a/b/c.txt"], more: 7)
+        #expect(try await repo.finalize(Fixture.finalized(session), zipListings: [zip.fileId: listing], recipients: Fixture.recipients(of: session), mails: []))
+        var expected = [zip, text].map { var f = $0; f.state = .active; return f }
+        expected[0].zipListing = listing
+        #expect(try await repo.files(of: session.trackingId) == expected)
+
+        let other = ZipListing(names: ["replaced.txt"], more: 0)
+        #expect(try await repo.finalize(Fixture.finalized(session), zipListings: [zip.fileId: other, text.fileId: other], recipients: [], mails: []) == false)
+        #expect(try await repo.files(of: session.trackingId) == expected)
+    }
+
     /// A finalize that fails half-way (duplicate recipient id) leaves the session exactly as it was.
     static func failedFinalizeRollsBack(_ repo: Repositories) async throws {
         let session = Fixture.session()

@@ -32,6 +32,10 @@ import Testing
         try await run(backend, RepositoryContract.finalizeIsAtomicAndOnce)
     }
 
+    @Test(arguments: Backend.allCases) func zipListingsAreStoredAtFinalize(_ backend: Backend) async throws {
+        try await run(backend, RepositoryContract.zipListingsAreStoredAtFinalize)
+    }
+
     @Test(arguments: Backend.allCases) func failedFinalizeRollsBack(_ backend: Backend) async throws {
         try await run(backend, RepositoryContract.failedFinalizeRollsBack)
     }

@@ -63,10 +63,12 @@ public struct FileRecord: Sendable, Equatable {
     public var state: FileState
     public var createdAt: Date
     public var uploadedAt: Date?
+    /// The entry names of a ZIP file, stored at finalize when the transfer shows ZIP content; nil otherwise.
+    public var zipListing: ZipListing?
 
     public init(
         trackingId: TrackingID, fileId: FileID, fileName: String, size: Int64, declaredChecksum: String?,
-        checksum: String? = nil, state: FileState = .initialized, createdAt: Date, uploadedAt: Date? = nil
+        checksum: String? = nil, state: FileState = .initialized, createdAt: Date, uploadedAt: Date? = nil, zipListing: ZipListing? = nil
     ) {
         self.trackingId = trackingId
         self.fileId = fileId
@@ -77,6 +79,7 @@ public struct FileRecord: Sendable, Equatable {
         self.state = state
         self.createdAt = createdAt
         self.uploadedAt = uploadedAt
+        self.zipListing = zipListing
     }
 }
 

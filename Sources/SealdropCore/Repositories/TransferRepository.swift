@@ -23,8 +23,8 @@ public protocol TransferRepository: Sendable {
     /// Removes a registered file.
     func deleteFile(_ trackingId: TrackingID, _ fileId: FileID) async throws
 
-    /// Turns an open session into an active transfer, with its recipients and queued mails, atomically.
-    func finalize(_ transfer: TransferRecord, recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool
+    /// Turns an open session into an active transfer, with its files' ZIP listings, its recipients and queued mails, atomically.
+    func finalize(_ transfer: TransferRecord, zipListings: [FileID: ZipListing], recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool
     /// Ends a transfer (expiry, revocation, admin, security): sets the state, drops keys, marks files removed, queues mails.
     func endTransfer(_ trackingId: TrackingID, state: TransferState, mails: [OutboxMessage]) async throws -> Bool
 
@@ -57,6 +57,13 @@ public protocol TransferRepository: Sendable {
     func abandonedSessions(notUpdatedSince date: Date) async throws -> [TrackingID]
     /// Tracking ids whose content may still exist on disk (open, processing or active).
     func liveTrackingIds() async throws -> Set<String>
+}
+
+extension TransferRepository {
+    /// Finalizes a transfer whose files have no ZIP listings.
+    public func finalize(_ transfer: TransferRecord, recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool {
+        try await finalize(transfer, zipListings: [:], recipients: recipients, mails: mails)
+    }
 }
 
 /// Persistence of verification codes and granted verifications.

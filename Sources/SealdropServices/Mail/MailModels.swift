@@ -24,8 +24,15 @@ enum MailModels {
 
     /// Values about a transfer: sender, subject, message, files, expiry.
     struct Transfer {
-        /// A file as the mail lists it.
-        struct File { let name: String, size: String }
+        /// A file as the mail lists it; a ZIP's entry names only when the transfer shows file names and ZIP content.
+        struct File {
+            let name: String, size: String
+            let zipEntries: [String]
+            let hasZipEntries: Bool
+            /// Entries beyond `zipEntries` ("and N more"), shown when `hasMoreZipEntries`.
+            let moreZipEntries: Int
+            let hasMoreZipEntries: Bool
+        }
 
         let trackingId: String, senderEmail: String, senderName: String
         let hasSenderName: Bool

@@ -262,11 +262,21 @@ public struct Notifications: Sendable {
             confidential: confidential, customSubject: subject, hasCustomSubject: !subject.isEmpty,
             hasMessage: !message.isEmpty, message: message, messageHTML: DisplayFormat.htmlParagraphs(message),
             showFileNames: s.showFileNames && !shown.isEmpty,
-            files: shown.map { MailModels.Transfer.File(name: DisplayText.singleLine($0.fileName), size: DisplayFormat.size($0.size, language: lang)) },
+            files: shown.map { fileModel($0, zipContent: s.showFileNames && s.showZipFileContent, language: lang) },
             hasFiles: !shown.isEmpty, fileCount: shown.count,
             totalSize: DisplayFormat.size(shown.reduce(0) { $0 + $1.size }, language: lang),
             expires: DisplayFormat.date(s.expirationDate, language: lang))
         return TemplateContext(model, base(language: language))
+    }
+
+    /// One file as the mails list it; its ZIP listing (stored at finalize) only when `zipContent`.
+    func fileModel(_ file: FileRecord, zipContent: Bool, language: String) -> MailModels.Transfer.File {
+        let listing = zipContent ? file.zipListing : nil
+        let entries = listing?.names.map(DisplayText.singleLine) ?? []
+        let more = max(0, listing?.more ?? 0)
+        return MailModels.Transfer.File(
+            name: DisplayText.singleLine(file.fileName), size: DisplayFormat.size(file.size, language: language),
+            zipEntries: entries, hasZipEntries: !entries.isEmpty || more > 0, moreZipEntries: more, hasMoreZipEntries: more > 0)
     }
 
     // MARK: - Building

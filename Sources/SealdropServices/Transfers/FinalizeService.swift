@@ -9,6 +9,7 @@ import SealdropCrypto
 public struct FinalizeService: Sendable {
     let transfers: any TransferRepository
     let keys: SessionKeys
+    let zipLister: ZipContentLister
     let settings: SettingsStore
     let notifications: Notifications
     let kdf: KeyDerivationRunner
@@ -17,11 +18,12 @@ public struct FinalizeService: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        transfers: any TransferRepository, serverKey: ServerKey, settings: SettingsStore, notifications: Notifications, kdf: KeyDerivationRunner,
-        wrapParameters: PasswordKeyWrap.Parameters = .default, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore, notifications: Notifications,
+        kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transfers = transfers
         self.keys = SessionKeys(transfers: transfers, serverKey: serverKey, logger: logger)
+        self.zipLister = ZipContentLister(blobs: blobs, logger: logger)
         self.settings = settings
         self.notifications = notifications
         self.kdf = kdf
@@ -33,7 +35,7 @@ public struct FinalizeService: Sendable {
     /// Turns the session into a transfer: wraps the key with the password, creates recipients, queues mail.
     public func finalize(_ trackingId: TrackingID, by sender: VerifiedSender) async throws {
         var record = try await transfers.openSession(trackingId, by: sender)
-        let files = try await transfers.files(of: trackingId)
+        var files = try await transfers.files(of: trackingId)
         guard !files.isEmpty else { throw SealdropError.conflict("The transfer session has no files") }
         if let pending = files.first(where: { $0.state != .uploaded }) {
             throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
@@ -51,6 +53,12 @@ public struct FinalizeService: Sendable {
             throw SealdropError.conflict("No transfer password has been set")
         }
         let tk = try await keys.transferKey(of: record, by: sender)
+        // The ZIP listings need the key, which only the password opens after this; the confidential message is no ZIP to list.
+        var zipListings: [FileID: ZipListing] = [:]
+        if record.settings.showFileNames && record.settings.showZipFileContent {
+            zipListings = zipLister.listings(of: files.filter { $0.fileId != record.settings.confidentialMessageFileId }, transferKey: tk)
+            for index in files.indices { files[index].zipListing = zipListings[files[index].fileId] }
+        }
         let parameters = wrapParameters
         let wrapped = try await kdf.run { try PasswordKeyWrap.wrap(tk, password: password, context: trackingId.rawValue, parameters: parameters) }
         let date = now()
@@ -73,7 +81,7 @@ public struct FinalizeService: Sendable {
             let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
             mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, password: shown, now: date))
         }
-        guard try await transfers.finalize(record, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
+        guard try await transfers.finalize(record, zipListings: zipListings, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
         logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)"])
     }
 }
