@@ -63,7 +63,7 @@ import Testing
         // Rendered later from the stored files (the REST mail endpoints), without the key.
         let transfer = try #require(try await h.database.transfer(trackingId))
         let recipient = try #require(try await h.database.recipients(of: trackingId).first)
-        let later = h.notifications.recipientNotificationMail(transfer: transfer, recipient: recipient, files: stored, linkPassword: nil)
+        let later = h.notifications.recipientNotificationMail(transfer: transfer, recipient: recipient, recipients: [recipient], files: stored, linkPassword: nil)
         #expect(later.text.contains("      docs/readme.md"))
         #expect(h.notifications.sentCopyMail(transfer: transfer, recipients: [recipient], files: stored).html.contains("<li>docs/readme.md</li>"))
     }
@@ -90,10 +90,10 @@ import Testing
                               state: .active, createdAt: transfer.createdAt)
         file.zipListing = ZipListing(names: ["inner-secret.txt"], more: 0)
         let recipient = RecipientRecord(transferId: TransferID.random(), trackingId: transfer.trackingId, email: Sample.bob, kind: .to)
-        #expect(!h.notifications.recipientNotificationMail(transfer: transfer, recipient: recipient, files: [file], linkPassword: nil)
+        #expect(!h.notifications.recipientNotificationMail(transfer: transfer, recipient: recipient, recipients: [recipient], files: [file], linkPassword: nil)
             .text.contains("inner-secret"))
         transfer.settings.showZipFileContent = true
-        #expect(h.notifications.recipientNotificationMail(transfer: transfer, recipient: recipient, files: [file], linkPassword: nil)
+        #expect(h.notifications.recipientNotificationMail(transfer: transfer, recipient: recipient, recipients: [recipient], files: [file], linkPassword: nil)
             .text.contains("      inner-secret.txt"))
     }
 
