@@ -30,6 +30,8 @@ public struct SealdropServer: Sendable {
     public let runtimeSettings: RuntimeSettings
     /// The languages administrators uploaded.
     public let languagePacks: LanguagePackService
+    /// The administrator's logo, for mails and pages.
+    public let branding: BrandingService
     /// The outbox's transport, following the relay chosen in the admin interface.
     let mail: SwitchingMailTransport
     /// The user and admin routers and listeners.
@@ -61,8 +63,11 @@ public struct SealdropServer: Sendable {
         let blobs = try FileBlobStore(directory: configuration.storage.blobDirectory)
         let configured = configuration.configured
         let settings = SettingsStore(configuration.settings)
+        let audit = AuditLog(repository: database)
+        let branding = BrandingService(repository: database, audit: audit, logger: logger)
         let notifications = Notifications(builder: MailMessageBuilder(from: configured.mailFrom.value, messageIdHost: configuration.mail.ehloName),
-                                          templates: try configuration.loadMailTemplates(), configured: configured, settings: settings)
+                                          templates: try configuration.loadMailTemplates(), configured: configured, settings: settings,
+                                          branding: branding)
         let kdf = KeyDerivationRunner()
         let fileSync = FileSyncRunner()
         let transport = SwitchingMailTransport(configured: configured, mail: configuration.mail, settings: settings, logger: logger)
@@ -73,7 +78,6 @@ public struct SealdropServer: Sendable {
         let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
                                          kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
         let sentTransfers = SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger)
-        let audit = AuditLog(repository: database)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.admin.bcryptCost), kdf: kdf), logger: logger)
         let runtime = RuntimeSettings(store: settings, repository: database, audit: audit, serverKey: serverKey, pinnedJSON: configuration.pinnedSettingsJSON,
@@ -89,7 +93,8 @@ public struct SealdropServer: Sendable {
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
                                     outbox: OutboxAdminService(outbox: database, audit: audit),
-                                    mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, logger: logger)
+                                    mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
+                                    logger: logger)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
@@ -97,7 +102,7 @@ public struct SealdropServer: Sendable {
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            languagePacks: languagePacks, mail: transport, http: http, logger: logger
+            languagePacks: languagePacks, branding: branding, mail: transport, http: http, logger: logger
         )
     }
 
@@ -112,6 +117,7 @@ public struct SealdropServer: Sendable {
         _ = try await cleanup.recoverAfterStart()
         try await runtimeSettings.loadPersisted()
         try await languagePacks.load()
+        try await branding.load()
         // The first administrator is created once every listener is bound, so a start that fails on a busy
         // port prints only its one error line and no one-time password that nobody can use yet.
         let listeners = configuration.listeners

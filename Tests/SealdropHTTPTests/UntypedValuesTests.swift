@@ -9,6 +9,7 @@ import Testing
         "SealdropHTTP/Admin/SettingsSections.swift": "settings patches and form values are addressed by dotted keys of the settings document",
         "SealdropHTTP/Admin/MailSettingsForm.swift": "returns a settings patch",
         "SealdropHTTP/Admin/AdminSettingsController.swift": "builds settings patches (legal texts) and reads form values by dotted key",
+        "SealdropHTTP/Admin/AdminBrandingController.swift": "reads the branding form's settings patch",
         "SealdropHTTP/Admin/AdminAPIController.swift": "reads a settings patch, any subset of the settings document, from the request body",
         "SealdropServices/Admin/RuntimeSettings.swift": "merges, flattens and decodes settings patches",
         "SealdropServices/Languages/LanguagePackService.swift": "validates uploaded JSON string files value by value: their keys are data",

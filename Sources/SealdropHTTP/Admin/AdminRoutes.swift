@@ -14,6 +14,8 @@ struct AdminRoutes {
     let surface: AdminSurface?
     /// The languages page and API; nil leaves them out.
     var languages: AdminLanguagesController? = nil
+    /// The branding page and logo API; nil leaves them out.
+    var branding: AdminBrandingController? = nil
 
     func router() -> Router<SealdropRequestContext> {
         let router = Router(context: SealdropRequestContext.self)
@@ -44,6 +46,7 @@ struct AdminRoutes {
             AdminAccountsController(surface: surface).addRoutes(to: router)
             AdminAPIController(surface: surface).addRoutes(to: router)
             languages?.addRoutes(to: router)
+            branding?.addRoutes(to: router)
             surface.staticFiles.addRoutes(to: router)
         }
         return router

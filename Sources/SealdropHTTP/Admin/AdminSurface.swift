@@ -84,6 +84,7 @@ struct AdminSurface: Sendable {
         ("password", "/admin/settings/password", .editSettings),
         ("protection", "/admin/settings/protection", .editSettings),
         ("legal", "/admin/settings/legal", .editSettings),
+        ("branding", "/admin/branding", .editSettings),
         ("products", "/admin/settings/products", .editSettings),
         ("languages", "/admin/languages", .editSettings),
         ("network", "/admin/settings/network", .editSettings),

@@ -96,6 +96,12 @@ struct SettingsSection: Sendable {
             Field(key: "downloadProtection.lockMinutes", kind: .integer(1...525_600)),
             Field(key: "downloadProtection.adminEmails", kind: .lines),
         ]),
+        SettingsSection(id: "branding", permission: .editSettings, fields: [
+            Field(key: "branding.productName", kind: .text),
+            Field(key: "branding.accentColor", kind: .text),
+            Field(key: "branding.backgroundColor", kind: .text),
+            Field(key: "branding.textColor", kind: .text),
+        ]),
         SettingsSection(id: "products", permission: .editSettings, fields: [
             Field(key: "productKeys", kind: .lines),
         ]),

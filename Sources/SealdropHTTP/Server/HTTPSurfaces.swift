@@ -59,6 +59,8 @@ public struct HTTPSurfaces: Sendable {
     let logger: Logger
     /// Uploaded languages, offered by the web app and the API.
     let languagePacks: LanguagePackService
+    /// The uploaded logo.
+    let branding: BrandingService
     /// How far each open connection's response bodies have been written, for paced downloads.
     let sendProgress = SendProgressRegistry()
 
@@ -67,8 +69,10 @@ public struct HTTPSurfaces: Sendable {
                 finalizing: FinalizeService, sentTransfers: SentTransferService, downloads: DownloadService,
                 notifications: Notifications, accounts: AdminAccounts, audit: AuditLog, runtime: RuntimeSettings,
                 transferLog: TransferLogService, outbox: OutboxAdminService, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
-                kdf: KeyDerivationRunner, languagePacks: LanguagePackService, logger: Logger, startedAt: Date = Date()) throws {
+                kdf: KeyDerivationRunner, languagePacks: LanguagePackService, branding: BrandingService, logger: Logger,
+                startedAt: Date = Date()) throws {
         self.languagePacks = languagePacks
+        self.branding = branding
         self.settings = settings
         self.verification = verification
         self.sessions = sessions
@@ -83,7 +87,7 @@ public struct HTTPSurfaces: Sendable {
         self.admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
                                   transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt)
-        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads), languagePacks: languagePacks)
+        self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads), languagePacks: languagePacks, branding: branding)
     }
 
     /// The router of the user listeners: `/api` and the web pages.
@@ -119,6 +123,7 @@ public struct HTTPSurfaces: Sendable {
         senders.addRoutes(to: router)
         UploadController(sessions: sessions, uploads: uploads, chunks: web.uploads, finalizing: finalizing, sentTransfers: sentTransfers,
                          settings: settings, pages: web.pages, senders: senders).addRoutes(to: router)
+        BrandingController(settings: settings, branding: branding).addRoutes(to: router)
         web.staticFiles.addRoutes(to: router)
         return router
     }
@@ -126,7 +131,8 @@ public struct HTTPSurfaces: Sendable {
     /// The router of the admin listeners.
     public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
         AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin,
-                    languages: AdminLanguagesController(surface: admin, packs: languagePacks, reference: web.pages.strings["en"] ?? [:])).router()
+                    languages: AdminLanguagesController(surface: admin, packs: languagePacks, reference: web.pages.strings["en"] ?? [:]),
+                    branding: AdminBrandingController(surface: admin, branding: branding)).router()
     }
 
     /// One service per enabled listener, each calling `onRunning` once it is bound; `tls` serves the HTTPS ones.

@@ -176,8 +176,8 @@ struct WebSurface: Sendable {
     /// stalls keeps its unit at most for the request body timeout (`SlowClientGuard`).
     let downloadBudget = AsyncBudget(limit: 8)
 
-    init(settings: SettingsStore, uploads: ChunkedUploads, languagePacks: LanguagePackService? = nil) throws {
-        pages = try WebPages(settings: settings, languagePacks: languagePacks)
+    init(settings: SettingsStore, uploads: ChunkedUploads, languagePacks: LanguagePackService? = nil, branding: BrandingService? = nil) throws {
+        pages = try WebPages(settings: settings, languagePacks: languagePacks, branding: branding)
         tickets = RetrievalTickets()
         staticFiles = try StaticFiles()
         self.uploads = uploads

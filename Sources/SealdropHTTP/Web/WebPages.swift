@@ -20,10 +20,13 @@ struct WebPages: Sendable {
     let languagePacks: LanguagePackService?
     /// English overlaid by each uploaded pack, merged once per stored pack rather than on every page.
     let packTexts = PackTexts()
+    /// The uploaded logo (user pages only).
+    let branding: BrandingService?
 
     /// Loads the templates and strings of `Resources/<folder>` (`web` for the user pages, `admin` for the admin pages).
-    init(settings: SettingsStore, folder: String = "web", languagePacks: LanguagePackService? = nil) throws {
+    init(settings: SettingsStore, folder: String = "web", languagePacks: LanguagePackService? = nil, branding: BrandingService? = nil) throws {
         self.languagePacks = languagePacks
+        self.branding = branding
         guard let directory = Bundle.module.url(forResource: folder, withExtension: nil, subdirectory: "Resources")?.path else {
             throw SealdropError.notFound("The \(folder) templates")
         }
@@ -112,7 +115,7 @@ struct WebPages: Sendable {
                 query.append("lang=\(Self.queryEscape(offered.code))")
                 return Layout.LanguageLink(code: offered.code, name: offered.name, href: request.uri.path + "?" + query.joined(separator: "&"))
             },
-            footer: footer())
+            footer: footer(), brand: brand(texts: texts(language)))
         let html = library.render(TemplateContext(layout, model), withTemplate: page) ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -136,8 +139,20 @@ struct WebPages: Sendable {
         return links
     }
 
+    /// The product name and logo of the title bar: the administrator's, else the page language's own name.
+    func brand(texts: [String: String]) -> Layout.Brand {
+        let name = settings.current.branding.productName
+        let shown = name == BrandingSettings().productName ? (texts["productName"] ?? name) : name
+        let logo = branding?.logo
+        return Layout.Brand(productName: shown, hasLogo: logo != nil,
+                            logoURL: logo.map { "/branding/logo?v=\(Int64($0.uploadedAt.timeIntervalSince1970))" } ?? "")
+    }
+
     /// What `layout` shows around every page: the UI strings, the language switch and the footer links.
     struct Layout {
+        /// The title bar's product name and logo.
+        struct Brand { let productName: String, hasLogo: Bool, logoURL: String }
+
         /// A link to the same page in another language.
         struct LanguageLink { let code: String, name: String, href: String }
 
@@ -145,6 +160,7 @@ struct WebPages: Sendable {
         let lang: String
         let otherLanguages: [LanguageLink]
         let footer: [String: String]
+        let brand: Brand
     }
 
     /// Percent-encodes a query value.

@@ -81,8 +81,12 @@ public struct Notifications: Sendable {
 
     /// The mail carrying a verification code.
     public func verificationCode(to email: EmailAddress, code: String, validMinutes: Int, language: String, now: Date) -> OutboxMessage {
-        let context = TemplateContext(base(language: language), MailModels.VerificationCode(code: code, validMinutes: validMinutes, email: email.address))
-        return message(.verificationCode, language: language, context: context, to: [email.address], trackingId: nil, now: now)
+        message(.verificationCode, language: language, context: verificationCodeContext(email, code: code, validMinutes: validMinutes, language: language),
+                to: [email.address], trackingId: nil, now: now)
+    }
+
+    func verificationCodeContext(_ email: EmailAddress, code: String, validMinutes: Int, language: String) -> TemplateContext {
+        TemplateContext(base(language: language), MailModels.VerificationCode(code: code, validMinutes: validMinutes, email: email.address))
     }
 
     /// The notification to one recipient that files are ready.
@@ -155,44 +159,60 @@ public struct Notifications: Sendable {
 
     /// The copy of the recipient notification for the sender's "Sent" folder: no link, no Bcc.
     public func sentCopyMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord]) -> RenderedMail {
+        linked(templates.render(.sentCopy, language: transfer.settings.recipientLanguage,
+                                context: sentCopyContext(transfer: transfer, recipients: recipients, files: files)))
+    }
+
+    func sentCopyContext(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord]) -> TemplateContext {
         let language = transfer.settings.recipientLanguage
-        let context = TemplateContext(MailModels.SentCopy(recipients: recipients.filter { $0.kind != .bcc }.map {
+        return TemplateContext(MailModels.SentCopy(recipients: recipients.filter { $0.kind != .bcc }.map {
             MailModels.Recipient(email: $0.email.address, kind: kindLabel($0.kind, language: language))
         }), transferContext(transfer, files: files, language: language))
-        return linked(templates.render(.sentCopy, language: language, context: context))
     }
 
     /// Tells the sender that a recipient downloaded a file.
     public func downloadNotification(transfer: TransferRecord, recipient: RecipientRecord, fileName: String?, now: Date) -> OutboxMessage {
+        message(.downloadNotification, language: transfer.settings.senderLanguage,
+                context: downloadNotificationContext(transfer: transfer, recipient: recipient, fileName: fileName, now: now),
+                to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
+    }
+
+    func downloadNotificationContext(transfer: TransferRecord, recipient: RecipientRecord, fileName: String?, now: Date) -> TemplateContext {
         let language = transfer.settings.senderLanguage
-        let context = TemplateContext(MailModels.DownloadNotification(
+        return TemplateContext(MailModels.DownloadNotification(
             recipientEmail: recipient.email.address, hasFileName: fileName != nil && transfer.settings.showFileNames,
             fileName: transfer.settings.showFileNames ? DisplayText.singleLine(fileName ?? "") : "",
             downloadedAt: DisplayFormat.date(now, language: templates.language(for: language)), statusURL: statusURL(trackingId: transfer.trackingId)),
             transferContext(transfer, files: [], language: language))
-        return message(.downloadNotification, language: language, context: context, to: [transfer.senderEmail.address],
-                       trackingId: transfer.trackingId, now: now)
     }
 
     /// The summary to the sender when the transfer expires: each recipient and how often they downloaded.
     public func downloadSummary(transfer: TransferRecord, recipients: [RecipientRecord], downloads: [DownloadEvent], now: Date) -> OutboxMessage {
+        message(.downloadSummary, language: transfer.settings.senderLanguage,
+                context: downloadSummaryContext(transfer: transfer, recipients: recipients, downloads: downloads, now: now),
+                to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
+    }
+
+    func downloadSummaryContext(transfer: TransferRecord, recipients: [RecipientRecord], downloads: [DownloadEvent], now: Date) -> TemplateContext {
         let language = transfer.settings.senderLanguage
-        let context = TemplateContext(MailModels.DownloadSummary(
+        return TemplateContext(MailModels.DownloadSummary(
             recipients: recipients.map { r in
                 let count = downloads.filter { $0.transferId == r.transferId }.count
                 return MailModels.DownloadSummary.Recipient(email: r.email.address, downloads: count, downloaded: count > 0)
             },
             expiredAt: DisplayFormat.date(now, language: templates.language(for: language))), transferContext(transfer, files: [], language: language))
-        return message(.downloadSummary, language: language, context: context, to: [transfer.senderEmail.address],
-                       trackingId: transfer.trackingId, now: now)
     }
 
     /// Tells a recipient, or the sender (`toSender`), that a transfer was revoked, with the sender's optional message.
     public func revocation(transfer: TransferRecord, to address: EmailAddress, toSender: Bool, language: String, message text: String?, now: Date) -> OutboxMessage {
-        let context = TemplateContext(MailModels.Revocation(
+        message(.revocation, language: language, context: revocationContext(transfer: transfer, toSender: toSender, language: language, message: text),
+                to: [address.address], trackingId: transfer.trackingId, now: now)
+    }
+
+    func revocationContext(transfer: TransferRecord, toSender: Bool, language: String, message text: String?) -> TemplateContext {
+        TemplateContext(MailModels.Revocation(
             toSender: toSender, hasRevocationMessage: !(text ?? "").isEmpty, revocationMessage: text ?? "",
             revocationMessageHTML: DisplayFormat.htmlParagraphs(text ?? "")), transferContext(transfer, files: [], language: language))
-        return message(.revocation, language: language, context: context, to: [address.address], trackingId: transfer.trackingId, now: now)
     }
 
     /// Alerts the sender or an administrator (`toAdministrator`) that download protection locked a
@@ -200,12 +220,20 @@ public struct Notifications: Sendable {
     public func downloadProtectionAlert(
         transfer: TransferRecord, recipient: RecipientRecord, deleted: Bool, lockMinutes: Int, to address: String, toAdministrator: Bool, now: Date
     ) -> OutboxMessage {
+        message(.downloadProtection, language: transfer.settings.senderLanguage,
+                context: downloadProtectionContext(transfer: transfer, recipient: recipient, deleted: deleted, lockMinutes: lockMinutes,
+                                                   toAdministrator: toAdministrator, now: now),
+                to: [address], trackingId: transfer.trackingId, now: now)
+    }
+
+    func downloadProtectionContext(
+        transfer: TransferRecord, recipient: RecipientRecord, deleted: Bool, lockMinutes: Int, toAdministrator: Bool, now: Date
+    ) -> TemplateContext {
         let language = transfer.settings.senderLanguage
-        let context = TemplateContext(MailModels.DownloadProtection(
+        return TemplateContext(MailModels.DownloadProtection(
             recipientEmail: recipient.email.address, transferId: recipient.transferId.rawValue, deleted: deleted, lockMinutes: lockMinutes,
             toAdministrator: toAdministrator, occurredAt: DisplayFormat.date(now, language: templates.language(for: language))),
             transferContext(transfer, files: [], language: language))
-        return message(.downloadProtection, language: language, context: context, to: [address], trackingId: transfer.trackingId, now: now)
     }
 
     // MARK: - Contexts

@@ -1,0 +1,76 @@
+import Foundation
+import SealdropCore
+
+extension Notifications {
+    /// The languages a preview may be asked in: those with mail templates.
+    public var previewLanguages: [String] { templates.languages.sorted() }
+
+    /// `kind` in `language` about a made-up transfer (Alice sends two files to Bob, Carol in Cc), as the admin's
+    /// preview shows it: the logo, if any, inside the HTML as a `data:` URI so the preview needs no request.
+    public func preview(_ kind: MailKind, language: String, now: Date = Date()) -> RenderedMail {
+        let sample = PreviewSample(language: language, now: now)
+        let t = sample.transfer
+        let mail: RenderedMail
+        func render(_ context: TemplateContext) -> RenderedMail { templates.render(kind, language: language, context: context) }
+        switch kind {
+        case .verificationCode:
+            mail = render(verificationCodeContext(t.senderEmail, code: "482913", validMinutes: 30, language: language))
+        case .recipientNotification:
+            mail = recipientNotificationMail(shared: transferContext(t, files: sample.files, language: language), transfer: t,
+                                             recipient: sample.recipients[0], recipients: sample.recipients, linkPassword: nil)
+        case .uploadSummary:
+            mail = renderUploadSummary(transfer: t, recipients: sample.recipients, files: sample.files, password: "Kv7#pQ2-mX9r")
+        case .sentCopy:
+            mail = templates.render(.sentCopy, language: language, context: sentCopyContext(transfer: t, recipients: sample.recipients, files: sample.files))
+        case .downloadNotification:
+            mail = render(downloadNotificationContext(transfer: t, recipient: sample.recipients[0], fileName: sample.files[0].fileName, now: now))
+        case .downloadSummary:
+            let download = DownloadEvent(transferId: sample.recipients[0].transferId, fileId: sample.files[0].fileId, date: now, method: .downloaded)
+            mail = render(downloadSummaryContext(transfer: t, recipients: sample.recipients, downloads: [download], now: now))
+        case .revocation:
+            mail = render(revocationContext(transfer: t, toSender: false, language: language, message: "The files were sent by mistake."))
+        case .downloadProtection:
+            mail = render(downloadProtectionContext(transfer: t, recipient: sample.recipients[0], deleted: false, lockMinutes: 60,
+                                                    toAdministrator: false, now: now))
+        }
+        return embeddingLogo(mail)
+    }
+
+    /// `mail` with the logo placeholder made a `data:` URI.
+    func embeddingLogo(_ mail: RenderedMail) -> RenderedMail {
+        guard let logo = currentLogo() else { return mail }
+        var mail = mail
+        mail.html = mail.html.replacingOccurrences(of: "src=\"\(logoPlaceholder(logo))\"",
+                                                   with: "src=\"data:\(logo.mediaType);base64,\(Data(logo.bytes).base64EncodedString())\"")
+        return mail
+    }
+}
+
+/// The made-up transfer of the admin's mail preview.
+struct PreviewSample {
+    let transfer: TransferRecord
+    let recipients: [RecipientRecord]
+    let files: [FileRecord]
+
+    init(language: String, now: Date) {
+        let trackingId = TrackingID.random(at: now)
+        transfer = TransferRecord(
+            trackingId: trackingId, senderEmail: EmailAddress("alice@example.com")!, sender: SenderContact(name: "Alice Example", phone: "+49 30 1234567"),
+            recipients: RecipientList(to: [EmailAddress("bob@example.net")!], cc: [EmailAddress("carol@example.net")!]),
+            settings: TransferSettings(expirationDate: now.addingTimeInterval(14 * 86400), passwordMode: .generated,
+                                       notificationMessage: NotificationMessage(subject: "Quarterly report", body: "Here are the figures.\nRegards, Alice"),
+                                       senderLanguage: language, recipientLanguage: language, sendDownloadNotifications: true,
+                                       sendDownloadSummary: true, sendUploadSummary: true, showFileNames: true, showZipFileContent: true),
+            state: .active, creatorTokenHash: [], clientId: "preview", createdAt: now, updatedAt: now, finalizedAt: now)
+        recipients = [
+            RecipientRecord(transferId: TransferID.random(), trackingId: trackingId, email: EmailAddress("bob@example.net")!, kind: .to),
+            RecipientRecord(transferId: TransferID.random(), trackingId: trackingId, email: EmailAddress("carol@example.net")!, kind: .cc),
+        ]
+        files = [
+            FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: "report-2026-Q4.pdf", size: 2_457_600, declaredChecksum: nil,
+                       state: .uploaded, createdAt: now),
+            FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: "figures.zip", size: 734_003, declaredChecksum: nil,
+                       state: .uploaded, createdAt: now, zipListing: ZipListing(names: ["figures/revenue.xlsx", "figures/costs.xlsx"], more: 0)),
+        ]
+    }
+}
