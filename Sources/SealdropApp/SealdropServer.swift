@@ -85,7 +85,7 @@ public struct SealdropServer: Sendable {
         let verification = VerificationService(repository: database, settings: settings, notifications: notifications, logger: logger)
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
-        let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger)
+        let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,

@@ -43,10 +43,12 @@ struct AdminLanguagesController: Sendable {
             builtIn: WebPages.languages.map { LanguagesPage.BuiltIn(code: $0, name: surface.pages.strings[$0]?["languageName"] ?? $0) },
             packs: packs.current.map { pack in
                 let missing = pack.missingWebKeys(reference: reference)
+                let missingMail = pack.missingMailKeys
                 return LanguagesPage.Pack(locale: pack.locale, name: pack.displayName, version: pack.version, id: pack.id,
                                           uploadedBy: pack.uploadedBy, uploadedAt: APIDate.format(pack.uploadedAt),
                                           lastChange: pack.lastChange.map { APIDate.format($0) }, missing: missing,
-                                          missingCount: missing.count, complete: missing.isEmpty)
+                                          missingCount: missing.count, complete: missing.isEmpty, missingMail: missingMail,
+                                          missingMailCount: missingMail.count, mailComplete: missingMail.isEmpty)
             },
             hasPacks: !packs.current.isEmpty,
             maxSizeMiB: LanguagePackService.maxUploadSize / (1024 * 1024),
@@ -65,6 +67,10 @@ struct AdminLanguagesController: Sendable {
             let missing: [String]
             let missingCount: Int
             let complete: Bool
+            /// Mail templates (`<kind>.<part>`) the pack lacks; those mails go out in English.
+            let missingMail: [String]
+            let missingMailCount: Int
+            let mailComplete: Bool
         }
 
         let title: String
@@ -113,7 +119,7 @@ struct AdminLanguagesController: Sendable {
         let locale: String, id: String, displayName: String, version: String
         let lastChangeTimestamp: Nullable<String>
         let uploadedBy: String, uploadedAt: String
-        let files: [String], missingKeys: [String]
+        let files: [String], missingKeys: [String], missingMailTemplates: [String]
     }
 
     /// `GET /admin/api/languages`.
@@ -125,7 +131,8 @@ struct AdminLanguagesController: Sendable {
     func json(_ pack: StoredLanguagePack) -> PackBody {
         PackBody(locale: pack.locale, id: pack.id, displayName: pack.displayName, version: pack.version,
                  lastChangeTimestamp: Nullable(pack.lastChange.map { APIDate.format($0) }), uploadedBy: pack.uploadedBy,
-                 uploadedAt: APIDate.format(pack.uploadedAt), files: pack.files.keys.sorted(), missingKeys: pack.missingWebKeys(reference: reference))
+                 uploadedAt: APIDate.format(pack.uploadedAt), files: pack.files.keys.sorted(), missingKeys: pack.missingWebKeys(reference: reference),
+                 missingMailTemplates: pack.missingMailKeys)
     }
 
     @Sendable func list(_ request: Request, context: AdminContext) async throws -> Response {

@@ -158,7 +158,7 @@ struct SenderController {
             cookies.append(Self.acceptedTermsCookie())
         }
         let client = SenderIdentities.clientId(for: request)
-        try await verification.requestCode(email: email, clientId: client.id, clientIP: context.clientIP, language: WebPages.language(of: request))
+        try await verification.requestCode(email: email, clientId: client.id, clientIP: context.clientIP, language: pages.pageLanguage(of: request))
         cookies += client.setCookie.map { [$0] } ?? []
         return codeForm(request, email: email, name: name, phone: phone, next: next, error: nil, cookies: cookies)
     }

@@ -159,7 +159,7 @@ struct UploadController {
         let ids = SenderIdentities(request)
         let contact = SenderContact(name: ids.active?.name ?? "", phone: ids.active?.phone ?? "")
         let trackingId = try await sessions.createSession(by: sender, contact: contact, recipients: recipients,
-                                                           language: WebPages.language(of: request), clientIP: nil)
+                                                           language: pages.pageLanguage(of: request), clientIP: nil)
         return Self.reply(SessionCreated(trackingId: trackingId.rawValue), status: .created)
     }
 

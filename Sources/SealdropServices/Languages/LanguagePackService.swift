@@ -8,8 +8,8 @@ import Synchronization
 /// hard, stored through the repository, offered by the web app and the API at once, every change audited.
 ///
 /// A pack is a ZIP of JSON string files: `manifest.json` (`locale`, `version`, `lastChangeTimestamp`,
-/// optional `displayName`), `web.json` (the web app's texts) and `products/<product-key>/messages.json`
-/// (an add-in's texts). Uploading a locale again replaces its pack when the version is the same or newer.
+/// optional `displayName`), `web.json` (the web app's texts), `mail.json` (mail templates by `<kind>.<part>`)
+/// and `products/<product-key>/messages.json` (an add-in's texts). Uploading a locale again replaces its pack when the version is the same or newer.
 public final class LanguagePackService: Sendable {
     /// Largest ZIP accepted.
     public static let maxUploadSize = 2 * 1024 * 1024
@@ -19,21 +19,41 @@ public final class LanguagePackService: Sendable {
     let repository: any LanguagePackRepository
     let audit: AuditLog
     let logger: Logger
+    /// The mail templates packs add languages to; nil: packs bring no mail templates.
+    let mailTemplates: MailTemplateSource?
     private let packs = Mutex<[StoredLanguagePack]>([])
     /// Uploads and removals one at a time: each compares with the stored pack and then writes, and two
     /// interleaved would let an older version overwrite a newer one that was stored in between.
     private let changes = AsyncBudget(limit: 1)
 
-    public init(repository: any LanguagePackRepository, audit: AuditLog, logger: Logger) {
+    public init(repository: any LanguagePackRepository, audit: AuditLog, logger: Logger, mailTemplates: MailTemplateSource? = nil) {
         self.repository = repository
         self.audit = audit
         self.logger = logger
+        self.mailTemplates = mailTemplates
     }
 
-    /// Reads the stored packs; at start, before any listener answers.
+    /// Reads the stored packs; at start, before any listener answers. A pack whose mail templates no longer
+    /// compile (an override directory changed underneath) keeps its texts and loses its mails, with a warning.
     public func load() async throws {
-        let stored = try await repository.languagePacks()
-        packs.withLock { $0 = stored.sorted { $0.locale < $1.locale } }
+        let stored = try await repository.languagePacks().sorted { $0.locale < $1.locale }
+        packs.withLock { $0 = stored }
+        applyMailTemplates(stored)
+    }
+
+    /// Puts the packs' mail templates in force, leaving out (and naming) a pack whose templates fail.
+    private func applyMailTemplates(_ stored: [StoredLanguagePack]) {
+        guard let mailTemplates else { return }
+        let usable = stored.filter { pack in
+            do {
+                _ = try mailTemplates.templates(with: [pack])
+                return true
+            } catch {
+                logger.warning("language.mail-templates.unusable", metadata: ["locale": "\(pack.locale)", "reason": "\(error)"])
+                return false
+            }
+        }
+        try? mailTemplates.apply(usable)
     }
 
     /// The uploaded packs now, by locale.
@@ -54,6 +74,13 @@ public final class LanguagePackService: Sendable {
         } catch {
             throw AdminError.invalid([FieldProblem("file", error.message)])
         }
+        if let mailTemplates {
+            do {
+                _ = try mailTemplates.templates(with: [pack])
+            } catch {
+                throw AdminError.invalid([FieldProblem("file", error.reason)])
+            }
+        }
         await changes.acquire()
         defer { changes.release() }
         let old = self.pack(locale: pack.locale)
@@ -67,6 +94,7 @@ public final class LanguagePackService: Sendable {
             list.append(pack)
             list.sort { $0.locale < $1.locale }
         }
+        applyMailTemplates(current)
         try await audit.record(actor: actor, action: "language.upload", target: pack.locale, old: old?.version, new: pack.version)
         logger.notice("language.uploaded", metadata: ["locale": "\(pack.locale)", "version": "\(pack.version)", "actor": "\(actor)"])
         return pack
@@ -78,6 +106,7 @@ public final class LanguagePackService: Sendable {
         defer { changes.release() }
         guard let old = pack(locale: locale), try await repository.deleteLanguagePack(locale: old.locale) else { return false }
         packs.withLock { $0.removeAll { $0.locale == old.locale } }
+        applyMailTemplates(current)
         try await audit.record(actor: actor, action: "language.delete", target: old.locale, old: old.version, new: nil)
         return true
     }
@@ -143,7 +172,7 @@ public final class LanguagePackService: Sendable {
             }
             displayName = name
         }
-        guard !files.isEmpty else { throw Refusal("The ZIP has no string files besides manifest.json (web.json, products/<key>/messages.json).") }
+        guard !files.isEmpty else { throw Refusal("The ZIP has no string files besides manifest.json (web.json, mail.json, products/<key>/messages.json).") }
         return StoredLanguagePack(locale: locale, displayName: displayName, version: version, lastChange: lastChange, files: files,
                                   uploadedBy: actor, uploadedAt: now)
     }
@@ -174,6 +203,16 @@ public final class LanguagePackService: Sendable {
 extension StoredLanguagePack {
     /// The web app's texts of this pack (`web.json`).
     public var webStrings: [String: String] { files["web.json"] ?? [:] }
+
+    /// The pack's mail templates (`mail.json`): `<kind>.<part>` → Mustache template.
+    public var mailTemplates: [String: String] { files["mail.json"] ?? [:] }
+
+    /// The mail templates (`<kind>.<part>`) this pack does not bring, sorted; they are sent in English (or the
+    /// built-in templates of the pack's primary language).
+    public var missingMailKeys: [String] {
+        let own = mailTemplates
+        return MailKind.allCases.flatMap { kind in MailTemplates.parts.map { "\(kind.rawValue).\($0)" } }.filter { own[$0] == nil }
+    }
 
     /// An add-in's texts (`products/<key>/messages.json`).
     public func productStrings(_ key: String) -> [String: String] { files["products/\(key)/messages.json"] ?? [:] }

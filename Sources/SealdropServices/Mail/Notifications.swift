@@ -9,7 +9,9 @@ import SealdropCore
 /// escape it and the MIME builder encodes headers, so it can neither inject markup nor headers.
 public struct Notifications: Sendable {
     let builder: MailMessageBuilder
-    let templates: MailTemplates
+    /// The templates in force (uploaded language packs may add languages at run time).
+    public let templateSource: MailTemplateSource
+    var templates: MailTemplates { templateSource.current }
     /// The sender address in force now, when administrators may change it at run time; otherwise the builder's.
     let currentFrom: (@Sendable () -> String)?
     /// The public base URL in force now, without trailing slash.
@@ -23,7 +25,7 @@ public struct Notifications: Sendable {
     public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String) {
         let fixed = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.builder = builder
-        self.templates = templates
+        self.templateSource = MailTemplateSource(templates)
         self.currentFrom = nil
         self.currentBaseURL = { fixed }
     }
@@ -32,7 +34,7 @@ public struct Notifications: Sendable {
     public init(builder: MailMessageBuilder, templates: MailTemplates, configured: ConfiguredSettings, settings: SettingsStore,
                 branding: BrandingService? = nil) {
         self.builder = builder
-        self.templates = templates
+        self.templateSource = MailTemplateSource(templates)
         self.currentFrom = { configured.mailFrom(in: settings.current) }
         self.currentBaseURL = { configured.baseURL(in: settings.current) }
         self.currentSettings = { settings.current }
