@@ -73,9 +73,11 @@ public struct SealdropServer: Sendable {
         let transport = SwitchingMailTransport(configured: configured, mail: configuration.mail, settings: settings, logger: logger)
         _ = try transport.transport()
         // The transfer use cases, one service per reason to change: sessions, uploads, finalize, sent transfers.
-        let sessions = TransferSessionService(transfers: database, blobs: blobs, settings: settings, logger: logger)
+        let policy = PolicyService(settings: settings)
+        let sessions = TransferSessionService(transfers: database, blobs: blobs, settings: settings, policy: policy, logger: logger)
         let uploads = UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: .perCore(), logger: logger)
-        let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
+        let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, policy: policy,
+                                         notifications: notifications,
                                          kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
         let sentTransfers = SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger)
         let accounts = AdminAccounts(repository: database, audit: audit,

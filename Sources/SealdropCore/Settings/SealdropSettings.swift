@@ -31,6 +31,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var mail: MailServerSettings = MailServerSettings()
     /// Product name and colours of mails and pages.
     public var branding: BrandingSettings = BrandingSettings()
+    /// The policy rules; none: the single default rule of `policy`.
+    public var policyRules: PolicyRules = PolicyRules()
 
     public init() {}
 
@@ -62,6 +64,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         adminAllowedNetworks = try c.decodeIfPresent([String].self, forKey: .adminAllowedNetworks) ?? d.adminAllowedNetworks
         mail = try c.decodeIfPresent(MailServerSettings.self, forKey: .mail) ?? d.mail
         branding = try c.decodeIfPresent(BrandingSettings.self, forKey: .branding) ?? d.branding
+        policyRules = try c.decodeIfPresent(PolicyRules.self, forKey: .policyRules) ?? d.policyRules
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
@@ -96,6 +99,10 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
         errors += PasswordGenerator.problems(for: password)
         errors += branding.validationErrors()
+        errors += policyRules.problems().map { problem in
+            let sentence = problem.message.hasSuffix(".") ? problem.message.dropLast() : Substring(problem.message)
+            return "\(problem.key) \(sentence.prefix(1).lowercased())\(sentence.dropFirst())"
+        }
         let v = verification
         for (key, value) in [("maxCodeRequestsPer10Minutes", v.maxCodeRequestsPer10Minutes),
                              ("maxCodeRequestsPerClientPer10Minutes", v.maxCodeRequestsPerClientPer10Minutes),

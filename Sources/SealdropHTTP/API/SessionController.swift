@@ -129,7 +129,7 @@ struct SessionController {
             guard let address = EmailAddress($0) else { throw SealdropError.malformed("Invalid recipient address") }
             return address
         }
-        let result = try policy.evaluate(sender: sender.email, recipients: recipients)
+        let result = try await policy.evaluate(sender: sender.email, recipients: recipients, clientIP: context.clientIP)
         guard result.allowed else {
             return Envelope(data: PolicyResult(allowed: false, settings: nil, failedRecipients: result.failedRecipients.map { FailedRecipient(emailAddress: $0.address) }))
         }

@@ -114,7 +114,7 @@ public struct HTTPSurfaces: Sendable {
                           packTexts: web.pages.packTexts).addRoutes(to: api)
         PasswordController(settings: settings).addRoutes(to: api)
         VerificationController(verification: verification).addRoutes(to: api)
-        SessionController(sessions: sessions, uploads: uploads, finalizing: finalizing, policy: PolicyService(settings: settings),
+        SessionController(sessions: sessions, uploads: uploads, finalizing: finalizing, policy: sessions.policy,
                           baseURL: { [notifications] in notifications.baseURL }).addRoutes(to: verified)
         SentTransferController(transfers: sentTransfers, notifications: notifications).addRoutes(to: verified)
         RecipientController(downloads: downloads, budget: web.downloadBudget, sendProgress: sendProgress).addRoutes(to: api)

@@ -159,7 +159,7 @@ struct UploadController {
         let ids = SenderIdentities(request)
         let contact = SenderContact(name: ids.active?.name ?? "", phone: ids.active?.phone ?? "")
         let trackingId = try await sessions.createSession(by: sender, contact: contact, recipients: recipients,
-                                                           language: pages.pageLanguage(of: request), clientIP: nil)
+                                                           language: pages.pageLanguage(of: request), clientIP: context.clientIP)
         return Self.reply(SessionCreated(trackingId: trackingId.rawValue), status: .created)
     }
 
@@ -289,7 +289,8 @@ struct UploadController {
         if let text = body.expirationDate, !text.isEmpty {
             guard let date = APIDate.parse(text + "T23:59:59Z") else { throw WebInputError(key: "errorDateInvalid", detail: text) }
             // The last allowed day ends when the retention period does, not at midnight after it.
-            let latest = Date().addingTimeInterval(TimeInterval(settings.current.policy.maxRetentionDays) * 86400 - 60)
+            let maxDays = try await sessions.effectivePolicy(trackingId, by: sender).maxRetentionDays
+            let latest = Date().addingTimeInterval(TimeInterval(maxDays) * 86400 - 60)
             patch.expirationDate = min(date, latest)
         }
         patch.sendDownloadNotifications = body.sendDownloadNotifications

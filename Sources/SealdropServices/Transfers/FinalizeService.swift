@@ -11,6 +11,7 @@ public struct FinalizeService: Sendable {
     let keys: SessionKeys
     let zipLister: ZipContentLister
     let settings: SettingsStore
+    let policy: PolicyService
     let notifications: Notifications
     let kdf: KeyDerivationRunner
     let wrapParameters: PasswordKeyWrap.Parameters
@@ -18,13 +19,14 @@ public struct FinalizeService: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore, notifications: Notifications,
-        kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore, policy: PolicyService? = nil,
+        notifications: Notifications, kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transfers = transfers
         self.keys = SessionKeys(transfers: transfers, serverKey: serverKey, logger: logger)
         self.zipLister = ZipContentLister(blobs: blobs, logger: logger)
         self.settings = settings
+        self.policy = policy ?? PolicyService(settings: settings)
         self.notifications = notifications
         self.kdf = kdf
         self.wrapParameters = wrapParameters
@@ -40,7 +42,7 @@ public struct FinalizeService: Sendable {
         if let pending = files.first(where: { $0.state != .uploaded }) {
             throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
         }
-        let policy = settings.current.policy
+        let policy = try await self.policy.settings(for: record)
         guard files.reduce(Int64(0), { $0 + $1.size }) <= policy.maxTotalSize else { throw SealdropError.conflict("The files exceed the maximum transfer size") }
         guard policy.allowedPasswordModes.contains(record.settings.passwordMode) else {
             throw SealdropError.conflict("Password mode \(record.settings.passwordMode.rawValue) is not allowed")

@@ -12,16 +12,17 @@ public struct TransferSessionService: Sendable {
     let transfers: any TransferRepository
     let blobs: any BlobStore
     let settings: SettingsStore
-    let policy: PolicyService
+    /// The policy every step of a session is checked against.
+    public let policy: PolicyService
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(transfers: any TransferRepository, blobs: any BlobStore, settings: SettingsStore, logger: Logger,
+    public init(transfers: any TransferRepository, blobs: any BlobStore, settings: SettingsStore, policy: PolicyService? = nil, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.transfers = transfers
         self.blobs = blobs
         self.settings = settings
-        self.policy = PolicyService(settings: settings)
+        self.policy = policy ?? PolicyService(settings: settings)
         self.logger = logger
         self.now = now
     }
@@ -39,7 +40,7 @@ public struct TransferSessionService: Sendable {
         guard !recipients.isEmpty else { throw SealdropError.malformed("At least one recipient is required") }
         let all = recipients.all.map(\.address)
         guard all.count <= 500 else { throw SealdropError.malformed("Too many recipients") }
-        let evaluation = try policy.evaluate(sender: sender.email, recipients: all)
+        let evaluation = try await policy.evaluate(sender: sender.email, recipients: all, clientIP: clientIP)
         guard evaluation.allowed else { throw SealdropError.recipientRejected }
         let p = evaluation.settings
         let date = now()
@@ -74,11 +75,16 @@ public struct TransferSessionService: Sendable {
         return SessionView(transfer: record, files: try await transfers.files(of: trackingId), password: visiblePassword(record, sender))
     }
 
+    /// The policy settings in force for the open session now (its sender, recipients and client evaluated again).
+    public func effectivePolicy(_ trackingId: TrackingID, by sender: VerifiedSender) async throws -> PolicySettings {
+        try await policy.settings(for: try await transfers.openSession(trackingId, by: sender))
+    }
+
     /// Applies a partial update; 409/2001 for values the policy does not allow.
     public func patch(_ trackingId: TrackingID, by sender: VerifiedSender, with patch: SessionPatch) async throws -> SessionView {
         var record = try await transfers.openSession(trackingId, by: sender)
         let files = try await transfers.files(of: trackingId)
-        let p = settings.current.policy
+        let p = try await policy.settings(for: record)
         var s = record.settings
         if let contact = patch.sender { record.sender = Self.clean(contact) }
         if let date = patch.expirationDate {
@@ -159,7 +165,7 @@ public struct TransferSessionService: Sendable {
 
     /// Registers a file; 409/2001 for a duplicate name or when the size limit would be exceeded.
     public func registerFile(_ trackingId: TrackingID, by sender: VerifiedSender, name: String, size: Int64, checksum: String?) async throws -> FileID {
-        _ = try await transfers.openSession(trackingId, by: sender)
+        let record = try await transfers.openSession(trackingId, by: sender)
         guard FileName.validateForRegistration(name), let name = FileName.cleanedForRegistration(name) else {
             throw SealdropError.malformed("The file name is empty, too long or contains NUL")
         }
@@ -174,8 +180,9 @@ public struct TransferSessionService: Sendable {
         guard files.count < 1000 else { throw SealdropError.conflict("Too many files in one transfer") }
         let current = files.reduce(Int64(0)) { $0 + $1.size }
         // Compared by subtraction: a hostile size must not overflow the sum.
-        guard size <= settings.current.policy.maxTotalSize - current else {
-            throw SealdropError.conflict("The files exceed the maximum transfer size of \(settings.current.policy.maxTotalSize) bytes")
+        let maxTotalSize = try await policy.settings(for: record).maxTotalSize
+        guard size <= maxTotalSize - current else {
+            throw SealdropError.conflict("The files exceed the maximum transfer size of \(maxTotalSize) bytes")
         }
         let file = FileRecord(trackingId: trackingId, fileId: FileID.random(), fileName: name, size: size, declaredChecksum: declared, createdAt: now())
         try await transfers.insertFile(file)
