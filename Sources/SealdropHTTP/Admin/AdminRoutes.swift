@@ -16,6 +16,8 @@ struct AdminRoutes {
     var languages: AdminLanguagesController? = nil
     /// The branding page and logo API; nil leaves them out.
     var branding: AdminBrandingController? = nil
+    /// The policy rules API; nil leaves it out.
+    var policy: AdminPolicyController? = nil
 
     func router() -> Router<SealdropRequestContext> {
         let router = Router(context: SealdropRequestContext.self)
@@ -47,6 +49,7 @@ struct AdminRoutes {
             AdminAPIController(surface: surface).addRoutes(to: router)
             languages?.addRoutes(to: router)
             branding?.addRoutes(to: router)
+            policy?.addRoutes(to: router)
             surface.staticFiles.addRoutes(to: router)
         }
         return router

@@ -132,7 +132,8 @@ public struct HTTPSurfaces: Sendable {
     public func adminRouter(startedAt: Date = Date()) -> Router<SealdropRequestContext> {
         AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin,
                     languages: AdminLanguagesController(surface: admin, packs: languagePacks, reference: web.pages.strings["en"] ?? [:]),
-                    branding: AdminBrandingController(surface: admin, branding: branding)).router()
+                    branding: AdminBrandingController(surface: admin, branding: branding),
+                    policy: AdminPolicyController(surface: admin, policy: sessions.policy)).router()
     }
 
     /// One service per enabled listener, each calling `onRunning` once it is bound; `tls` serves the HTTPS ones.
