@@ -179,6 +179,9 @@ public struct LDAPConfiguration: Sendable {
         public var bind: Duration
         /// One search (one page of a paged search), from request to `searchResultDone`. Default: 30 s.
         public var search: Duration
+        /// Waiting for a free pooled connection while ``LDAPConfiguration/maximumConnections`` are lent out.
+        /// Default: 30 s.
+        public var connectionWait: Duration
 
         /// Creates timeouts.
         public init(
@@ -186,23 +189,26 @@ public struct LDAPConfiguration: Sendable {
             tlsHandshake: Duration = .seconds(10),
             startTLS: Duration = .seconds(10),
             bind: Duration = .seconds(10),
-            search: Duration = .seconds(30)
+            search: Duration = .seconds(30),
+            connectionWait: Duration = .seconds(30)
         ) {
             self.connect = connect
             self.tlsHandshake = tlsHandshake
             self.startTLS = startTLS
             self.bind = bind
             self.search = search
+            self.connectionWait = connectionWait
         }
 
         /// The same limit for every step (handy in tests).
         public static func uniform(_ limit: Duration) -> Timeouts {
-            Timeouts(connect: limit, tlsHandshake: limit, startTLS: limit, bind: limit, search: limit)
+            Timeouts(connect: limit, tlsHandshake: limit, startTLS: limit, bind: limit, search: limit, connectionWait: limit)
         }
 
         /// The limit for `phase`.
         func limit(for phase: LDAPPhase) -> Duration {
             switch phase {
+            case .connectionWait: self.connectionWait
             case .connect: self.connect
             case .tlsHandshake: self.tlsHandshake
             case .startTLS: self.startTLS

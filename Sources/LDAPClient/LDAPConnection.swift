@@ -179,29 +179,40 @@ final class LDAPConnection: @unchecked Sendable {
         return self.machine.messageReceived(message)
     }
 
-    /// Runs `body`; if `phase`'s limit passes first, closes the channel and reports a timeout.
+    /// Runs `body`; if `phase`'s limit passes first, or the caller's task is cancelled, abandons a search in
+    /// flight (best effort), closes the channel and reports a timeout or a cancellation.
     private func withDeadline<Result>(phase: LDAPPhase, _ body: () async throws -> Result) async throws(LDAPError) -> Result {
         let limit = self.configuration.timeouts.limit(for: phase)
         let deadline = self.deadline
         let channel = self.channel
-        deadline.arm()
-        let scheduled = channel.eventLoop.scheduleTask(in: TimeAmount(limit)) {
-            if deadline.fire() {
+        let abandon = self.machine.abandonRequest().flatMap { try? $0.serializedBytes() }
+        let logger = self.logger
+        @Sendable func cutShort(_ reason: LDAPDeadlineState.Reason) {
+            channel.eventLoop.execute {
+                guard deadline.fire(reason) else { return }
+                if let abandon, channel.isActive {
+                    logger.debug("ldap.search.abandoned", metadata: ["ldap.reason": "\(reason)"])
+                    channel.writeAndFlush(channel.allocator.buffer(bytes: abandon), promise: nil)
+                }
                 channel.pipeline.fireErrorCaught(LDAPDeadlineExceeded())
                 channel.close(promise: nil)
             }
         }
+        deadline.arm()
+        let scheduled = channel.eventLoop.scheduleTask(in: TimeAmount(limit)) { cutShort(.timeout) }
         let outcome: Swift.Result<Result, any Error>
         do {
-            outcome = .success(try await body())
+            outcome = .success(try await withTaskCancellationHandler(operation: body, onCancel: { cutShort(.cancelled) }))
         } catch {
             outcome = .failure(error)
         }
         scheduled.cancel()
         // The deadline may fire just as `body` finishes: the channel is then closed, so even a
-        // successful step is reported as the timeout it was.
-        if deadline.disarm() {
-            throw self.error(.timeout, phase, "no answer within \(limit)")
+        // successful step is reported as the timeout (or cancellation) it was.
+        switch deadline.disarm() {
+        case .timeout: throw self.error(.timeout, phase, "no answer within \(limit)")
+        case .cancelled: throw self.error(.cancelled, phase, "the caller cancelled the operation; the connection was closed")
+        case nil: break
         }
         switch outcome {
         case .success(let value): return value

@@ -8,13 +8,20 @@ import Synchronization
 ///
 /// A connection that failed, timed out or was dropped by the server is closed instead of returned, so
 /// the next lease opens a fresh one: the pool reconnects by itself after the directory comes back. At
-/// most ``LDAPConfiguration/maximumConnections`` are open; further callers wait for one to be returned.
+/// most ``LDAPConfiguration/maximumConnections`` are open; further callers wait for one to be returned, at
+/// most ``LDAPConfiguration/Timeouts/connectionWait``, and stop waiting when their task is cancelled.
 final class LDAPConnectionPool: Sendable {
+    /// A caller waiting for a connection; resumed with one, or with `nil` when it may open its own.
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<LDAPConnection?, any Error>
+    }
+
     private struct State {
         var idle: [LDAPConnection] = []
         var open = 0
-        /// Waiting callers; resumed with a connection, or with `nil` when they may open their own.
-        var waiters: [CheckedContinuation<LDAPConnection?, any Error>] = []
+        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
         var isShutDown = false
     }
 
@@ -35,39 +42,62 @@ final class LDAPConnectionPool: Sendable {
     /// A ready connection, and whether it was reused (a reused one may have gone stale unnoticed).
     func lease() async throws(LDAPError) -> (connection: LDAPConnection, reused: Bool) {
         var stale: [LDAPConnection] = []
+        var timer: Scheduled<Void>?
+        let waiterID = self.state.withLock { state in
+            defer { state.nextWaiterID &+= 1 }
+            return state.nextWaiterID
+        }
         let leased: LDAPConnection?
         do {
-            leased = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LDAPConnection?, any Error>) in
-                enum Immediate {
-                    case use(LDAPConnection)
-                    case open
-                    case shutDown
-                    case waiting
-                }
-                let immediate = self.state.withLock { state -> Immediate in
-                    if state.isShutDown { return .shutDown }
-                    while let connection = state.idle.popLast() {
-                        if connection.isUsable { return .use(connection) }
-                        state.open -= 1
-                        stale.append(connection)
+            leased = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LDAPConnection?, any Error>) in
+                    enum Immediate {
+                        case use(LDAPConnection)
+                        case open
+                        case shutDown
+                        case cancelled
+                        case waiting
                     }
-                    if state.open < self.configuration.maximumConnections {
-                        state.open += 1
-                        return .open
+                    let immediate = self.state.withLock { state -> Immediate in
+                        if state.isShutDown { return .shutDown }
+                        while let connection = state.idle.popLast() {
+                            if connection.isUsable { return .use(connection) }
+                            state.open -= 1
+                            stale.append(connection)
+                        }
+                        if state.open < self.configuration.maximumConnections {
+                            state.open += 1
+                            return .open
+                        }
+                        // Checked under the lock the cancellation handler takes, so no waiter is left behind.
+                        if Task.isCancelled { return .cancelled }
+                        state.waiters.append(Waiter(id: waiterID, continuation: continuation))
+                        return .waiting
                     }
-                    state.waiters.append(continuation)
-                    return .waiting
+                    switch immediate {
+                    case .use(let connection): continuation.resume(returning: connection)
+                    case .open: continuation.resume(returning: nil)
+                    case .shutDown: continuation.resume(throwing: self.error(.poolShutDown, "the directory client was shut down"))
+                    case .cancelled: continuation.resume(throwing: self.cancelledError())
+                    case .waiting:
+                        let limit = self.configuration.timeouts.connectionWait
+                        timer = self.eventLoopGroup.any().scheduleTask(in: TimeAmount(limit)) {
+                            self.failWaiter(waiterID, self.error(
+                                .timeout, "no pooled connection became free within \(limit) (all \(self.configuration.maximumConnections) are in use)",
+                                phase: .connectionWait
+                            ))
+                        }
+                    }
                 }
-                switch immediate {
-                case .use(let connection): continuation.resume(returning: connection)
-                case .open: continuation.resume(returning: nil)
-                case .shutDown: continuation.resume(throwing: self.error(.poolShutDown, "the directory client was shut down"))
-                case .waiting: break
-                }
+            } onCancel: {
+                self.failWaiter(waiterID, self.cancelledError())
             }
         } catch {
+            timer?.cancel()
+            for connection in stale { await connection.close() }
             throw (error as? LDAPError) ?? self.error(.poolShutDown, "the directory client was shut down")
         }
+        timer?.cancel()
         for connection in stale { await connection.close() }
         if let leased { return (leased, true) }
         do {
@@ -84,7 +114,7 @@ final class LDAPConnectionPool: Sendable {
             let handedOver = self.state.withLock { state -> Bool in
                 if state.isShutDown { return false }
                 if !state.waiters.isEmpty {
-                    state.waiters.removeFirst().resume(returning: connection)
+                    state.waiters.removeFirst().continuation.resume(returning: connection)
                 } else {
                     state.idle.append(connection)
                 }
@@ -107,7 +137,7 @@ final class LDAPConnectionPool: Sendable {
             }
             return (state.idle, state.waiters)
         }
-        for waiter in waiters { waiter.resume(throwing: self.error(.poolShutDown, "the directory client was shut down")) }
+        for waiter in waiters { waiter.continuation.resume(throwing: self.error(.poolShutDown, "the directory client was shut down")) }
         for connection in idle { await connection.close() }
     }
 
@@ -115,11 +145,25 @@ final class LDAPConnectionPool: Sendable {
     private func slotFreed() {
         self.state.withLock { state in
             if !state.waiters.isEmpty && !state.isShutDown {
-                state.waiters.removeFirst().resume(returning: nil)
+                state.waiters.removeFirst().continuation.resume(returning: nil)
             } else {
                 state.open -= 1
             }
         }
+    }
+
+    /// Ends one caller's wait with `error` (its deadline passed or its task was cancelled); a no-op once
+    /// the caller got a connection.
+    private func failWaiter(_ id: UInt64, _ error: LDAPError) {
+        let waiter = self.state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    private func cancelledError() -> LDAPError {
+        self.error(.cancelled, "the caller cancelled while waiting for a pooled connection", phase: .connectionWait)
     }
 
     /// Opens, protects and binds a new connection.

@@ -3,27 +3,34 @@ import Synchronization
 /// Signals through the pipeline that a deadline passed; the façade reports it as a timeout.
 struct LDAPDeadlineExceeded: Error {}
 
-/// Whether the current deadline is armed and whether it fired, shared with the event loop.
+/// Whether the current step is armed and what ended it early (its deadline, or the caller's task being
+/// cancelled), shared between the waiting task, the event loop and the cancellation handler.
 final class LDAPDeadlineState: Sendable {
-    private let state = Mutex<(armed: Bool, fired: Bool)>((false, false))
+    /// Why a step ended before its answer.
+    enum Reason: Sendable {
+        case timeout
+        case cancelled
+    }
 
-    /// Starts a new deadline.
-    func arm() { self.state.withLock { $0 = (true, false) } }
+    private let state = Mutex<(armed: Bool, fired: Reason?)>((false, nil))
 
-    /// Ends the current deadline; a later firing is ignored. Returns whether it fired before.
+    /// Starts a new step.
+    func arm() { self.state.withLock { $0 = (true, nil) } }
+
+    /// Ends the current step; a later firing is ignored. Returns why it was cut short, if it was.
     @discardableResult
-    func disarm() -> Bool {
+    func disarm() -> Reason? {
         self.state.withLock { state in
             state.armed = false
             return state.fired
         }
     }
 
-    /// Marks the deadline as fired; returns `false` if it was already disarmed.
-    func fire() -> Bool {
+    /// Marks the step as cut short; returns `false` if it was already disarmed or cut short.
+    func fire(_ reason: Reason = .timeout) -> Bool {
         self.state.withLock { state in
-            guard state.armed else { return false }
-            state.fired = true
+            guard state.armed, state.fired == nil else { return false }
+            state.fired = reason
             return true
         }
     }

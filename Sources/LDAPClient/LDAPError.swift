@@ -10,7 +10,7 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         private enum Base: String, Sendable, Hashable {
             case connectFailed, tlsFailed, startTLSRefused, invalidCredentials, bindFailed, plaintextBindRefused
             case operationFailed, timeout, connectionClosed, protocolViolation, invalidConfiguration, invalidRequest
-            case poolShutDown, tooManyEntries
+            case poolShutDown, tooManyEntries, cancelled
         }
 
         private let base: Base
@@ -44,6 +44,8 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible, CustomDebugSt
         public static let poolShutDown = Kind(.poolShutDown)
         /// A paged search matched more entries than the caller allowed.
         public static let tooManyEntries = Kind(.tooManyEntries)
+        /// The caller's task was cancelled; a search in flight was abandoned and its connection closed.
+        public static let cancelled = Kind(.cancelled)
 
         public var description: String { self.base.rawValue }
     }

@@ -1,5 +1,7 @@
 /// The step of a directory conversation; selects the timeout and labels errors.
 public enum LDAPPhase: String, Sendable, Hashable, CustomStringConvertible {
+    /// Waiting for a pooled connection while all of them are lent out.
+    case connectionWait
     /// Opening the TCP connection.
     case connect
     /// The TLS handshake (LDAPS, or after StartTLS).

@@ -123,6 +123,17 @@ struct LDAPStateMachine {
         return LDAPMessage(messageID: self.nextMessageID(), operation: .unbindRequest)
     }
 
+    /// The Abandon request (RFC 4511 §4.11) for the search in flight, or `nil` when none is.
+    ///
+    /// Sent when a search is cut short (deadline, cancelled caller) just before the connection closes, so
+    /// the server stops producing entries nobody reads. It takes the next message ID without consuming it:
+    /// the connection is closed right after, so the ID is never reused.
+    func abandonRequest() -> LDAPMessage? {
+        guard case .searching(let id, _, _) = self.state else { return nil }
+        let next = self.lastMessageID == Int32.max ? 1 : self.lastMessageID + 1
+        return LDAPMessage(messageID: next, operation: .abandonRequest(id))
+    }
+
     /// Feeds one complete message from the server.
     mutating func messageReceived(_ message: LDAPMessage) -> Action {
         let phase = self.phase
