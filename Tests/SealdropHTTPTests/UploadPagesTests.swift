@@ -95,6 +95,26 @@ import Testing
         }
     }
 
+    @Test func policyRulesNameRefusedRecipientsAndGiveTheSessionItsLimits() async throws {
+        let rules = #"{"policyRules": {"rules": [{"name": "internal", "sender": {"patterns": ["example.com"]}, "recipient": {"patterns": ["example.org"]},"#
+            + #" "settings": {"maxTotalSize": 5242880, "maxRetentionPeriod": 3}}]}}"#
+        try await TestServer.run(settings: rules) { api in
+            let (browser, token) = try await ready(api)
+            let refused = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":["bob@example.org","eve@elsewhere.net","x@y.net"]}"#)
+            #expect(refused.status == .badRequest)
+            #expect(object(refused)["message"] as? String == "The policy of this server does not allow sending to: eve@elsewhere.net, x@y.net")
+            let session = try await call(browser, .post, "/upload/api/session", token: token, json: #"{"to":["bob@example.org"]}"#)
+            #expect(session.status == .created)
+            let body = object(session)
+            #expect(body["maxTotalSize"] as? Int == 5_242_880)
+            #expect(body["maxDate"] as? String == UploadController.day(Date().addingTimeInterval(3 * 86400)))
+            #expect((body["limits"] as? String)?.contains("5.2 MB") == true)
+            let (stranger, strangerToken) = try await ready(api, "mallory@elsewhere.net")
+            let nobody = try await call(stranger, .post, "/upload/api/session", token: strangerToken, json: #"{"to":["bob@example.org"]}"#)
+            #expect(object(nobody)["message"] as? String == "The policy of this server does not allow you to send transfers.")
+        }
+    }
+
     @Test func chunkedUploadAndSend() async throws {
         try await TestServer.run { api in
             let (browser, token) = try await ready(api)

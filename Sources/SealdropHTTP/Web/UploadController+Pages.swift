@@ -33,7 +33,14 @@ extension UploadController {
     }
 
     /// `POST /upload/api/session`: the new session.
-    struct SessionCreated: Encodable { let trackingId: String }
+    struct SessionCreated: Encodable {
+        let trackingId: String
+        /// The limits the policy rules give this sender and these recipients, for the page to apply.
+        let maxTotalSize: Int64
+        let maxDate: String
+        /// The limits in a sentence of the page's language.
+        let limits: String
+    }
 
     /// `GET /upload/api/session`: the session's files with their progress and its recipients.
     struct SessionState: Encodable {

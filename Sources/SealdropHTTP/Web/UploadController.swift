@@ -103,6 +103,15 @@ struct UploadController {
         return pages.render("upload", request: request, model: page, cookies: cookies + (csrf.setCookie.map { [$0] } ?? []))
     }
 
+    /// `date` as the date input writes it, `yyyy-MM-dd` in UTC.
+    static func day(_ date: Date) -> String {
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = TimeZone(identifier: "UTC")
+        day.dateFormat = "yyyy-MM-dd"
+        return day.string(from: date)
+    }
+
     /// Whether the Cc or Bcc field is rendered open: when the link prefills it, or when the browser's
     /// `show_cc`/`show_bcc` cookie says `true`.
     ///
@@ -158,9 +167,24 @@ struct UploadController {
         guard !recipients.isEmpty else { throw WebInputError(key: "errorNoRecipients", detail: nil) }
         let ids = SenderIdentities(request)
         let contact = SenderContact(name: ids.active?.name ?? "", phone: ids.active?.phone ?? "")
+        // The policy first, so the page can name who is refused instead of a bare "not allowed".
+        let verdict = await sessions.policy.explain(sender: sender.email, recipients: recipients.all.map(\.address), clientIP: context.clientIP)
+        guard verdict.senderAllowed else { throw WebInputError(key: verdict.directoryProblem == nil ? "errorSenderRefused" : "errorDirectoryUnavailable", detail: nil) }
+        guard verdict.failedRecipients.isEmpty else {
+            throw WebInputError(key: verdict.directoryProblem == nil ? "errorRecipientsRefused" : "errorDirectoryUnavailable",
+                                detail: verdict.failedRecipients.map(\.address).joined(separator: ", "))
+        }
         let trackingId = try await sessions.createSession(by: sender, contact: contact, recipients: recipients,
                                                            language: pages.pageLanguage(of: request), clientIP: context.clientIP)
-        return Self.reply(SessionCreated(trackingId: trackingId.rawValue), status: .created)
+        let p = verdict.settings
+        let maxDate = Self.day(Date().addingTimeInterval(TimeInterval(p.maxRetentionDays) * 86400))
+        let language = WebPages.language(of: request)
+        let t = pages.texts(pages.pageLanguage(of: request))
+        let limits = (t["effectiveLimits"] ?? "Up to %size in total, available until %date at the latest.")
+            .replacingOccurrences(of: "%size", with: DisplayFormat.size(p.maxTotalSize, language: language))
+            .replacingOccurrences(of: "%date", with: maxDate)
+        return Self.reply(SessionCreated(trackingId: trackingId.rawValue, maxTotalSize: p.maxTotalSize, maxDate: maxDate, limits: limits),
+                          status: .created)
     }
 
     /// The session's files with their progress, so a reloaded page can resume them.

@@ -80,6 +80,17 @@
     });
   });
 
+  // The policy rules' limits for these recipients: the total size, the latest date, a sentence saying both.
+  function applyLimits(d) {
+    if (!d || !d.maxDate) { return; }
+    app.setAttribute("data-max-total", String(d.maxTotalSize));
+    var date = $("expiration");
+    date.max = d.maxDate;
+    if (date.value > d.maxDate) { date.value = d.maxDate; }
+    $("effective-limits").textContent = d.limits;
+    $("effective-limits").hidden = false;
+  }
+
   function lockRecipients(locked) {
     ["to", "cc", "bcc"].forEach(function (id) { $(id).readOnly = locked; });
     $("rcpt-toggles").hidden = locked;
@@ -94,6 +105,7 @@
       if (r.status !== 201) { showError(r.data.message); return; }
       state = { trackingId: r.data.trackingId, files: {} };
       save();
+      applyLimits(r.data);
       lockRecipients(true);
       $("file-input").focus();
     }, function () { showError(de ? "Keine Verbindung zum Server." : "No connection to the server."); });
