@@ -16,8 +16,9 @@ struct AdminRoutes {
     var languages: AdminLanguagesController? = nil
     /// The branding page and logo API; nil leaves them out.
     var branding: AdminBrandingController? = nil
-    /// The policy rules API; nil leaves it out.
+    /// The policy rules API and pages; nil leaves them out.
     var policy: AdminPolicyController? = nil
+    var policyPages: AdminPolicyPagesController? = nil
 
     func router() -> Router<SealdropRequestContext> {
         let router = Router(context: SealdropRequestContext.self)
@@ -50,6 +51,7 @@ struct AdminRoutes {
             languages?.addRoutes(to: router)
             branding?.addRoutes(to: router)
             policy?.addRoutes(to: router)
+            policyPages?.addRoutes(to: router)
             surface.staticFiles.addRoutes(to: router)
         }
         return router

@@ -85,6 +85,7 @@ struct AdminSurface: Sendable {
         ("protection", "/admin/settings/protection", .editSettings),
         ("legal", "/admin/settings/legal", .editSettings),
         ("branding", "/admin/branding", .editSettings),
+        ("policy", "/admin/policy", .editSettings),
         ("products", "/admin/settings/products", .editSettings),
         ("languages", "/admin/languages", .editSettings),
         ("network", "/admin/settings/network", .editSettings),

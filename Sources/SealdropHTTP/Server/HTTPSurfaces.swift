@@ -133,7 +133,8 @@ public struct HTTPSurfaces: Sendable {
         AdminRoutes(outbox: admin.outbox, metrics: metrics, startedAt: admin.startedAt, surface: admin,
                     languages: AdminLanguagesController(surface: admin, packs: languagePacks, reference: web.pages.strings["en"] ?? [:]),
                     branding: AdminBrandingController(surface: admin, branding: branding),
-                    policy: AdminPolicyController(surface: admin, policy: sessions.policy)).router()
+                    policy: AdminPolicyController(surface: admin, policy: sessions.policy),
+                    policyPages: AdminPolicyPagesController(surface: admin, policy: sessions.policy)).router()
     }
 
     /// One service per enabled listener, each calling `onRunning` once it is bound; `tls` serves the HTTPS ones.
