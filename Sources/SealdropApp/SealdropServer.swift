@@ -94,7 +94,7 @@ public struct SealdropServer: Sendable {
                                     finalizing: finalizing, sentTransfers: sentTransfers, downloads: downloads,
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
-                                    outbox: OutboxAdminService(outbox: database, audit: audit),
+                                    outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
                                     logger: logger)
         return SealdropServer(

@@ -16,7 +16,9 @@ extension SealdropDatabase: TransferLogRepository {
         like(filter.trackingId, "lower(t.tracking_id) LIKE ? ESCAPE '\\'")
         like(filter.transferId, "EXISTS (SELECT 1 FROM recipients r WHERE r.tracking_id = t.tracking_id AND lower(r.transfer_id) LIKE ? ESCAPE '\\')")
         like(filter.recipient, "EXISTS (SELECT 1 FROM recipients r WHERE r.tracking_id = t.tracking_id AND r.email_normalized LIKE ? ESCAPE '\\')")
-        like(filter.fileName, "EXISTS (SELECT 1 FROM files f WHERE f.tracking_id = t.tracking_id AND lower(f.file_name) LIKE ? ESCAPE '\\')")
+        // A transfer whose policy rule says its file names are not logged cannot be found by them either.
+        like(filter.fileName, "EXISTS (SELECT 1 FROM files f WHERE f.tracking_id = t.tracking_id AND lower(f.file_name) LIKE ? ESCAPE '\\')"
+            + " AND coalesce(json_extract(t.settings_json, '$.ruleOutput.logFileNames'), 1) != 0")
         like(filter.senderIP, "lower(coalesce(t.sender_ip, '')) LIKE ? ESCAPE '\\'")
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(limit)

@@ -111,4 +111,36 @@ import Testing
             #expect(admin.server.settings.current.policyRules.rules.count == 4)
         }
     }
+
+    @Test func aRuleNamesTheMailSenderAndKeepsSubjectsAndFileNamesOutOfTheLog() async throws {
+        try await AdminClient.runBeside { api, admin in
+            let token = try await admin.server.accounts.createToken(label: "policy", role: .administrator, by: "test").token
+            let rules = #"{"rules": [{"name": "Legal", "settings": {"mailSenderName": "Legal Team", "mailSenderAddress": "legal@example.com","#
+                + #" "logSubjects": false, "logFileNames": false}}]}"#
+            #expect(try await admin.api(.put, "/admin/api/policy", token: token, json: rules).status == .ok)
+            let sent = try await api.sendTransfer(files: [("merger-plan.pdf", Array("secret".utf8))]) { senderToken, trackingId in
+                let r = try await api.send(.patch, "/api/users/alice@example.com/transfer-sessions/\(trackingId)", token: senderToken,
+                                           json: #"{"notificationMessage":{"subject":"Project Falcon","body":"hi"}}"#)
+                #expect(r.status == .ok)
+            }
+            let mails = try await admin.server.database.recentMessages(limit: 20).filter { $0.trackingId == sent.trackingId }
+            let notification = try #require(mails.first { $0.kind == "recipient-notification" })
+            #expect(notification.envelopeFrom == "legal@example.com")
+            #expect(String(decoding: notification.message, as: UTF8.self).contains("From: Legal Team <legal@example.com>"))
+
+            // The admin's views keep what the rule keeps out of the log.
+            let details = try await admin.api(.get, "/admin/api/transfers/\(sent.trackingId)", token: token)
+            #expect(details.status == .ok && !details.text.contains("merger-plan") && details.text.contains("not logged by policy"))
+            let search = try await admin.api(.get, "/admin/api/transfers?fileName=merger", token: token)
+            #expect(!search.text.contains(sent.trackingId))
+            let outbox = try await admin.api(.get, "/admin/api/outbox", token: token)
+            #expect(!outbox.text.contains("Project Falcon") && outbox.text.contains("not logged by policy"))
+            let id = try #require(notification.id)
+            var browser = admin
+            try await browser.login("ida", role: .administrator)
+            let one = try await browser.send(.get, "/admin/outbox/\(id)")
+            #expect(one.status == .ok && !one.text.contains("Project Falcon") && !one.text.contains("merger-plan"))
+            #expect(one.text.contains("not logged by policy"))
+        }
+    }
 }

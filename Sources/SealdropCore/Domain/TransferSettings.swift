@@ -16,6 +16,25 @@ public struct TransferSettings: Codable, Sendable, Equatable {
     public var fileChecksumAlgorithm: String
     public var classificationId: String?
     public var confidentialMessageFileId: FileID?
+    /// What the policy rules gave this transfer besides its limits, fixed at finalize; nil: the server's defaults.
+    public var ruleOutput: RuleOutput?
+
+    /// The notifications' sender and what the admin's transfer log shows, as the matching policy rules decided.
+    public struct RuleOutput: Codable, Sendable, Equatable {
+        /// Sender name and address of this transfer's mails; empty: the server's.
+        public var mailSenderName: String
+        public var mailSenderAddress: String
+        /// Whether the admin's transfer log shows the subject and the file names.
+        public var logSubjects: Bool
+        public var logFileNames: Bool
+
+        public init(mailSenderName: String = "", mailSenderAddress: String = "", logSubjects: Bool = true, logFileNames: Bool = true) {
+            self.mailSenderName = mailSenderName
+            self.mailSenderAddress = mailSenderAddress
+            self.logSubjects = logSubjects
+            self.logFileNames = logFileNames
+        }
+    }
 
     public init(
         expirationDate: Date,

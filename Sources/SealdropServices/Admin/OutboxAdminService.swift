@@ -6,15 +6,33 @@ import SealdropCore
 public struct OutboxAdminService: Sendable {
     let outbox: any OutboxRepository
     let audit: AuditLog
+    /// The transfers messages belong to, for their policy rule's logging choices; nil shows every message whole.
+    let transfers: (any TransferRepository)?
 
-    public init(outbox: any OutboxRepository, audit: AuditLog) {
+    public init(outbox: any OutboxRepository, audit: AuditLog, transfers: (any TransferRepository)? = nil) {
         self.outbox = outbox
         self.audit = audit
+        self.transfers = transfers
     }
 
-    /// The most recent messages, newest first.
+    /// The most recent messages, newest first; a subject the transfer's policy rule keeps out of the log is masked.
     public func recentMessages(limit: Int) async throws -> [OutboxMessage] {
-        try await outbox.recentMessages(limit: limit)
+        var output: [String: TransferSettings.RuleOutput?] = [:]
+        var messages: [OutboxMessage] = []
+        for var message in try await outbox.recentMessages(limit: limit) {
+            if let id = message.trackingId {
+                if output[id] == nil { output[id] = .some(try await ruleOutput(id)) }
+                if output[id]??.logSubjects == false { message.subject = TransferLogService.notLogged }
+            }
+            messages.append(message)
+        }
+        return messages
+    }
+
+    /// The policy rule's logging choices of the transfer `id`, if it has any.
+    func ruleOutput(_ id: String) async throws -> TransferSettings.RuleOutput? {
+        guard let transfers, let trackingId = TrackingID(rawValue: id) else { return nil }
+        return try await transfers.transfer(trackingId)?.settings.ruleOutput
     }
 
     /// Messages per state (QUEUED, SENT, FAILED).
@@ -27,9 +45,15 @@ public struct OutboxAdminService: Sendable {
         try await outbox.queuedCount()
     }
 
-    /// One message, body included while it is not sent.
+    /// One message, body included while it is not sent; subject and body are masked when the transfer's policy
+    /// rule keeps subjects or file names out of the log (the body shows both).
     public func message(_ id: Int64) async throws -> OutboxMessage? {
-        try await outbox.outboxMessage(id)
+        guard var message = try await outbox.outboxMessage(id) else { return nil }
+        if let trackingId = message.trackingId, let output = try await ruleOutput(trackingId), !output.logSubjects || !output.logFileNames {
+            if !output.logSubjects { message.subject = TransferLogService.notLogged }
+            if !message.message.isEmpty { message.message = Array("Subject: \(TransferLogService.notLogged)\r\n\r\n\(TransferLogService.notLogged)\r\n".utf8) }
+        }
+        return message
     }
 
     /// Puts a FAILED message back into the queue and audits it; false (and no audit row) if it is not FAILED.

@@ -28,10 +28,26 @@ public struct TransferLogService: Sendable {
 
     /// The transfer with its files, recipients and downloads; nil when there is none with this id.
     public func details(_ trackingId: TrackingID) async throws -> TransferLogDetails? {
-        guard let transfer = try await transfers.transfer(trackingId) else { return nil }
-        return TransferLogDetails(transfer: transfer, files: try await transfers.files(of: trackingId),
+        guard var transfer = try await transfers.transfer(trackingId) else { return nil }
+        var files = try await transfers.files(of: trackingId)
+        // What the transfer's policy rule says the log does not record is not shown to administrators either.
+        if transfer.settings.ruleOutput?.logFileNames == false {
+            files = files.map { file in
+                var file = file
+                file.fileName = Self.notLogged
+                file.zipListing = nil
+                return file
+            }
+        }
+        if transfer.settings.ruleOutput?.logSubjects == false {
+            transfer.settings.notificationMessage = NotificationMessage(subject: Self.notLogged, body: "")
+        }
+        return TransferLogDetails(transfer: transfer, files: files,
                                   recipients: try await transfers.recipients(of: trackingId), downloads: try await transfers.downloads(of: trackingId))
     }
+
+    /// Shown where a policy rule keeps a subject or file name out of the log.
+    public static let notLogged = "(not logged by policy)"
 
     /// Deletes the transfer as an administrator and records who did it in the audit log.
     public func delete(_ details: TransferLogDetails, by actor: String) async throws {

@@ -105,7 +105,7 @@ public struct Notifications: Sendable {
         let shared = transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
         return recipients.map { recipient in
             let mail = recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, recipients: recipients, linkPassword: linkPassword)
-            return message(.recipientNotification, mail: mail, to: [recipient.email.address], trackingId: transfer.trackingId, now: now)
+            return message(.recipientNotification, mail: mail, to: [recipient.email.address], trackingId: transfer.trackingId, transfer: transfer, now: now)
         }
     }
 
@@ -141,7 +141,7 @@ public struct Notifications: Sendable {
     /// generated password, when the policy says so).
     public func uploadSummary(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String? = nil, now: Date) -> OutboxMessage {
         let mail = renderUploadSummary(transfer: transfer, recipients: recipients, files: files, password: password)
-        return message(.uploadSummary, mail: mail, to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
+        return message(.uploadSummary, mail: mail, to: [transfer.senderEmail.address], trackingId: transfer.trackingId, transfer: transfer, now: now)
     }
 
     /// The rendered upload summary (also served as HTML by the REST mail endpoints).
@@ -176,7 +176,7 @@ public struct Notifications: Sendable {
     public func downloadNotification(transfer: TransferRecord, recipient: RecipientRecord, fileName: String?, now: Date) -> OutboxMessage {
         message(.downloadNotification, language: transfer.settings.senderLanguage,
                 context: downloadNotificationContext(transfer: transfer, recipient: recipient, fileName: fileName, now: now),
-                to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
+                to: [transfer.senderEmail.address], trackingId: transfer.trackingId, transfer: transfer, now: now)
     }
 
     func downloadNotificationContext(transfer: TransferRecord, recipient: RecipientRecord, fileName: String?, now: Date) -> TemplateContext {
@@ -192,7 +192,7 @@ public struct Notifications: Sendable {
     public func downloadSummary(transfer: TransferRecord, recipients: [RecipientRecord], downloads: [DownloadEvent], now: Date) -> OutboxMessage {
         message(.downloadSummary, language: transfer.settings.senderLanguage,
                 context: downloadSummaryContext(transfer: transfer, recipients: recipients, downloads: downloads, now: now),
-                to: [transfer.senderEmail.address], trackingId: transfer.trackingId, now: now)
+                to: [transfer.senderEmail.address], trackingId: transfer.trackingId, transfer: transfer, now: now)
     }
 
     func downloadSummaryContext(transfer: TransferRecord, recipients: [RecipientRecord], downloads: [DownloadEvent], now: Date) -> TemplateContext {
@@ -208,7 +208,7 @@ public struct Notifications: Sendable {
     /// Tells a recipient, or the sender (`toSender`), that a transfer was revoked, with the sender's optional message.
     public func revocation(transfer: TransferRecord, to address: EmailAddress, toSender: Bool, language: String, message text: String?, now: Date) -> OutboxMessage {
         message(.revocation, language: language, context: revocationContext(transfer: transfer, toSender: toSender, language: language, message: text),
-                to: [address.address], trackingId: transfer.trackingId, now: now)
+                to: [address.address], trackingId: transfer.trackingId, transfer: transfer, now: now)
     }
 
     func revocationContext(transfer: TransferRecord, toSender: Bool, language: String, message text: String?) -> TemplateContext {
@@ -225,7 +225,7 @@ public struct Notifications: Sendable {
         message(.downloadProtection, language: transfer.settings.senderLanguage,
                 context: downloadProtectionContext(transfer: transfer, recipient: recipient, deleted: deleted, lockMinutes: lockMinutes,
                                                    toAdministrator: toAdministrator, now: now),
-                to: [address], trackingId: transfer.trackingId, now: now)
+                to: [address], trackingId: transfer.trackingId, transfer: transfer, now: now)
     }
 
     func downloadProtectionContext(
@@ -311,14 +311,20 @@ public struct Notifications: Sendable {
 
     // MARK: - Building
 
-    func message(_ kind: MailKind, language: String, context: TemplateContext, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
-        message(kind, mail: templates.render(kind, language: language, context: context), to: to, trackingId: trackingId, now: now)
+    func message(_ kind: MailKind, language: String, context: TemplateContext, to: [String], trackingId: TrackingID?,
+                 transfer: TransferRecord? = nil, now: Date) -> OutboxMessage {
+        message(kind, mail: templates.render(kind, language: language, context: context), to: to, trackingId: trackingId, transfer: transfer, now: now)
     }
 
-    func message(_ kind: MailKind, mail: RenderedMail, to: [String], trackingId: TrackingID?, now: Date) -> OutboxMessage {
+    /// The outbox message of `mail`; a transfer's policy rules may name its mails' sender (`TransferSettings.RuleOutput`).
+    func message(_ kind: MailKind, mail: RenderedMail, to: [String], trackingId: TrackingID?, transfer: TransferRecord? = nil, now: Date) -> OutboxMessage {
         var builder = self.builder
         if let currentFrom { builder.from = currentFrom() }
-        let productName = (currentSettings() ?? SealdropSettings()).branding.productName
+        var productName = (currentSettings() ?? SealdropSettings()).branding.productName
+        if let output = transfer?.settings.ruleOutput {
+            if !output.mailSenderAddress.isEmpty { builder.from = output.mailSenderAddress }
+            if !output.mailSenderName.isEmpty { productName = output.mailSenderName }
+        }
         var html = mail.html
         var inline: MailMessageBuilder.InlineImage?
         if let logo = currentLogo(), html.contains("src=\"\(logoPlaceholder(logo))\"") {

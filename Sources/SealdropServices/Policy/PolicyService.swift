@@ -48,6 +48,17 @@ public struct PolicyService: Sendable {
         return result
     }
 
+    /// The settings in force for a transfer about to be finalized, with what the rules decide besides limits.
+    public func finalizing(_ transfer: TransferRecord) async throws -> (settings: PolicySettings, output: TransferSettings.RuleOutput?) {
+        let result = try await evaluate(sender: transfer.senderEmail, recipients: transfer.recipients.all.map(\.address), clientIP: transfer.senderIP)
+        guard result.allowed else { throw SealdropError.recipientRejected }
+        let output = result.ruleSettings.map {
+            TransferSettings.RuleOutput(mailSenderName: $0.mailSenderName, mailSenderAddress: $0.mailSenderAddress,
+                                        logSubjects: $0.logSubjects, logFileNames: $0.logFileNames)
+        }
+        return (result.settings, output)
+    }
+
     /// The settings in force for a session or transfer now: its sender, recipients and client address evaluated
     /// again (the rules may have changed since it was opened); 403/3010 or 403/3011 when they no longer allow it.
     public func settings(for transfer: TransferRecord) async throws -> PolicySettings {

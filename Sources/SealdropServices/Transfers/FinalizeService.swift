@@ -42,7 +42,8 @@ public struct FinalizeService: Sendable {
         if let pending = files.first(where: { $0.state != .uploaded }) {
             throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
         }
-        let policy = try await self.policy.settings(for: record)
+        let (policy, ruleOutput) = try await self.policy.finalizing(record)
+        record.settings.ruleOutput = ruleOutput
         guard files.reduce(Int64(0), { $0 + $1.size }) <= policy.maxTotalSize else { throw SealdropError.conflict("The files exceed the maximum transfer size") }
         guard policy.allowedPasswordModes.contains(record.settings.passwordMode) else {
             throw SealdropError.conflict("Password mode \(record.settings.passwordMode.rawValue) is not allowed")
