@@ -7,6 +7,12 @@ enum DirectoryQuery {
     /// `userAccountControl` bit `ACCOUNTDISABLE` (MS-ADTS 2.2.16).
     static let accountDisabled = 0x2
 
+    /// Whether an address may be looked up at all: no control characters (servers cut values at a NUL), at most
+    /// 320 bytes. Escaping keeps every other value from changing the filter.
+    static func isAskable(_ address: String) -> Bool {
+        !address.isEmpty && address.utf8.count <= 320 && !address.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
     /// The configured user filter, parsed.
     static func userFilter(_ settings: DirectorySettings) throws(DirectoryError) -> LDAPFilter {
         do {

@@ -44,6 +44,8 @@ final class LDAPDirectory: DirectoryMembership, DirectoryDiagnostics, Sendable {
     func isMember(_ address: String, _ selection: DirectorySelection) async throws(DirectoryError) -> Bool {
         let current = settings.current.directory
         guard current.enabled else { throw DirectoryError(.notEnabled, "the directory is not enabled") }
+        // slapd and AD both match `alice@x\0` to alice (the value is cut at the NUL): such an address is nobody.
+        guard DirectoryQuery.isAskable(address) else { return false }
         let clients = try await self.clients(for: current)
         let key = address.lowercased() + "\u{0}" + selection.text
         if let known = state.withLock({ $0.cache.answer(for: key, now: Date()) }) { return known }
