@@ -129,6 +129,7 @@ let package = Package(
                 "SealdropServices",
                 "SealdropHTTP",
                 "SMTPClient",
+                "LDAPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -218,7 +219,10 @@ let package = Package(
                 "SealdropApp",
                 "SealdropCore",
                 "SealdropCrypto",
+                "SealdropServices",
                 "SMTPClient",
+                "LDAPClient",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -34,6 +34,8 @@ public struct SealdropServer: Sendable {
     public let branding: BrandingService
     /// The outbox's transport, following the relay chosen in the admin interface.
     let mail: SwitchingMailTransport
+    /// The LDAP directory of policy rules' `group:`, `user:` and `filter:` selections.
+    let directory: LDAPDirectory
     /// The user and admin routers and listeners.
     public let http: HTTPSurfaces
     public var metrics: ServerMetrics { http.metrics }
@@ -73,7 +75,9 @@ public struct SealdropServer: Sendable {
         let transport = SwitchingMailTransport(configured: configured, mail: configuration.mail, settings: settings, logger: logger)
         _ = try transport.transport()
         // The transfer use cases, one service per reason to change: sessions, uploads, finalize, sent transfers.
-        let policy = PolicyService(settings: settings)
+        // The directory follows `directory` in the settings; while it is off its selections fail closed.
+        let directory = LDAPDirectory(settings: settings, trustCAPath: configuration.mail.trustCAPath, logger: logger)
+        let policy = PolicyService(settings: settings, directory: directory)
         let sessions = TransferSessionService(transfers: database, blobs: blobs, settings: settings, policy: policy, logger: logger)
         let uploads = UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: .perCore(), logger: logger)
         let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, policy: policy,
@@ -96,7 +100,7 @@ public struct SealdropServer: Sendable {
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
-                                    logger: logger)
+                                    logger: logger, directory: directory)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
@@ -104,7 +108,7 @@ public struct SealdropServer: Sendable {
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            languagePacks: languagePacks, branding: branding, mail: transport, http: http, logger: logger
+            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
         )
     }
 
@@ -145,6 +149,7 @@ public struct SealdropServer: Sendable {
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("server.starting", metadata: ["data.dir": "\(configuration.dataDirectory)", "base.url": "\(configuration.baseURL)"])
         try await group.run()
+        await directory.shutdown()
     }
 }
 

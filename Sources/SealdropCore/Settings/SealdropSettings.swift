@@ -33,6 +33,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var branding: BrandingSettings = BrandingSettings()
     /// The policy rules; none: the single default rule of `policy`.
     public var policyRules: PolicyRules = PolicyRules()
+    /// The LDAP directory of `group:`, `user:` and `filter:` rule selections.
+    public var directory: DirectorySettings = DirectorySettings()
 
     public init() {}
 
@@ -65,6 +67,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         mail = try c.decodeIfPresent(MailServerSettings.self, forKey: .mail) ?? d.mail
         branding = try c.decodeIfPresent(BrandingSettings.self, forKey: .branding) ?? d.branding
         policyRules = try c.decodeIfPresent(PolicyRules.self, forKey: .policyRules) ?? d.policyRules
+        directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? d.directory
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
@@ -99,6 +102,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         if password.minimumLength < 1 { errors.append("password.minimumLength must be at least 1") }
         errors += PasswordGenerator.problems(for: password)
         errors += branding.validationErrors()
+        errors += directory.validationErrors()
         errors += policyRules.problems().map { problem in
             let sentence = problem.message.hasSuffix(".") ? problem.message.dropLast() : Substring(problem.message)
             return "\(problem.key) \(sentence.prefix(1).lowercased())\(sentence.dropFirst())"

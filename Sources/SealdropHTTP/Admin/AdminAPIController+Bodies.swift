@@ -22,6 +22,17 @@ extension AdminAPIController {
         let freeBytes: Int64?
         let mailCapturedTo: Nullable<String>
         let mailRoutingChanges: [RoutingChange]
+        let directory: Directory
+
+        /// The directory's health: `failing` while the last request failed.
+        struct Directory: Encodable {
+            /// A failure: when, and why (naming `host:port`).
+            struct Failure: Encodable { let at: String; let message: String }
+            let enabled: Bool
+            let failing: Bool
+            let lastFailure: Nullable<Failure>
+            let lastSuccessAt: Nullable<String>
+        }
 
         init(_ r: StatusReport) {
             version = r.version
@@ -36,7 +47,16 @@ extension AdminAPIController {
             mailRoutingChanges = r.mailRoutingChanges.map {
                 RoutingChange(at: APIDate.format($0.at), actor: $0.actor, settings: $0.target.split(separator: ",").map(String.init))
             }
+            directory = Directory(enabled: r.directory.enabled, failing: r.directory.isFailing,
+                                  lastFailure: Nullable(r.directory.lastFailure.map { Directory.Failure(at: APIDate.format($0.at), message: $0.message) }),
+                                  lastSuccessAt: Nullable(r.directory.lastSuccessAt.map { APIDate.format($0) }))
         }
+    }
+
+    /// `POST /admin/api/directory/check`.
+    struct DirectoryCheckBody: Encodable {
+        let ok: Bool
+        let steps: [DirectoryCheckStep]
     }
 
     /// `GET /admin/api/settings`.
@@ -46,10 +66,11 @@ extension AdminAPIController {
         let sections: [String]
     }
 
-    /// The settings document as the API shows it: every key, the relay's password redacted.
+    /// The settings document as the API shows it: every key, the relay's password redacted, the directory's left empty.
     static func document(_ settings: SealdropSettings) throws -> JSONValue {
         var shown = settings
         shown.mail.relayURL = RelayURL.redacted(shown.mail.relayURL)
+        shown.directory.bindPassword = ""
         return try JSONValue(encoding: shown)
     }
 

@@ -24,6 +24,7 @@ struct AdminAPIController: Sendable {
         api.post("outbox/:id/retry", use: retry)
         api.get("audit", use: audit)
         api.get("audit/verify", use: verifyAudit)
+        api.post("directory/check", use: checkDirectory)
         api.get("admins", use: admins)
         api.post("admins", use: createAdmin)
     }
@@ -77,6 +78,48 @@ struct AdminAPIController: Sendable {
         let changed = try await surface.runtime.apply(patch: patch, actor: admin.actor, allowedKeys: section.keys,
                                                       relay: surface.mail, authorize: surface.authorizeChanges(by: admin))
         return Self.json(["changed": changed])
+    }
+
+    /// `POST /admin/api/directory/check`: `{"directory": {…unsaved settings…}, "testAddress": "…"}`, both optional;
+    /// submitted settings are merged over the saved ones (an empty or absent `bindPassword` keeps the stored one).
+    @Sendable func checkDirectory(_ request: Request, context: AdminContext) async throws -> Response {
+        let admin = try context.principal(.editSettings)
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        let body: [String: Any]
+        if buffer.readableBytes == 0 {
+            body = [:]
+        } else if let object = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] {
+            body = object
+        } else {
+            throw AdminError.invalid([FieldProblem("body", "Send a JSON object.")])
+        }
+        let settings = try Self.directorySettings(submitted: body["directory"], over: surface.settings.current)
+        let address = (body["testAddress"] as? String).map { String($0.trimmingCharacters(in: .whitespaces).prefix(320)) }
+        let steps = await surface.directory.check(settings, testAddress: address?.isEmpty == false ? address : nil)
+        try await surface.audit.record(actor: admin.actor, action: "directory.check", target: address ?? "directory",
+                                       new: steps.allSatisfy(\.ok) ? "ok" : "failed")
+        return Self.json(DirectoryCheckBody(ok: !steps.isEmpty && steps.allSatisfy(\.ok), steps: steps))
+    }
+
+    /// The saved directory settings with a submitted (unsaved) object merged over them, checked like a save.
+    static func directorySettings(submitted: Any?, over current: SealdropSettings) throws -> DirectorySettings {
+        guard let submitted else { return current.directory }
+        guard var patch = submitted as? [String: Any] else { throw AdminError.invalid([FieldProblem("directory", "Send the directory settings as an object.")]) }
+        if (patch["bindPassword"] as? String)?.isEmpty == true { patch.removeValue(forKey: "bindPassword") }
+        var document = try SettingsJSON.object(of: current)
+        document = SettingsJSON.merge(document, ["directory": patch])
+        let merged: DirectorySettings
+        do {
+            merged = try SettingsJSON.decode(document).directory
+        } catch {
+            throw AdminError.invalid([FieldProblem("directory", "This value has the wrong type.")])
+        }
+        let problems = merged.validationErrors().map { text -> FieldProblem in
+            let parts = text.split(separator: " ", maxSplits: 1)
+            return FieldProblem(String(parts[0]), parts.count > 1 ? String(parts[1]) : text)
+        }
+        if !problems.isEmpty { throw AdminError.invalid(problems) }
+        return merged
     }
 
     @Sendable func transfers(_ request: Request, context: AdminContext) async throws -> Response {

@@ -134,6 +134,8 @@ struct StatusReport: Sendable {
     var mailCapturedTo: String?
     /// Recent changes of the relay, sender address or public base URL (`mail.routing-changed` audit rows).
     var mailRoutingChanges: [AuditEntry] = []
+    /// Whether the directory is on, and its last failure and success.
+    var directory = DirectoryHealth(enabled: false)
 
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
         let counts = try await surface.outbox.counts()
@@ -146,7 +148,7 @@ struct StatusReport: Sendable {
             mailRelay: RelayURL.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
             updateStatus: "not checked yet",
             mailCapturedTo: surface.process.capturedByDefault && surface.mail.isCapture ? surface.process.captureDirectory : nil,
-            mailRoutingChanges: try await surface.runtime.recentMailRoutingChanges())
+            mailRoutingChanges: try await surface.runtime.recentMailRoutingChanges(), directory: surface.directory.health)
     }
 
     /// `2026-12-07 04:05 UTC`-style time of an audit row.
@@ -170,6 +172,11 @@ struct StatusReport: Sendable {
         var logLines: [String] = []
         var mailCaptureWarning: String?
         var routingNotices: [String] = []
+        /// The directory line: off, working, or failing with the last failure's time and message.
+        var directoryEnabled: Bool?
+        var directoryFailing: Bool?
+        var directoryFailure: String?
+        var directoryFailureAt: String?
     }
 
     var page: Page {
@@ -181,6 +188,12 @@ struct StatusReport: Sendable {
             page.total = DisplayFormat.size(totalBytes, language: "en")
             page.freePercent = Int(Double(freeBytes) / Double(totalBytes) * 100)
             page.lowSpace = Double(freeBytes) / Double(totalBytes) < 0.1
+        }
+        page.directoryEnabled = directory.enabled
+        page.directoryFailing = directory.isFailing
+        if let failure = directory.lastFailure {
+            page.directoryFailure = failure.message
+            page.directoryFailureAt = Self.timestamp(failure.at)
         }
         return page
     }

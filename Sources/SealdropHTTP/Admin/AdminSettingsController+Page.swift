@@ -19,6 +19,8 @@ struct SettingsPage {
         var isChoice: Bool?
         var isNumber: Bool?
         var isText: Bool?
+        /// A password input, always empty: the stored value is never sent to the browser.
+        var isSecret: Bool?
         var value: String?
         var options: [Option]?
     }
@@ -68,6 +70,11 @@ struct SettingsPage {
     var effectiveFrom: String?
 
     var isVerification: Bool?
+    /// The directory page: its "Check connection" form and the steps of the last check.
+    var isDirectory: Bool?
+    var directorySteps: [DirectoryCheckStep]?
+    var hasDirectorySteps: Bool?
+    var testAddress: String?
     var baseURL: String?
     /// The legal page's values, looked up after the page's own.
     var legal: Legal?

@@ -14,6 +14,7 @@ struct AdminSettingsController: Sendable {
         let forms = router.signedIn(first: .formPost)
         forms.post("admin/mail/test", use: testMail)
         forms.post("admin/verification/reset", use: resetVerifications)
+        forms.post("admin/directory/check", use: checkDirectory)
     }
 
     static func section(_ context: some RequestContext) throws -> SettingsSection {
@@ -29,7 +30,7 @@ struct AdminSettingsController: Sendable {
 
     /// The form of `section`, with submitted values and problems when a save failed.
     func render(_ section: SettingsSection, _ request: Request, _ admin: AdminPrincipal, form: [String: String]?, problems: [FieldProblem],
-                test: SettingsPage.TestMail? = nil) throws -> Response {
+                test: SettingsPage.TestMail? = nil, directoryCheck: (steps: [DirectoryCheckStep], testAddress: String)? = nil) throws -> Response {
         let language = WebPages.language(of: request)
         let strings = surface.pages.strings[language] ?? [:]
         let current = try section.formValues(surface.settings.current)
@@ -67,6 +68,12 @@ struct AdminSettingsController: Sendable {
             page.effectiveFrom = surface.effectiveMailFrom
         }
         if section.id == "verification" { page.isVerification = true }
+        if section.id == "directory" {
+            page.isDirectory = true
+            page.directorySteps = directoryCheck?.steps
+            page.hasDirectorySteps = directoryCheck.map { !$0.steps.isEmpty }
+            page.testAddress = directoryCheck?.testAddress
+        }
         if section.id == "connection" { page.baseURL = surface.notifications.baseURL }
         if section.id == "legal" { page.legal = legalPage(form: form) }
         let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
@@ -97,6 +104,7 @@ struct AdminSettingsController: Sendable {
             item.options = options.map { SettingsPage.Option(value: $0, label: strings["option.\($0)"] ?? $0, selected: "\(shown)" == $0) }
         case .integer, .mebibytes: item.isNumber = true; item.value = "\(shown)"
         case .text: item.isText = true; item.value = field.key == "mail.relayURL" ? RelayURL.redacted("\(shown)") : "\(shown)"
+        case .secret: item.isSecret = true
         }
         return item
     }
@@ -186,6 +194,18 @@ struct AdminSettingsController: Sendable {
         try await surface.audit.record(actor: admin.actor, action: "mail.test", target: to, new: String(result.answer.prefix(300)))
         return try render(SettingsSection.named("mail")!, request, admin, form: nil, problems: [],
                           test: SettingsPage.TestMail(testResult: result.answer, testOK: result.ok, testTo: to))
+    }
+
+    /// "Check connection" on the directory page: the saved settings, optionally looking one address up.
+    @Sendable func checkDirectory(_ request: Request, context: AdminContext) async throws -> Response {
+        let form = try await AdminSurface.form(request)
+        let admin = try AdminSurface.formPrincipal(context, form, .editSettings, accounts: surface.accounts)
+        let address = String((form["testAddress"] ?? "").trimmingCharacters(in: .whitespaces).prefix(320))
+        let steps = await surface.directory.check(surface.settings.current.directory, testAddress: address.isEmpty ? nil : address)
+        try await surface.audit.record(actor: admin.actor, action: "directory.check", target: address.isEmpty ? "directory" : address,
+                                       new: steps.allSatisfy(\.ok) ? "ok" : "failed")
+        guard let section = SettingsSection.named("directory") else { throw AdminError.notFound("The settings page") }
+        return try render(section, request, admin, form: nil, problems: [], directoryCheck: (steps, address))
     }
 
     @Sendable func resetVerifications(_ request: Request, context: AdminContext) async throws -> Response {

@@ -26,6 +26,8 @@ struct AdminSurface: Sendable {
     let kdf: KeyDerivationRunner
     let staticFiles: StaticFiles
     let startedAt: Date
+    /// The directory's health and connection check.
+    let directory: any DirectoryDiagnostics
 
     var settings: SettingsStore { runtime.store }
 
@@ -89,6 +91,7 @@ struct AdminSurface: Sendable {
         ("products", "/admin/settings/products", .editSettings),
         ("languages", "/admin/languages", .editSettings),
         ("network", "/admin/settings/network", .editSettings),
+        ("directory", "/admin/settings/directory", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
         ("audit", "/admin/audit", .viewAudit),

@@ -19,6 +19,8 @@ struct SettingsSection: Sendable {
         case clientIds
         /// An amount shown in MiB, stored in bytes.
         case mebibytes
+        /// A password: never shown, left unchanged when submitted empty.
+        case secret
     }
 
     /// One field of a section; `permission` when the field needs more than its section.
@@ -108,7 +110,23 @@ struct SettingsSection: Sendable {
         SettingsSection(id: "network", permission: .editSettings, fields: [
             Field(key: "adminAllowedNetworks", kind: .lines),
         ]),
+        SettingsSection(id: "directory", permission: .editSettings, fields: [
+            Field(key: "directory.enabled", kind: .flag),
+            Field(key: "directory.type", kind: .choice(DirectorySettings.ServerType.allCases.map(\.rawValue))),
+            Field(key: "directory.urls", kind: .lines),
+            Field(key: "directory.bindDN", kind: .text),
+            Field(key: "directory.bindPassword", kind: .secret),
+            Field(key: "directory.baseDN", kind: .text),
+            Field(key: "directory.userFilter", kind: .text),
+            Field(key: "directory.mailAttributes", kind: .lines),
+            Field(key: "directory.groupMembership", kind: .choice(DirectorySettings.GroupMembership.allCases.map(\.rawValue))),
+            Field(key: "directory.cacheSeconds", kind: .integer(1...86_400)),
+            Field(key: "directory.timeoutSeconds", kind: .integer(1...300)),
+        ]),
     ]
+
+    /// Secrets of the settings document: never shown, and an empty value in a patch keeps the stored one.
+    static let secretKeys = ["directory.bindPassword"]
 
     static func named(_ id: String) -> SettingsSection? { id == "legal" ? legal : all.first { $0.id == id } }
 
@@ -136,6 +154,7 @@ struct SettingsSection: Sendable {
                 values[field.key] = ((value as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
             case .mebibytes: values[field.key] = String(((value as? NSNumber)?.int64Value ?? 0) / (1024 * 1024))
             case .flag: values[field.key] = (value as? Bool) ?? false
+            case .secret: values[field.key] = ""
             default: values[field.key] = value.map { "\($0)" } ?? ""
             }
         }
@@ -164,6 +183,7 @@ struct SettingsSection: Sendable {
                 }
                 value = number * 1024 * 1024
             case .text: value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .secret: value = raw
             case .lines: value = Self.lines(raw)
             case .choice(let options):
                 guard options.contains(raw) else {
@@ -213,6 +233,10 @@ extension RuntimeSettings {
     @discardableResult
     func apply(patch: [String: Any], actor: String, allowedKeys: Set<String>? = nil, relay: (any MailRelay)? = nil,
                authorize: ([String]) throws -> Void = { _ in }) async throws -> [String] {
+        var patch = patch
+        for key in SettingsSection.secretKeys where (SettingsSection.lookup(patch, key) as? String)?.isEmpty == true {
+            SettingsSection.remove(&patch, key)
+        }
         let current = try SettingsJSON.object(of: store.current)
         let known = SettingsJSON.flatten(current)
         var problems: [FieldProblem] = []
