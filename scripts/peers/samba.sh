@@ -28,43 +28,11 @@
 #
 # This file is meant to be sourced; it does not change the caller's shell options.
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SAMBA_PEER_PID=""
 
-# Waits until something accepts TCP connections on host:port (timeout in seconds).
-_samba_wait_port() {
-  local host=$1 port=$2 timeout=${3:-30} i
-  for i in $(seq 1 $((timeout * 10))); do
-    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
-    if [[ -n "$SAMBA_PEER_PID" ]] && ! kill -0 "$SAMBA_PEER_PID" 2>/dev/null; then
-      echo "samba peer: samba exited before listening on $port" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  echo "samba peer: timeout waiting for $host:$port" >&2
-  return 1
-}
 
-# Creates a test CA, a server certificate for localhost/127.0.0.1 signed by it, and an unrelated CA.
-_samba_make_certificates() {
-  local dir=$1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -keyout "$dir/ca.key" -out "$dir/ca.crt" -subj "/CN=Sealdrop AD test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    2>/dev/null || return 1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -keyout "$dir/wrong-ca.key" -out "$dir/wrong-ca.crt" -subj "/CN=Sealdrop AD unrelated CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    2>/dev/null || return 1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost" 2>/dev/null || return 1
-  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$dir/server.ext"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
-    -days 30 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null || return 1
-  # Samba refuses a private key others may read.
-  chmod 600 "$dir/server.key"
-}
 
 # Provisions the domain into $AD_PEER_DIR: everything (databases, state, logs) stays in that directory.
 _samba_provision() {
@@ -114,7 +82,7 @@ samba_peer_start() {
       return 1
     fi
   done
-  if ! _samba_make_certificates "$AD_PEER_DIR"; then
+  if ! peer_make_certificates "$AD_PEER_DIR" "Sealdrop AD" wrong-ca; then
     echo "samba peer: certificate generation failed" >&2
     samba_peer_stop
     return 1
@@ -136,7 +104,7 @@ samba_peer_start() {
   /usr/sbin/samba -i -s "$AD_PEER_DIR/etc/smb.conf" </dev/null >"$AD_PEER_DIR/samba.out" 2>&1 &
   SAMBA_PEER_PID=$!
   for port in "$AD_PORT" "$ADS_PORT" "$AD_GC_PORT" "$ADS_GC_PORT"; do
-    if ! _samba_wait_port "$AD_HOST" "$port" 30; then
+    if ! peer_wait_port "samba peer" "$AD_HOST" "$port" 30 "$SAMBA_PEER_PID"; then
       tail -n 20 "$AD_PEER_DIR/samba.out" >&2
       samba_peer_stop
       return 1

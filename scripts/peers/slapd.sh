@@ -30,37 +30,11 @@
 #
 # This file is meant to be sourced; it does not change the caller's shell options.
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SLAPD_PEER_PID=""
 
-# Waits until something accepts TCP connections on host:port (timeout in seconds).
-_slapd_wait_port() {
-  local host=$1 port=$2 timeout=${3:-20} i
-  for i in $(seq 1 $((timeout * 10))); do
-    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "slapd peer: timeout waiting for $host:$port" >&2
-  return 1
-}
 
-# Creates a test CA, a server certificate for localhost/127.0.0.1 signed by it, and an unrelated CA.
-_slapd_make_certificates() {
-  local dir=$1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -keyout "$dir/ca.key" -out "$dir/ca.crt" -subj "/CN=Sealdrop LDAP test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    2>/dev/null || return 1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -keyout "$dir/wrong-ca.key" -out "$dir/wrong-ca.crt" -subj "/CN=Sealdrop LDAP unrelated CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    2>/dev/null || return 1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost" 2>/dev/null || return 1
-  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$dir/server.ext"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
-    -days 30 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null || return 1
-}
 
 # Writes a slapd.conf for one instance (name, database directory).
 _slapd_write_config() {
@@ -210,7 +184,7 @@ slapd_peer_start() {
       return 1
     fi
   done
-  _slapd_make_certificates "$LDAP_PEER_DIR" || { echo "slapd peer: certificate generation failed" >&2; return 1; }
+  peer_make_certificates "$LDAP_PEER_DIR" "Sealdrop LDAP" wrong-ca || { echo "slapd peer: certificate generation failed" >&2; return 1; }
   mkdir -p "$LDAP_PEER_DIR/main-db" "$LDAP_PEER_DIR/restartable-db"
   _slapd_write_config main "$LDAP_PEER_DIR/main-db" || return 1
   _slapd_write_config restartable "$LDAP_PEER_DIR/restartable-db" || return 1
@@ -230,7 +204,7 @@ slapd_peer_start() {
   SLAPD_PEER_PID=$!
   _slapd_write_restartable_ctl
   for port in "$LDAP_PORT" "$LDAPS_PORT" "$LDAP_GC_PORT" "$LDAPS_GC_PORT"; do
-    if ! _slapd_wait_port "$LDAP_HOST" "$port" 20; then
+    if ! peer_wait_port "slapd peer" "$LDAP_HOST" "$port" 20; then
       tail -n 20 "$LDAP_PEER_DIR/slapd.log" >&2
       slapd_peer_stop
       return 1

@@ -24,34 +24,12 @@
 #
 # This file is meant to be sourced; it does not change the caller's shell options.
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SMTP_PEERS_SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SMTP_PEERS_PIDS=()
 
-# Waits until something accepts TCP connections on host:port (timeout in seconds).
-_smtp_wait_port() {
-  local host=$1 port=$2 timeout=${3:-20} i
-  for i in $(seq 1 $((timeout * 10))); do
-    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "smtp peers: timeout waiting for $host:$port" >&2
-  return 1
-}
 
-# Creates a test CA and a server certificate for localhost/127.0.0.1 signed by it.
-_smtp_make_certificates() {
-  local dir=$1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -keyout "$dir/ca.key" -out "$dir/ca.crt" -subj "/CN=Sealdrop SMTP test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    2>/dev/null || return 1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost" 2>/dev/null || return 1
-  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$dir/server.ext"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
-    -days 30 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null || return 1
-}
 
 # Starts one smtp_server.py instance in the background and records its pid.
 _smtp_start_one() {
@@ -94,7 +72,7 @@ smtp_peers_start() {
       return 1
     fi
   done
-  _smtp_make_certificates "$SMTP_PEERS_DIR" || { echo "smtp peers: certificate generation failed" >&2; return 1; }
+  peer_make_certificates "$SMTP_PEERS_DIR" "Sealdrop SMTP" || { echo "smtp peers: certificate generation failed" >&2; return 1; }
   _smtp_start_one plain "$SMTP_PLAIN_PORT" "$SMTP_MAILDIR_PLAIN"
   _smtp_start_one starttls "$SMTP_STARTTLS_PORT" "$SMTP_MAILDIR_STARTTLS"
   _smtp_start_one tls "$SMTP_TLS_PORT" "$SMTP_MAILDIR_TLS"
@@ -104,7 +82,7 @@ smtp_peers_start() {
   local port
   for port in "$SMTP_PLAIN_PORT" "$SMTP_STARTTLS_PORT" "$SMTP_TLS_PORT" \
       "$SMTP_STARTTLS_OPTIONAL_PORT" "$SMTP_LEGACY_PORT"; do
-    if ! _smtp_wait_port "$SMTP_HOST" "$port" 20; then
+    if ! peer_wait_port "smtp peers" "$SMTP_HOST" "$port" 20; then
       tail -n 20 "$SMTP_PEERS_DIR"/*.log >&2 || true
       smtp_peers_stop
       return 1

@@ -71,6 +71,24 @@ public enum AddressPattern: Sendable, Equatable {
         // quantifier nor an alternative.
         let chars = Array(expression)
         var stack: [Int] = []
+        var problem = false
+        structure(of: chars) { i, c in
+            if c == "(" {
+                stack.append(i)
+            } else if c == ")", let open = stack.popLast() {
+                let next = i + 1 < chars.count ? chars[i + 1] : " "
+                let repeated = next == "*" || next == "+" || (next == "{" && Self.isUnboundedOrLarge(chars, from: i + 1))
+                if repeated, Self.hasRepetitionOrAlternative(Array(chars[(open + 1)..<i])) { problem = true }
+            }
+            return !problem
+        }
+        if problem {
+            throw Problem("/\(expression.prefix(80))/ repeats a group that itself repeats or has alternatives; that can take exponential time.")
+        }
+    }
+
+    /// Calls `visit` with each character outside escapes and character classes, with its index, until it returns false.
+    static func structure(of chars: [Character], _ visit: (Int, Character) -> Bool) {
         var i = 0
         var inClass = false
         while i < chars.count {
@@ -83,14 +101,8 @@ public enum AddressPattern: Sendable, Equatable {
                 if c == "]" { inClass = false }
             } else if c == "[" {
                 inClass = true
-            } else if c == "(" {
-                stack.append(i)
-            } else if c == ")", let open = stack.popLast() {
-                let next = i + 1 < chars.count ? chars[i + 1] : " "
-                let repeated = next == "*" || next == "+" || (next == "{" && Self.isUnboundedOrLarge(chars, from: i + 1))
-                if repeated, Self.hasRepetitionOrAlternative(Array(chars[(open + 1)..<i])) {
-                    throw Problem("/\(expression.prefix(80))/ repeats a group that itself repeats or has alternatives; that can take exponential time.")
-                }
+            } else if !visit(i, c) {
+                return
             }
             i += 1
         }
@@ -107,23 +119,11 @@ public enum AddressPattern: Sendable, Equatable {
 
     /// Whether a group's body (outside character classes and escapes) repeats or has alternatives.
     static func hasRepetitionOrAlternative(_ body: [Character]) -> Bool {
-        var i = 0
-        var inClass = false
-        while i < body.count {
-            let c = body[i]
-            if c == "\\" {
-                i += 2
-                continue
-            }
-            if inClass {
-                if c == "]" { inClass = false }
-            } else if c == "[" {
-                inClass = true
-            } else if "*+|{".contains(c) {
-                return true
-            }
-            i += 1
+        var found = false
+        structure(of: body) { _, c in
+            found = "*+|{".contains(c)
+            return !found
         }
-        return false
+        return found
     }
 }
