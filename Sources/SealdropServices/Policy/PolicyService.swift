@@ -29,6 +29,8 @@ public struct PolicyService: Sendable {
 
     let settings: SettingsStore
     let directory: any DirectoryMembership
+    /// The rules parsed and their expressions compiled once per change.
+    let compiled = CompiledRulesCache()
 
     public init(settings: SettingsStore, directory: any DirectoryMembership = NoDirectory()) {
         self.settings = settings
@@ -78,19 +80,20 @@ public struct PolicyService: Sendable {
                               settings: global, ruleSettings: nil, matchedRules: senderAllowed ? ["default"] : [], directoryProblem: nil)
         }
         var matcher = SideMatcher(directory: directory)
-        let rules = current.policyRules.rules
-        var senderRules: [PolicyRule] = []
+        let rules = compiled.rules(for: current.policyRules.rules).rules
+        var senderRules: [CompiledRules.Rule] = []
         for rule in rules where await matcher.matches(sender, rule.sender, clientIP: clientIP) { senderRules.append(rule) }
-        let senderAllowed = senderRules.contains { $0.action == .allow }
+        let senderAllowed = senderRules.contains { $0.rule.action == .allow }
         var used: [PolicyRule] = []
         var failed: [EmailAddress] = []
         if recipients.isEmpty {
-            used = senderRules.filter { $0.action == .allow }
+            used = senderRules.filter { $0.rule.action == .allow }.map(\.rule)
         } else {
             for recipient in recipients {
                 var allowing: [PolicyRule] = []
                 var declined = false
-                for rule in senderRules where await matcher.matches(recipient, rule.recipient, clientIP: nil) {
+                for compiledRule in senderRules where await matcher.matches(recipient, compiledRule.recipient, clientIP: nil) {
+                    let rule = compiledRule.rule
                     if rule.action == .decline { declined = true } else { allowing.append(rule) }
                 }
                 if declined || allowing.isEmpty {
@@ -125,16 +128,13 @@ struct SideMatcher {
         self.directory = directory
     }
 
-    mutating func matches(_ address: EmailAddress, _ side: PolicyRule.Side, clientIP: String?) async -> Bool {
-        if !side.networks.isEmpty {
-            guard let clientIP, side.networks.contains(where: { IPNetwork($0)?.contains(clientIP) == true }) else { return false }
+    mutating func matches(_ address: EmailAddress, _ side: CompiledRules.Side, clientIP: String?) async -> Bool {
+        if side.hasNetworks {
+            guard let clientIP, side.networks.contains(where: { $0.contains(clientIP) }) else { return false }
         }
         if side.matchesEveryAddress { return true }
-        for text in side.patterns {
-            if let pattern = try? AddressPattern(text), pattern.matches(address) { return true }
-        }
-        for text in side.ldap {
-            guard let selection = try? DirectorySelection(text) else { continue }
+        for pattern in side.patterns where pattern.matches(address) { return true }
+        for selection in side.selections {
             let key = address.normalized + "\u{0}" + selection.text
             if let known = answers[key] {
                 if known { return true }
