@@ -167,6 +167,28 @@ import Testing
         #expect(try await f.audit.verify() == .intact(count: 40))
     }
 
+    @Test func changesMadeAtTheSameTimeAreAllKept() async throws {
+        let f = try Fixture()
+        let store = SettingsStore(SealdropSettings())
+        let runtime = RuntimeSettings(store: store, repository: f.database, audit: f.audit, serverKey: f.serverKey, pinnedJSON: nil,
+                                      logger: Logger(label: "sealdrop.tests"))
+        // Each change reads the live rules, appends one and writes them back (with a database write in between):
+        // interleaved, all but the last would be lost.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    try await runtime.apply(actor: "admin\(i)") { (s: inout SealdropSettings) throws(AdminError) in
+                        s.policyRules.rules.append(PolicyRule(name: "rule \(i)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(Set(store.current.policyRules.rules.map(\.name)) == Set((0..<20).map { "rule \($0)" }))
+        let persisted = try #require(try await f.database.persistedSettings())
+        #expect((0..<20).allSatisfy { persisted.contains("rule \($0)\"") })
+    }
+
     @Test func savedSettingsComeBackUnderTheConfigurationFilesPins() async throws {
         let f = try Fixture()
         let logger = Logger(label: "sealdrop.tests")

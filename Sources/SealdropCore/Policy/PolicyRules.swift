@@ -36,6 +36,24 @@ public struct PolicyRules: Codable, Sendable, Equatable {
         ]
     }
 
+    /// Makes `domains` the organisation's own and appends the two default rules, named so that no name repeats.
+    public mutating func addDefaultRules(internalDomains domains: [String]) {
+        internalDomains = domains
+        for var rule in Self.defaultRules(internalDomains: domains) {
+            rule.name = Self.freeName(rule.name, in: rules)
+            rules.append(rule)
+        }
+    }
+
+    /// `name`, or `name (2)`, `name (3)`… whichever no rule in `rules` has (ignoring case).
+    public static func freeName(_ name: String, in rules: [PolicyRule]) -> String {
+        func taken(_ n: String) -> Bool { rules.contains { $0.name.caseInsensitiveCompare(n) == .orderedSame } }
+        guard taken(name) else { return name }
+        var number = 2
+        while taken("\(name) (\(number))") { number += 1 }
+        return "\(name) (\(number))"
+    }
+
     /// Problems, each with the key of its field (`policyRules.rules[2].sender.patterns`), for refusing a save.
     public func problems() -> [(key: String, message: String)] {
         var found: [(String, String)] = []

@@ -112,11 +112,7 @@ struct AdminBrandingController: Sendable {
             branding.backgroundColor = (values["backgroundColor"] as? String) ?? branding.backgroundColor
             branding.textColor = (values["textColor"] as? String) ?? branding.textColor
         }
-        let invalid = branding.validationErrors().map { text -> FieldProblem in
-            let parts = text.split(separator: " ", maxSplits: 1)
-            return FieldProblem(String(parts[0]), parts.count > 1 ? parts[1].prefix(1).uppercased() + parts[1].dropFirst() + "." : text)
-        }
-        return (branding, patch, problems + invalid)
+        return (branding, patch, problems + RuntimeSettings.fieldProblems(branding.validationErrors()))
     }
 
     @Sendable func save(_ request: Request, context: AdminContext) async throws -> Response {

@@ -99,13 +99,8 @@ struct AdminPolicyController: Sendable {
         let body = try await Self.decode(DefaultRulesRequest.self, request, limit: 64 * 1024)
         let domains = body.internalDomains.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         guard !domains.isEmpty else { throw AdminError.invalid([FieldProblem("internalDomains", "Name at least one of your domains.")]) }
-        try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) { settings in
-            settings.policyRules.internalDomains = domains
-            for rule in PolicyRules.defaultRules(internalDomains: domains) {
-                var rule = rule
-                rule.name = PolicyCSV.freeName(rule.name, in: settings.policyRules.rules)
-                settings.policyRules.rules.append(rule)
-            }
+        try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) {
+            $0.policyRules.addDefaultRules(internalDomains: domains)
         }
         return AdminAPIController.json(surface.settings.current.policyRules, status: .created)
     }
@@ -142,13 +137,16 @@ struct AdminPolicyController: Sendable {
             throw AdminError.invalid([FieldProblem("line 0", "The file is larger than 1 MiB.")])
         }
         let update = request.uri.queryParameters["update"].map { $0 == "true" || $0 == "1" } ?? false
-        let merged: [PolicyRule]
-        do {
-            merged = try PolicyCSV.importing(data, into: surface.settings.current.policyRules.rules, update: update, separator: separator)
-        } catch {
-            throw AdminError.invalid(error.problems.map { FieldProblem("line \($0.line)", $0.message) })
+        // Merged into the rules as they are when this change's turn comes, so an edit made meanwhile is kept.
+        try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) { settings throws(AdminError) in
+            do {
+                settings.policyRules.rules = try PolicyCSV.importing(data, into: settings.policyRules.rules, update: update, separator: separator)
+            } catch let failure as PolicyCSV.ImportFailure {
+                throw failure.adminError
+            } catch {
+                throw AdminError.invalid([FieldProblem("file", "The file could not be read.")])
+            }
         }
-        try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) { $0.policyRules.rules = merged }
         return AdminAPIController.json(surface.settings.current.policyRules)
     }
 }

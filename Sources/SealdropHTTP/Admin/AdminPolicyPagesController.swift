@@ -230,7 +230,7 @@ struct AdminPolicyPagesController: Sendable {
             case "down" where index < list.count - 1: list.swapAt(index, index + 1)
             case "copy":
                 var copy = list[index]
-                copy.name = PolicyCSV.freeName(copy.name, in: list)
+                copy.name = PolicyRules.freeName(copy.name, in: list)
                 list.insert(copy, at: index + 1)
             case "delete": list.remove(at: index)
             default: break
@@ -248,13 +248,8 @@ struct AdminPolicyPagesController: Sendable {
         let domains = SettingsSection.lines(form["internalDomains"] ?? "").map { $0.lowercased() }
         guard !domains.isEmpty else { return render(request, admin, problems: [FieldProblem("internalDomains", "Name at least one of your domains.")]) }
         do {
-            try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) { settings in
-                settings.policyRules.internalDomains = domains
-                for rule in PolicyRules.defaultRules(internalDomains: domains) {
-                    var rule = rule
-                    rule.name = PolicyCSV.freeName(rule.name, in: settings.policyRules.rules)
-                    settings.policyRules.rules.append(rule)
-                }
+            try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) {
+                $0.policyRules.addDefaultRules(internalDomains: domains)
             }
         } catch AdminError.invalid(let problems) {
             return render(request, admin, problems: problems)
@@ -317,14 +312,18 @@ struct AdminPolicyPagesController: Sendable {
         }
         let admin = try AdminSurface.formPrincipal(context, form.fields, .editSettings, accounts: surface.accounts)
         guard let data = form.files["file"], !data.isEmpty else { return render(request, admin, problems: [FieldProblem("file", "Choose a CSV file.")]) }
-        let merged: [PolicyRule]
+        let update = form.fields["update"] == "on"
         do {
-            merged = try PolicyCSV.importing(data, into: rules.rules, update: form.fields["update"] == "on")
-        } catch {
-            return render(request, admin, problems: error.problems.map { FieldProblem("line \($0.line)", $0.message) })
-        }
-        do {
-            try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) { $0.policyRules.rules = merged }
+            // Merged into the rules as they are when this change's turn comes, so an edit made meanwhile is kept.
+            try await surface.runtime.apply(actor: admin.actor, authorize: surface.authorizeChanges(by: admin)) { settings throws(AdminError) in
+                do {
+                    settings.policyRules.rules = try PolicyCSV.importing(data, into: settings.policyRules.rules, update: update)
+                } catch let failure as PolicyCSV.ImportFailure {
+                    throw failure.adminError
+                } catch {
+                    throw AdminError.invalid([FieldProblem("file", "The file could not be read.")])
+                }
+            }
         } catch AdminError.invalid(let problems) {
             return render(request, admin, problems: problems)
         }

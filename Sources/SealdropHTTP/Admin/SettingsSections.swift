@@ -253,12 +253,16 @@ extension RuntimeSettings {
             if let problem = relay?.problem(withURL: url) { problems.append(FieldProblem("mail.relayURL", problem)) }
         }
         if !problems.isEmpty { throw AdminError.invalid(problems) }
-        let decoded: SealdropSettings
-        do {
-            decoded = try SettingsJSON.decode(SettingsJSON.merge(current, patch))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
-            throw AdminError.invalid([FieldProblem(context.codingPath.map(\.stringValue).filter { Int($0) == nil }.joined(separator: "."), "This value has the wrong type.")])
+        // Merged over the settings as they are when this change's turn comes, not as they were when it was read:
+        // a change made meanwhile to another key survives.
+        return try await apply(actor: actor, authorize: authorize) { (settings: inout SealdropSettings) throws(AdminError) in
+            do {
+                settings = try SettingsJSON.decode(SettingsJSON.merge(try SettingsJSON.object(of: settings), patch))
+            } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
+                throw AdminError.invalid([FieldProblem(context.codingPath.map(\.stringValue).filter { Int($0) == nil }.joined(separator: "."), "This value has the wrong type.")])
+            } catch {
+                throw AdminError.invalid([FieldProblem("body", "The settings could not be read.")])
+            }
         }
-        return try await apply(actor: actor, authorize: authorize) { (settings: inout SealdropSettings) throws(AdminError) in settings = decoded }
     }
 }

@@ -22,6 +22,9 @@ public final class RuntimeSettings: Sendable {
     /// Read-only key paths: those the configuration file's `settings` sets, plus `environmentPinned`.
     public let pinnedKeys: Set<String>
     let logger: Logger
+    /// Changes one at a time: each reads the live settings, changes them and writes them back, and two interleaved
+    /// would lose the first one's change (two administrators adding policy rules at the same moment).
+    private let changes = AsyncBudget(limit: 1)
 
     /// `environmentPinned` names settings whose value an environment variable or a top-level configuration key
     /// decides (the relay, the sender address, the base URL); they are read-only like the file's settings.
@@ -66,13 +69,12 @@ public final class RuntimeSettings: Sendable {
     @discardableResult
     public func apply(actor: String, authorize: ([String]) throws -> Void = { _ in },
                       _ change: (inout SealdropSettings) throws(AdminError) -> Void) async throws -> [String] {
+        await changes.acquire()
+        defer { changes.release() }
         let old = store.current
         var new = old
         try change(&new)
-        var problems = new.validationErrors().map { text -> FieldProblem in
-            let parts = text.split(separator: " ", maxSplits: 1)
-            return FieldProblem(String(parts[0]), parts.count > 1 ? String(parts[1]).capitalizedFirst + "." : text)
-        }
+        var problems = Self.fieldProblems(new.validationErrors())
         problems += Self.extraProblems(new)
         if !problems.isEmpty { throw AdminError.invalid(problems) }
         let before = SettingsJSON.flatten(try SettingsJSON.object(of: old))
@@ -96,6 +98,14 @@ public final class RuntimeSettings: Sendable {
         try await audit.record(records)
         logger.notice("settings.changed", metadata: ["actor": "\(actor)", "keys": "\(changed.joined(separator: ","))"])
         return changed
+    }
+
+    /// `SealdropSettings.validationErrors()` lines (`key sentence`) as problems next to their key.
+    public static func fieldProblems(_ errors: [String]) -> [FieldProblem] {
+        errors.map { text in
+            let parts = text.split(separator: " ", maxSplits: 1)
+            return FieldProblem(String(parts[0]), parts.count > 1 ? String(parts[1]).capitalizedFirst + "." : text)
+        }
     }
 
     /// The audit action of a change to `mailRoutingKeys`.

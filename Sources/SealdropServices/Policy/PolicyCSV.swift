@@ -125,7 +125,7 @@ public enum PolicyCSV {
             if let index {
                 result[index] = rule
             } else {
-                rule.name = freeName(name, in: result)
+                rule.name = PolicyRules.freeName(name, in: result)
                 result.append(rule)
             }
             var check = PolicyRules(rules: [rule])
@@ -142,15 +142,9 @@ public enum PolicyCSV {
     public struct ImportFailure: Error, Sendable {
         public let problems: [LineProblem]
         init(_ problems: [LineProblem]) { self.problems = problems }
-    }
 
-    /// `name`, or `name (2)`, `name (3)`… whichever no rule has.
-    public static func freeName(_ name: String, in rules: [PolicyRule]) -> String {
-        func taken(_ n: String) -> Bool { rules.contains { $0.name.caseInsensitiveCompare(n) == .orderedSame } }
-        guard taken(name) else { return name }
-        var number = 2
-        while taken("\(name) (\(number))") { number += 1 }
-        return "\(name) (\(number))"
+        /// The bad lines as the admin interface shows problems: `line N` and the reason.
+        public var adminError: AdminError { .invalid(problems.map { FieldProblem("line \($0.line)", $0.message) }) }
     }
 
     /// Sets the cells that are not blank; list cells are appended to the rule's lists.
