@@ -8,6 +8,7 @@ extension Notifications {
     /// `kind` in `language` about a made-up transfer (Alice sends two files to Bob, Carol in Cc), as the admin's
     /// preview shows it: the logo, if any, inside the HTML as a `data:` URI so the preview needs no request.
     public func preview(_ kind: MailKind, language: String, now: Date = Date()) -> RenderedMail {
+        guard logoPlacement == .embedded else { return placing(.embedded).preview(kind, language: language, now: now) }
         let sample = PreviewSample(language: language, now: now)
         let t = sample.transfer
         let mail: RenderedMail
@@ -33,15 +34,6 @@ extension Notifications {
             mail = render(downloadProtectionContext(transfer: t, recipient: sample.recipients[0], deleted: false, lockMinutes: 60,
                                                     toAdministrator: false, now: now))
         }
-        return embeddingLogo(mail)
-    }
-
-    /// `mail` with the logo placeholder made a `data:` URI.
-    func embeddingLogo(_ mail: RenderedMail) -> RenderedMail {
-        guard let logo = currentLogo() else { return mail }
-        var mail = mail
-        mail.html = mail.html.replacingOccurrences(of: "src=\"\(logoPlaceholder(logo))\"",
-                                                   with: "src=\"data:\(logo.mediaType);base64,\(Data(logo.bytes).base64EncodedString())\"")
         return mail
     }
 }

@@ -20,6 +20,19 @@ public struct Notifications: Sendable {
     var currentSettings: @Sendable () -> SealdropSettings? = { nil }
     /// The administrator's logo now.
     var currentLogo: @Sendable () -> StoredLogo? = { nil }
+    /// Where rendered HTML finds the logo.
+    var logoPlacement = LogoPlacement.inline
+
+    /// Where rendered HTML finds the logo: inside sent mail (`cid:`), at the public `/branding/logo` for HTML the
+    /// REST mail endpoints hand to add-ins, or inside the page as a `data:` URI for the admin's preview.
+    enum LogoPlacement { case inline, linked, embedded }
+
+    /// The same notifications rendering the logo `placement`.
+    func placing(_ placement: LogoPlacement) -> Notifications {
+        var copy = self
+        copy.logoPlacement = placement
+        return copy
+    }
 
     /// Fixed sender (the builder's) and base URL.
     public init(builder: MailMessageBuilder, templates: MailTemplates, baseURL: String) {
@@ -114,8 +127,9 @@ public struct Notifications: Sendable {
     public func recipientNotificationMail(
         transfer: TransferRecord, recipient: RecipientRecord, recipients: [RecipientRecord], files: [FileRecord], linkPassword: String?
     ) -> RenderedMail {
-        let shared = transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
-        return linked(recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, recipients: recipients, linkPassword: linkPassword))
+        let shared = placing(.linked).transferContext(transfer, files: files, language: transfer.settings.recipientLanguage)
+        return placing(.linked).recipientNotificationMail(shared: shared, transfer: transfer, recipient: recipient, recipients: recipients,
+                                                          linkPassword: linkPassword)
     }
 
     func recipientNotificationMail(
@@ -146,7 +160,7 @@ public struct Notifications: Sendable {
 
     /// The rendered upload summary (also served as HTML by the REST mail endpoints).
     public func uploadSummaryMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String?) -> RenderedMail {
-        linked(renderUploadSummary(transfer: transfer, recipients: recipients, files: files, password: password))
+        placing(.linked).renderUploadSummary(transfer: transfer, recipients: recipients, files: files, password: password)
     }
 
     func renderUploadSummary(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord], password: String?) -> RenderedMail {
@@ -161,8 +175,8 @@ public struct Notifications: Sendable {
 
     /// The copy of the recipient notification for the sender's "Sent" folder: no link, no Bcc.
     public func sentCopyMail(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord]) -> RenderedMail {
-        linked(templates.render(.sentCopy, language: transfer.settings.recipientLanguage,
-                                context: sentCopyContext(transfer: transfer, recipients: recipients, files: files)))
+        templates.render(.sentCopy, language: transfer.settings.recipientLanguage,
+                         context: placing(.linked).sentCopyContext(transfer: transfer, recipients: recipients, files: files))
     }
 
     func sentCopyContext(transfer: TransferRecord, recipients: [RecipientRecord], files: [FileRecord]) -> TemplateContext {
@@ -258,21 +272,18 @@ public struct Notifications: Sendable {
         return MailModels.Common(
             productName: branding.productName, baseURL: baseURL, language: templates.language(for: language),
             accentColor: branding.accentColor, backgroundColor: branding.backgroundColor, textColor: branding.textColor,
-            hasLogo: logo != nil, logoURL: logo.map(logoPlaceholder) ?? "",
+            hasLogo: logo != nil, logoURL: logo.map(logoURL) ?? "",
             hasImprint: !legal.imprint.content.isEmpty, imprintURL: "\(baseURL)/imprint",
             imprintLabel: templates.language(for: language) == "de" ? "Impressum" : "Imprint", termsActive: legal.termsActive, termsURL: "\(baseURL)/terms")
     }
 
-    /// What templates get as the logo's address; replaced by `cid:` in outgoing mail and by the linked URL
-    /// where the HTML is served (it cannot come from user text: values are HTML-escaped, `"` included).
-    func logoPlaceholder(_ logo: StoredLogo) -> String { "sealdrop-logo:\(Int64(logo.uploadedAt.timeIntervalSince1970))" }
-
-    /// `mail` with the logo linked (`/branding/logo`), for HTML that leaves the server without its images.
-    func linked(_ mail: RenderedMail) -> RenderedMail {
-        guard let logo = currentLogo() else { return mail }
-        var mail = mail
-        mail.html = mail.html.replacingOccurrences(of: "src=\"\(logoPlaceholder(logo))\"", with: "src=\"\(linkedLogoURL(logo))\"")
-        return mail
+    /// The logo's address in HTML rendered with this placement.
+    func logoURL(_ logo: StoredLogo) -> String {
+        switch logoPlacement {
+        case .inline: "cid:\(Self.logoContentID)"
+        case .linked: linkedLogoURL(logo)
+        case .embedded: "data:\(logo.mediaType);base64,\(Data(logo.bytes).base64EncodedString())"
+        }
     }
 
     /// The transfer's values after the common ones (a kind's own values go before both).
@@ -325,16 +336,15 @@ public struct Notifications: Sendable {
             if !output.mailSenderAddress.isEmpty { builder.from = output.mailSenderAddress }
             if !output.mailSenderName.isEmpty { productName = output.mailSenderName }
         }
-        var html = mail.html
         var inline: MailMessageBuilder.InlineImage?
-        if let logo = currentLogo(), html.contains("src=\"\(logoPlaceholder(logo))\"") {
-            html = html.replacingOccurrences(of: "src=\"\(logoPlaceholder(logo))\"", with: "src=\"cid:\(Self.logoContentID)\"")
+        // Attached only when the HTML shows it: an operator's template may leave the logo out.
+        if let logo = currentLogo(), mail.html.contains("cid:\(Self.logoContentID)") {
             inline = MailMessageBuilder.InlineImage(contentID: Self.logoContentID, mediaType: logo.mediaType,
                                                     fileName: logo.mediaType == "image/png" ? "logo.png" : "logo.svg", bytes: logo.bytes)
         }
         return OutboxMessage(
             kind: kind.rawValue, envelopeFrom: builder.from, envelopeTo: to, subject: mail.subject,
-            message: builder.build(to: to, subject: mail.subject, text: mail.text, html: html, fromName: productName, inline: inline, date: now),
+            message: builder.build(to: to, subject: mail.subject, text: mail.text, html: mail.html, fromName: productName, inline: inline, date: now),
             createdAt: now, trackingId: trackingId?.rawValue
         )
     }
