@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func theCacheExpiresAndStaysBounded() {
-        var cache = DirectoryAnswerCache(capacity: 3)
+        var cache = DirectoryAnswerCache<Bool>(capacity: 3)
         let now = Date()
         cache.store(true, for: "a", expires: now.addingTimeInterval(10), now: now)
         cache.store(false, for: "b", expires: now.addingTimeInterval(20), now: now)

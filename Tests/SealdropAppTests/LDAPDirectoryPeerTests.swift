@@ -91,6 +91,8 @@ struct LDAPDirectorySlapdTests {
 
         try DirectoryPeers.control(peer.restartableControl, "stop")
         #expect(try await directory.isMember("alice@example.org", engineering), "answered by the cache, the server is stopped")
+        #expect(try await directory.isMember("alice@example.org", .user(peer.personDN("alice"))),
+                "alice's entry was found once and is cached too: a user: selection needs no server")
         await #expect(throws: DirectoryError.self) { try await directory.isMember("bob@example.org", engineering) }
         let health = directory.health
         #expect(health.isFailing)

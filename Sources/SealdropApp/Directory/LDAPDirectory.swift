@@ -18,11 +18,17 @@ final class LDAPDirectory: DirectoryMembership, DirectoryDiagnostics, Sendable {
     let logger: Logger
     private let state: Mutex<State>
 
-    /// The clients of the settings in force, the cache and the health figures.
+    /// An address's user entry as a lookup found it.
+    struct FoundUser: Sendable { let dn: String? }
+
+    /// The clients of the settings in force, the caches and the health figures.
     struct State: Sendable {
         var built: DirectorySettings?
         var clients: [LDAPClient] = []
-        var cache = DirectoryAnswerCache()
+        var cache = DirectoryAnswerCache<Bool>()
+        /// The user entry's DN per address (nil: no enabled user holds it), so an address is looked up once,
+        /// not once per selection a rule list asks about it.
+        var users = DirectoryAnswerCache<FoundUser>()
         var lastFailure: DirectoryHealth.Failure?
         var lastSuccessAt: Date?
     }
@@ -31,7 +37,7 @@ final class LDAPDirectory: DirectoryMembership, DirectoryDiagnostics, Sendable {
         self.settings = settings
         self.trustCAPath = trustCAPath
         self.logger = logger
-        self.state = Mutex(State(cache: DirectoryAnswerCache(capacity: cacheCapacity)))
+        self.state = Mutex(State(cache: DirectoryAnswerCache(capacity: cacheCapacity), users: DirectoryAnswerCache(capacity: cacheCapacity)))
     }
 
     // MARK: - DirectoryMembership
@@ -67,15 +73,25 @@ final class LDAPDirectory: DirectoryMembership, DirectoryDiagnostics, Sendable {
 
     /// Finds the user, then asks the selection on the same server.
     func answer(_ address: String, _ selection: DirectorySelection, _ settings: DirectorySettings, _ client: LDAPClient) async throws(DirectoryError) -> Bool {
-        guard let user = try await findUser(address, settings, client) else { return false }
+        guard let userDN = try await userDN(address, settings, client) else { return false }
         switch selection {
         case .user(let dn):
-            return DirectoryQuery.normalizedDN(user.dn) == DirectoryQuery.normalizedDN(dn)
+            return DirectoryQuery.normalizedDN(userDN) == DirectoryQuery.normalizedDN(dn)
         case .group(let dn):
-            return try await exists(DirectoryQuery.groupTest(userDN: user.dn, groupDN: dn, settings), client)
+            return try await exists(DirectoryQuery.groupTest(userDN: userDN, groupDN: dn, settings), client)
         case .filter(let text):
-            return try await exists(DirectoryQuery.filterTest(userDN: user.dn, selection: text, settings), client)
+            return try await exists(DirectoryQuery.filterTest(userDN: userDN, selection: text, settings), client)
         }
+    }
+
+    /// The DN of the enabled user holding `address`, from the cache or one search.
+    func userDN(_ address: String, _ settings: DirectorySettings, _ client: LDAPClient) async throws(DirectoryError) -> String? {
+        let key = address.lowercased()
+        if let known = state.withLock({ $0.users.answer(for: key, now: Date()) }) { return known.dn }
+        let dn = try await findUser(address, settings, client)?.dn
+        let now = Date()
+        state.withLock { $0.users.store(FoundUser(dn: dn), for: key, expires: now.addingTimeInterval(Double(settings.cacheSeconds)), now: now) }
+        return dn
     }
 
     /// The enabled user entry holding `address` in one of the mail attributes, or nil.
@@ -135,6 +151,7 @@ final class LDAPDirectory: DirectoryMembership, DirectoryDiagnostics, Sendable {
             state.built = current
             state.clients = made
             state.cache.removeAll()
+            state.users.removeAll()
             return .rebuilt(made, retired: retired)
         }
         switch outcome {
