@@ -176,4 +176,17 @@ import Testing
         let result = await p.explain(sender: Self.email("\(local)@\(domain)"), recipients: [], clientIP: nil)
         #expect(!result.senderAllowed)
     }
+
+    @Test func rulesAreCompiledOncePerChange() {
+        let cache = CompiledRulesCache()
+        let rules = [PolicyRule(name: "r", sender: .init(patterns: ["/^[a-z]+@x\\.example$/"]))]
+        let first = cache.rules(for: rules)
+        #expect(cache.rules(for: rules) === first, "unchanged rules reuse the compiled list")
+        var changed = rules
+        changed[0].sender.patterns = ["/^[a-z]+@y\\.example$/"]
+        let second = cache.rules(for: changed)
+        #expect(second !== first)
+        #expect(second.rules[0].sender.patterns[0].matches(Self.email("ab@y.example")))
+        #expect(!second.rules[0].sender.patterns[0].matches(Self.email("ab@x.example")))
+    }
 }

@@ -10,16 +10,14 @@ import struct
 import time
 import zlib
 
-import pytest
 import requests
 from selenium.webdriver.common.by import By
 
 from client import Client, verify_sender
-from test_admin_mail import AdminSession
 from test_browser_admin import ADMIN_PASSWORD, admin_url, login, start_server, submit
 from test_browser_retrieve import chromium, shot
 from test_browser_start import severe
-from test_languages import manifest, pack_zip
+from test_languages import admin_server, manifest, pack_zip, signed_in  # noqa: F401 (admin_server is a fixture)
 from test_zip_content import provide, RECIPIENT, SENDER
 
 SCRIPT_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.domain)"><rect width="10" height="10"/></svg>'
@@ -33,20 +31,6 @@ def png(width=96, height=32, rgb=(170, 0, 17)):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-@pytest.fixture
-def admin_server():
-    server = start_server()
-    yield server
-    server.stop()
-
-
-def signed_in(server):
-    admin = AdminSession(server)
-    admin.login("admin", ADMIN_PASSWORD)
-    admin.get("/admin/branding")
-    return admin
 
 
 def api(admin, method, path, **kw):

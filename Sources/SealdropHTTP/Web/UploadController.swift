@@ -79,10 +79,6 @@ struct UploadController {
         let s = settings.current
         let csrf = CSRF.token(for: request)
         let maxDate = Date().addingTimeInterval(TimeInterval(s.policy.maxRetentionDays) * 86400)
-        let day = DateFormatter()
-        day.locale = Locale(identifier: "en_US_POSIX")
-        day.timeZone = TimeZone(identifier: "UTC")
-        day.dateFormat = "yyyy-MM-dd"
         func list(_ key: String) -> String { q.getAll(key).joined(separator: ", ") }
         let showCc = Self.showsField(request, cookie: "show_cc", prefilled: !list("cc").isEmpty)
         let showBcc = Self.showsField(request, cookie: "show_bcc", prefilled: !list("bcc").isEmpty)
@@ -94,8 +90,8 @@ struct UploadController {
             csrf: csrf.token, senderEmail: sender.email.address, senderName: sender.name,
             to: list("to"), cc: list("cc"), bcc: list("bcc"), subject: q["notificationSubject"].map(String.init) ?? "",
             showCc: showCc, showBcc: showBcc, ccExpanded: "\(showCc)", bccExpanded: "\(showBcc)",
-            maxDate: day.string(from: maxDate), minDate: day.string(from: Date().addingTimeInterval(86400)),
-            defaultDate: day.string(from: maxDate), modes: modes, maxTotalSize: s.policy.maxTotalSize,
+            maxDate: Self.day(maxDate), minDate: Self.day(Date().addingTimeInterval(86400)),
+            defaultDate: Self.day(maxDate), modes: modes, maxTotalSize: s.policy.maxTotalSize,
             showFileNames: s.policy.showFileNamesDefault, showFileNamesChangeable: s.policy.showFileNamesChangeable,
             downloadNotifications: s.policy.sendDownloadNotificationsDefault, messageAllowed: s.policy.confidentialMessageAllowed,
             subjectEditable: s.policy.recipientNotificationEditable,

@@ -83,7 +83,6 @@
   // The policy rules' limits for these recipients: the total size, the latest date, a sentence saying both.
   function applyLimits(d) {
     if (!d || !d.maxDate) { return; }
-    app.setAttribute("data-max-total", String(d.maxTotalSize));
     var date = $("expiration");
     date.max = d.maxDate;
     if (date.value > d.maxDate) { date.value = d.maxDate; }
