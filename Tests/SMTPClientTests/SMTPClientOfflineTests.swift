@@ -87,7 +87,7 @@ import Testing
         // CVE-2011-0411 class: plaintext sent after "220" must not be read as if it came over TLS.
         let responses = ["EHLO": "250-scripted\r\n250 STARTTLS\r\n", "STARTTLS": "220 go ahead\r\n250 injected\r\n"]
         try await withScriptedSMTPServer(responses: responses) { port in
-            let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .startTLSRequired, timeouts: .uniform(.seconds(5)))
+            let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .startTLSRequired, timeouts: .uniform(.seconds(60)))
             let client = SMTPClient(configuration: configuration, logger: self.logger)
             let error = try await #require(throws: SMTPError.self) { try await client.send(self.envelope, message: Array("x".utf8)) }
             #expect(error.kind == .protocolViolation)
@@ -97,7 +97,7 @@ import Testing
 
     @Test func malformedReplyIsAProtocolViolation() async throws {
         try await withScriptedSMTPServer(greeting: "220 ok\r\n", responses: ["EHLO": "250-one\r\n999 two\r\n"]) { port in
-            let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: .uniform(.seconds(5)))
+            let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: .uniform(.seconds(60)))
             let client = SMTPClient(configuration: configuration, logger: self.logger)
             let error = try await #require(throws: SMTPError.self) { try await client.send(self.envelope, message: Array("x".utf8)) }
             #expect(error.kind == .protocolViolation)
@@ -108,7 +108,7 @@ import Testing
     @Test func busyGreetingIsTemporary() async throws {
         // A 421 greeting is the classic "too busy, come back later".
         try await withScriptedSMTPServer(greeting: "421 4.3.2 too busy\r\n", responses: [:]) { port in
-            let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: .uniform(.seconds(5)))
+            let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: .uniform(.seconds(60)))
             let client = SMTPClient(configuration: configuration, logger: self.logger)
             let error = try await #require(throws: SMTPError.self) { try await client.send(self.envelope, message: Array("x".utf8)) }
             #expect(error.kind == .rejected)
