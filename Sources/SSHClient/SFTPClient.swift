@@ -144,11 +144,12 @@ public final class SFTPClient: Sendable {
     /// Reads up to `length` bytes (at most 256 KiB) at `offset`; nil at end of file. The server may return fewer
     /// bytes than asked for.
     public func read(_ handle: SFTPFileHandle, at offset: UInt64, length: UInt32) async throws -> ByteBuffer? {
-        let request = SFTPRequest.read(handle, offset: offset, length: min(length, Self.maximumReadLength))
+        let asked = min(length, Self.maximumReadLength)
+        let request = SFTPRequest.read(handle, offset: offset, length: asked)
         let response = try await self.perform(request, accepting: .endOfFile)
         guard case .data(_, let data) = response else { return nil }
-        guard data.readableBytes <= Int(length) else {
-            throw self.violation("the server returned \(data.readableBytes) bytes for a READ of \(length)", request)
+        guard data.readableBytes <= Int(asked) else {
+            throw self.violation("the server returned \(data.readableBytes) bytes for a READ of \(asked)", request)
         }
         return data
     }

@@ -121,6 +121,7 @@ import _CryptoExtras
         #expect(Array(derived.publicKey.rawRepresentation) == publicKey)
     }
 
+    /// Bytes from lowercase hex.
     static func bytes(hex: String) -> [UInt8] {
         var bytes: [UInt8] = []
         var index = hex.startIndex
@@ -132,6 +133,7 @@ import _CryptoExtras
         return bytes
     }
 
+    /// Lowercase hex of bytes.
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// `ssh-keygen -q -t ed25519 -N 'fixture passphrase' -C fixture` (OpenSSH 9.2p1): aes256-ctr, bcrypt, 16 rounds.
@@ -149,11 +151,13 @@ import _CryptoExtras
 
 /// The parts of an `openssh-key-v1` file (OpenSSH `PROTOCOL.key`) a KDF test needs; only aes256-ctr + bcrypt.
 struct BcryptTestKeyFile {
+    /// The KDF options: salt and rounds.
     let salt: [UInt8]
     let rounds: Int
     let publicBlob: [UInt8]
     let encrypted: [UInt8]
 
+    /// Not an aes256-ctr/bcrypt key with exactly one key.
     struct Unsupported: Error {}
 
     /// Parses the PEM-armoured file.
@@ -189,16 +193,20 @@ struct BcryptTestWireReader {
     private let bytes: [UInt8]
     private var position = 0
 
+    /// The bytes end inside a field.
     struct Truncated: Error {}
 
+    /// A reader at the start of `bytes`.
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    /// A big-endian `uint32`.
     mutating func uint32() throws -> UInt32 {
         guard position + 4 <= bytes.count else { throw Truncated() }
         defer { position += 4 }
         return bytes[position..<position + 4].reduce(0) { $0 << 8 | UInt32($1) }
     }
 
+    /// A `string`: its length, then that many bytes.
     mutating func string() throws -> [UInt8] {
         let length = Int(try self.uint32())
         guard position + length <= bytes.count else { throw Truncated() }

@@ -19,7 +19,6 @@ struct SFTPClientRealPeerTests {
         let server = try await SFTPServerProcess.start()
         do {
             let client = try await SFTPClient.start(on: server.channel, requestTimeout: requestTimeout, logger: Logger(label: "sftp-test"))
-            defer { _ = client }
             do {
                 try await body(server, client)
             } catch {
@@ -202,7 +201,7 @@ struct SFTPClientRealPeerTests {
                 let handle = try await client.openFile(path, flags: [.write, .create, .truncate])
                 let started = clock.now
                 let written = try await client.write(
-                    handle, from: SFTPTestPayload(total: total, chunkSizes: [1 << 20]), maxInFlight: window
+                    handle, from: SFTPTestPayload(total: total, chunkSizes: [1_000_000]), maxInFlight: window
                 )
                 try await client.close(handle)
                 let seconds = Self.seconds(clock.now - started)
@@ -223,10 +222,12 @@ struct SFTPClientRealPeerTests {
         }
     }
 
+    /// A duration in seconds.
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
+    /// "1.23 s, 456 MiB/s".
     private static func rate(_ bytes: Int, _ seconds: Double) -> String {
         String(format: "%.2f s, %.0f MiB/s", seconds, Double(bytes) / 1_048_576 / seconds)
     }

@@ -1,11 +1,12 @@
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import SSHClient
 
 /// The client against an in-process scripted server: the misbehaviours a real server does not produce on demand.
-@Suite struct SFTPClientScriptedTests {
+@Suite(.timeLimit(.minutes(1))) struct SFTPClientScriptedTests {
     /// A reply to an id that was never sent fails the request as a protocol violation and ends the session.
     @Test func replyWithUnknownIDIsAProtocolViolation() async throws {
         let server = SFTPScriptedServer { request in .send(SFTPScriptedServer.attributes(id: request.id + 100, size: 1)) }
@@ -191,5 +192,50 @@ import Testing
             #expect(try await client.synchronize(handle) == false)
         }
         #expect(server.requests.map(\.type) == [3])
+    }
+
+    /// WRITEs really are pipelined: this server answers only once four are outstanding (a client sending one at a
+    /// time would time out), and never sees more than `maxInFlight`. Small buffers are gathered into 32 KiB
+    /// chunks at consecutive offsets.
+    @Test func writesArePipelinedUpToTheWindow() async throws {
+        struct Window { var unanswered: [UInt32] = []; var most = 0; var writes: [(offset: UInt64, length: Int)] = [] }
+        let window = Mutex(Window())
+        let server = SFTPScriptedServer { request in
+            switch request.type {
+            case 3:
+                return .send(SFTPScriptedServer.handle(id: request.id, "h"))
+            case 6:
+                var payload = request.payload
+                _ = payload.readSFTPString()
+                let offset = payload.readInteger(as: UInt64.self)!
+                let length = payload.readSFTPString()!.readableBytes
+                let batch = window.withLock { state -> [UInt32] in
+                    state.writes.append((offset, length))
+                    state.unanswered.append(request.id)
+                    state.most = max(state.most, state.unanswered.count)
+                    // The last write of the stream (a short one) is answered alone.
+                    guard state.unanswered.count == 4 || length < 32768 else { return [] }
+                    defer { state.unanswered.removeAll() }
+                    return state.unanswered
+                }
+                var replies = ByteBuffer()
+                for id in batch { replies.writeImmutableBuffer(SFTPScriptedServer.status(id: id, code: 0)) }
+                return batch.isEmpty ? .silence : .send(replies)
+            default:
+                return .send(SFTPScriptedServer.status(id: request.id, code: 0))
+            }
+        }
+        let total = 8 * 32768 + 100
+        try await server.withClient(requestTimeout: .seconds(5)) { client in
+            let handle = try await client.openFile("/f", flags: [.write, .create])
+            let written = try await client.write(
+                handle, from: SFTPTestPayload(total: total, chunkSizes: [1000, 5000, 30000]), maxInFlight: 4
+            )
+            #expect(written == UInt64(total))
+        }
+        let state = window.withLock { $0 }
+        #expect(state.most == 4)
+        #expect(state.writes.map(\.offset) == (0...8).map { UInt64($0 * 32768) })
+        #expect(state.writes.map(\.length) == Array(repeating: 32768, count: 8) + [100])
     }
 }

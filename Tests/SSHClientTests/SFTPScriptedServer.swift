@@ -88,14 +88,13 @@ final class SFTPScriptedServer: Sendable {
         let listener = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SFTPScriptedHandler(server: self))
-                    accepted.succeed()
+                    try channel.pipeline.syncOperations.addHandler(SFTPScriptedHandler(server: self, active: accepted))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         do {
             let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: listener.localAddress!.port!).get()
-            // Closing the listener before it accepted would reset the connection still in its backlog.
+            // Closing the listener before the accepted channel is active would close that channel too.
             try await accepted.futureResult.get()
             try await listener.close()
             return channel
@@ -156,9 +155,19 @@ private final class SFTPScriptedHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: SFTPScriptedServer
+    private let active: EventLoopPromise<Void>
     private var buffered = ByteBuffer()
 
-    init(server: SFTPScriptedServer) { self.server = server }
+    /// A handler answering for `server`; completes `active` once the connection is up.
+    init(server: SFTPScriptedServer, active: EventLoopPromise<Void>) {
+        self.server = server
+        self.active = active
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.active.succeed()
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = self.unwrapInboundIn(data)

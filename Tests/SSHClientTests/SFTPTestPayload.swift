@@ -27,7 +27,7 @@ struct SFTPTestPayload: AsyncSequence, Sendable {
 
     /// Bytes in all.
     let total: Int
-    /// Sizes of the yielded buffers, cycled; each at most one period.
+    /// Sizes of the yielded buffers, cycled; each at most one period (1,000,003 bytes).
     let chunkSizes: [Int]
     /// The stream's first byte is the pattern's byte at this position (to write a file in parts).
     var patternOffset = 0
