@@ -181,6 +181,7 @@ struct SFTPClientRealPeerTests {
             }
             let error = await #expect(throws: SFTPError.self) { _ = try await client.write(handle, from: payload) }
             let elapsed = try #require(killedAt.elapsed)
+            print("sftp-server killed mid-write: the write failed \(elapsed) later")
             #expect(error?.kind == .closed)
             #expect(elapsed < .seconds(5), "the write took \(elapsed) to fail after the kill")
             let later = await #expect(throws: SFTPError.self) { try await client.realPath(".") }
