@@ -216,7 +216,7 @@ public final class SSHConnection: Sendable {
         case .handshake:
             "key exchange and login did not finish within \(limit); the connection was closed"
         case .scpData:
-            "no data could be sent for \(limit) (the server stopped reading); the connection was closed"
+            "no progress for \(limit) (the server stopped reading, or the body produced nothing); the connection was closed"
         default:
             "no answer within \(limit); the connection was closed"
         }

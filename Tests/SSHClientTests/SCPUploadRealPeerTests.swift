@@ -39,6 +39,21 @@ struct SCPUploadRealPeerTests {
         }
     }
 
+    /// The data step's limit is on stalls: an upload that takes three times the limit but keeps moving completes.
+    @Test func slowButSteadyUploadIsNotCutShort() async throws {
+        guard let peer = SSHPeerEnvironment.require() else { return }
+        let connection = try await SSHConnection.connect(try peer.configuration(requestTimeout: .seconds(1)), logger: sshTestLogger())
+        let name = "slow-\(UUID().uuidString)"
+        let body = SlowBody(base: PatternBody(total: 30 * 16 * 1024, chunkSize: 16 * 1024), pause: .milliseconds(100))
+        let started = ContinuousClock.now
+        try await connection.scpUpload(toDirectory: peer.archiveDirectory, name: name, size: Int64(body.base.total), body: body)
+        #expect(ContinuousClock.now - started > .seconds(2))
+        let written = try #require(FileManager.default.contents(atPath: peer.archiveDirectory + "/" + name))
+        #expect(Array(written) == body.base.bytes)
+        try? FileManager.default.removeItem(atPath: peer.archiveDirectory + "/" + name)
+        await connection.close()
+    }
+
     /// The SFTP-only account cannot run scp: the server's own message comes back.
     @Test func sftpOnlyAccountRefusesSCPWithTheServersMessage() async throws {
         guard let peer = SSHPeerEnvironment.require() else { return }
@@ -88,4 +103,24 @@ struct SCPUploadRealPeerTests {
         #expect(try await connection.execute("true").exitStatus == 0)
         await connection.close()
     }
+}
+
+/// Hands out `base` with a pause before each chunk.
+struct SlowBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    let base: PatternBody
+    let pause: Duration
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: PatternBody.AsyncIterator
+        let pause: Duration
+
+        mutating func next() async throws -> ByteBuffer? {
+            try await Task.sleep(for: self.pause)
+            return try await self.base.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), pause: self.pause) }
 }

@@ -20,6 +20,10 @@ struct SSHSessionRealPeerTests {
         let reader = try await connection.execute("cat; echo read-all")
         #expect(reader.exitStatus == 0)
         #expect(reader.standardOutputText == "read-all\n")
+        // A command that closes its output long before it exits still reports its status: the end of output is
+        // not the end of the channel.
+        let quiet = try await connection.execute("exec >&- 2>&-; sleep 1; exit 7")
+        #expect(quiet.exitStatus == 7)
         // Several commands share one connection, one channel each.
         async let first = connection.execute("printf one")
         async let second = connection.execute("printf two")
