@@ -20,6 +20,8 @@ public struct SealdropServer: Sendable {
     public let downloads: DownloadService
     public let outbox: OutboxService
     public let cleanup: CleanupService
+    /// The archive queue's worker.
+    public let archive: ArchiveService
     public let notifications: Notifications
     /// The scrypt threads; first in the service group, so they stop after the listeners drained.
     let kdf: KeyDerivationRunner
@@ -80,9 +82,14 @@ public struct SealdropServer: Sendable {
         let policy = PolicyService(settings: settings, directory: directory)
         let sessions = TransferSessionService(transfers: database, blobs: blobs, settings: settings, policy: policy, logger: logger)
         let uploads = UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: .perCore(), logger: logger)
+        // Archive copies are prepared into the spool at finalize and copied by the archive service (`docs/archiving.md`).
+        let spool = ArchiveSpool(root: data + "/archive-spool")
+        let archivePreparer = ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, logger: logger)
+        let archive = ArchiveService(repository: database, spool: spool, targets: ArchiveTargets.all(),
+                                     settings: settings, serverKey: serverKey, logger: logger)
         let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, policy: policy,
                                          notifications: notifications,
-                                         kdf: kdf, wrapParameters: configuration.passwordWrap, logger: logger)
+                                         kdf: kdf, wrapParameters: configuration.passwordWrap, archive: archivePreparer, logger: logger)
         let sentTransfers = SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger)
         let accounts = AdminAccounts(repository: database, audit: audit,
                                      hasher: AdminPasswordHasher(cost: UInt8(configuration.admin.bcryptCost), kdf: kdf), logger: logger)
@@ -100,13 +107,14 @@ public struct SealdropServer: Sendable {
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
-                                    logger: logger, directory: directory)
+                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys())
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
+            archive: archive,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
             languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
         )
@@ -121,6 +129,7 @@ public struct SealdropServer: Sendable {
     /// Recovers after a crash, then runs every listener and background service until SIGTERM/SIGINT.
     public func run() async throws {
         _ = try await cleanup.recoverAfterStart()
+        try await archive.recoverAfterStart()
         try await runtimeSettings.loadPersisted()
         try await languagePacks.load()
         try await branding.load()
@@ -145,6 +154,7 @@ public struct SealdropServer: Sendable {
         services += try http.listenerServices(listeners, tls: tls) { await ready.arrive() }
         services.append(outbox)
         services.append(cleanup)
+        services.append(archive)
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("server.starting", metadata: ["data.dir": "\(configuration.dataDirectory)", "base.url": "\(configuration.baseURL)"])

@@ -103,6 +103,35 @@ public struct FileBlobStore: BlobStore {
         return FileBlobReadHandle(fd: fd, size: Int64(st.st_size))
     }
 
+    public func export(trackingId: TrackingID, fileId: FileID, to path: String) throws {
+        let source = blobPath(trackingId, fileId)
+        unlink(path)
+        if link(source, path) == 0 { return }
+        // Another file system (a spool on its own mount): copy and sync.
+        guard errno == EXDEV || errno == EPERM else { throw POSIXFileError.from(op: "link", path: path, code: errno) }
+        let input = Glibc.open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw POSIXFileError.from(op: "open", path: source, code: errno) }
+        defer { close(input) }
+        let output = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw POSIXFileError.from(op: "open", path: path, code: errno) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw POSIXFileError.from(op: "read", path: source, code: errno) }
+            if n == 0 { break }
+            var offset = 0
+            while offset < n {
+                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + offset, n - offset) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { throw POSIXFileError.from(op: "write", path: path, code: errno) }
+                offset += w
+            }
+        }
+        guard fsync(output) == 0 else { throw POSIXFileError.from(op: "fsync", path: path, code: errno) }
+    }
+
     public func remove(trackingId: TrackingID, fileId: FileID) throws {
         let path = blobPath(trackingId, fileId)
         if unlink(path) != 0 && errno != ENOENT { throw POSIXFileError(op: "unlink", path: path, code: errno) }

@@ -29,8 +29,9 @@ extension SealdropDatabase: TransferLogRepository {
                    (SELECT COUNT(*) FROM recipients r WHERE r.tracking_id = t.tracking_id) AS recipient_count,
                    (SELECT COUNT(*) FROM recipients r WHERE r.tracking_id = t.tracking_id AND r.notification_failed = 1) AS failed_count,
                    (SELECT COUNT(*) FROM files f WHERE f.tracking_id = t.tracking_id AND f.state != 'REMOVED') AS file_count,
-                   (SELECT coalesce(SUM(f.size), 0) FROM files f WHERE f.tracking_id = t.tracking_id AND f.state != 'REMOVED') AS total_size
-            FROM transfers t \(whereClause)
+                   (SELECT coalesce(SUM(f.size), 0) FROM files f WHERE f.tracking_id = t.tracking_id AND f.state != 'REMOVED') AS total_size,
+                   a.state AS archive_state, a.attempts AS archive_attempts
+            FROM transfers t LEFT JOIN archive_jobs a ON a.tracking_id = t.tracking_id \(whereClause)
             ORDER BY t.created_at DESC, t.tracking_id DESC LIMIT ? OFFSET ?
             """
         let statementArguments = StatementArguments(arguments)
@@ -39,11 +40,13 @@ extension SealdropDatabase: TransferLogRepository {
                 guard let state = TransferState(rawValue: row["state"]) else { throw CorruptRowError(table: "transfers", column: "state") }
                 let failed: Int = row["failed_count"]
                 let senderFailed: Bool = row["sender_notification_failed"]
+                let archive = (row["archive_state"] as String?).flatMap(ArchiveJob.State.init(rawValue:))
                 return TransferLogRow(
                     trackingId: row["tracking_id"], senderEmail: row["sender_email"], senderIP: row["sender_ip"], state: state,
                     createdAt: Date(timeIntervalSince1970: row["created_at"]), finalizedAt: Column.date(row["finalized_at"]),
                     expiresAt: Date(timeIntervalSince1970: row["expires_at"]), recipientCount: row["recipient_count"],
-                    fileCount: row["file_count"], totalSize: row["total_size"], notificationFailed: failed > 0 || senderFailed)
+                    fileCount: row["file_count"], totalSize: row["total_size"], notificationFailed: failed > 0 || senderFailed,
+                    archiveState: archive, archivingFailed: archive == .failed || (archive == .pending && (row["archive_attempts"] as Int? ?? 0) > 0))
             }
         }
     }

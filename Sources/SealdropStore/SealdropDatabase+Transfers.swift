@@ -89,8 +89,10 @@ extension SealdropDatabase: TransferRepository {
         }
     }
 
-    public func finalize(_ t: TransferRecord, zipListings: [FileID: ZipListing], recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool {
+    public func finalize(_ t: TransferRecord, zipListings: [FileID: ZipListing], recipients: [RecipientRecord], mails: [OutboxMessage],
+                         archiveJob: ArchiveJob?) async throws -> Bool {
         let args = try Self.transferArguments(t)
+        let jobArgs = try archiveJob.map(Self.archiveJobArguments)
         let mailArgs = try mails.map(outboxArguments)
         let listings = try zipListings.map { (fileId: $0.key.rawValue, json: try Column.json($0.value)) }
         let finalized = try await writer.write { db in
@@ -113,6 +115,7 @@ extension SealdropDatabase: TransferRepository {
                     """, arguments: [r.transferId.rawValue, r.trackingId.rawValue, position, r.email.address, r.email.normalized, r.kind.rawValue])
             }
             for m in mailArgs { try Self.insertOutbox(db, m) }
+            if let jobArgs { try Self.insertArchiveJob(db, jobArgs) }
             return true
         }
         if finalized { await scrubWAL() }

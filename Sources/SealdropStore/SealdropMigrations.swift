@@ -199,6 +199,25 @@ enum SealdropMigrations {
                 )
                 """)
         }
+        migrator.registerMigration("0010-archive-jobs") { db in
+            // The archive queue: one row per archived transfer, written with its finalize. `sealed_key` holds the
+            // transfer key (sealed with the server key) in plain mode only, until the copy is confirmed.
+            try db.execute(sql: """
+                CREATE TABLE archive_jobs (
+                    tracking_id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    mode TEXT NOT NULL,
+                    entries_json TEXT NOT NULL,
+                    sealed_key BLOB,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    archived_at REAL
+                );
+                CREATE INDEX archive_jobs_due ON archive_jobs(state, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

@@ -89,7 +89,8 @@ struct ServiceHarness {
             uploads: UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: hashLanes,
                                    segmentSize: Self.segmentSize, logger: logger, now: clock.closure),
             finalizing: FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
-                                        kdf: kdf, wrapParameters: .fast, logger: logger, now: clock.closure),
+                                        kdf: kdf, wrapParameters: .fast, archive: ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, logger: logger),
+                                        logger: logger, now: clock.closure),
             sent: SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger, now: clock.closure))
     }
 
@@ -97,6 +98,15 @@ struct ServiceHarness {
     func downloads(kdf: KeyDerivationRunner? = nil) -> DownloadService {
         DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications, kdf: kdf ?? self.kdf,
                         logger: logger, now: clock.closure)
+    }
+
+    /// The archive spool in the data dir, as the composition root places it.
+    var spool: ArchiveSpool { ArchiveSpool(root: directory.file("data/archive-spool")) }
+
+    /// The archive worker with the local connector (and `extra` targets), retrying after 30 s.
+    func archive(targets extra: [ArchiveSettings.Connector: any ArchiveTarget] = [:]) -> ArchiveService {
+        ArchiveService(repository: database, spool: spool, targets: [.local: LocalArchiveTarget()].merging(extra) { $1 }, settings: settings,
+                       serverKey: serverKey, logger: logger, now: clock.closure)
     }
 
     func cleanup() -> CleanupService {

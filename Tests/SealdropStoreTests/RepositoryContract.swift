@@ -124,13 +124,13 @@ enum RepositoryContract {
         try await repo.insertFile(text)
         #expect(try await repo.files(of: session.trackingId).map(\.zipListing) == [nil, nil])
         let listing = ZipListing(names: ["Übersicht.pdf", "<script>alert(1)</script>.txt", "a/b/c.txt"], more: 7)
-        #expect(try await repo.finalize(Fixture.finalized(session), zipListings: [zip.fileId: listing], recipients: Fixture.recipients(of: session), mails: []))
+        #expect(try await repo.finalize(Fixture.finalized(session), zipListings: [zip.fileId: listing], recipients: Fixture.recipients(of: session), mails: [], archiveJob: nil))
         var expected = [zip, text].map { var f = $0; f.state = .active; return f }
         expected[0].zipListing = listing
         #expect(try await repo.files(of: session.trackingId) == expected)
 
         let other = ZipListing(names: ["replaced.txt"], more: 0)
-        #expect(try await repo.finalize(Fixture.finalized(session), zipListings: [zip.fileId: other, text.fileId: other], recipients: [], mails: []) == false)
+        #expect(try await repo.finalize(Fixture.finalized(session), zipListings: [zip.fileId: other, text.fileId: other], recipients: [], mails: [], archiveJob: nil) == false)
         #expect(try await repo.files(of: session.trackingId) == expected)
     }
 

@@ -37,7 +37,7 @@ import Testing
             let db = try SealdropDatabase.open(path: path, bodySealer: ReversingSealer())
             #expect(try await db.files(of: session.trackingId) == [file])
             #expect(try await db.finalize(Fixture.finalized(session), zipListings: [file.fileId: listing],
-                                          recipients: Fixture.recipients(of: session), mails: []))
+                                          recipients: Fixture.recipients(of: session), mails: [], archiveJob: nil))
         }
         let reopened = try SealdropDatabase.open(path: path, bodySealer: ReversingSealer())
         #expect(try await reopened.files(of: session.trackingId).map(\.zipListing) == [listing])

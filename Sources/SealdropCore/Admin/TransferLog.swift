@@ -33,9 +33,16 @@ public struct TransferLogRow: Sendable, Equatable {
     public var fileCount: Int
     public var totalSize: Int64
     public var notificationFailed: Bool
+    /// The transfer's archive copy, if it has one.
+    public var archiveState: ArchiveJob.State?
+    /// The archive copy failed at least once and is not archived yet (the log's "archiving failed" badge).
+    public var archivingFailed: Bool
 
     public init(trackingId: String, senderEmail: String, senderIP: String?, state: TransferState, createdAt: Date, finalizedAt: Date?,
-                expiresAt: Date, recipientCount: Int, fileCount: Int, totalSize: Int64, notificationFailed: Bool) {
+                expiresAt: Date, recipientCount: Int, fileCount: Int, totalSize: Int64, notificationFailed: Bool,
+                archiveState: ArchiveJob.State? = nil, archivingFailed: Bool = false) {
+        self.archiveState = archiveState
+        self.archivingFailed = archivingFailed
         self.trackingId = trackingId
         self.senderEmail = senderEmail
         self.senderIP = senderIP

@@ -27,12 +27,16 @@ public struct TransferSettings: Codable, Sendable, Equatable {
         /// Whether the admin's transfer log shows the subject and the file names.
         public var logSubjects: Bool
         public var logFileNames: Bool
+        /// Whether the matching rules asked for an archive copy; nil: they left it to the archive's default.
+        public var archive: Bool?
 
-        public init(mailSenderName: String = "", mailSenderAddress: String = "", logSubjects: Bool = true, logFileNames: Bool = true) {
+        public init(mailSenderName: String = "", mailSenderAddress: String = "", logSubjects: Bool = true, logFileNames: Bool = true,
+                    archive: Bool? = nil) {
             self.mailSenderName = mailSenderName
             self.mailSenderAddress = mailSenderAddress
             self.logSubjects = logSubjects
             self.logFileNames = logFileNames
+            self.archive = archive
         }
     }
 

@@ -94,6 +94,8 @@ public struct RuleSettings: Codable, Sendable, Equatable {
     /// Whether the transfer log records subjects and file names of these transfers.
     public var logSubjects: Bool = true
     public var logFileNames: Bool = true
+    /// Whether these transfers are copied to the archive; nil: the archive's default (`archive.enabled`).
+    public var archive: Bool?
 
     public init() {}
 
@@ -115,6 +117,7 @@ public struct RuleSettings: Codable, Sendable, Equatable {
         mailSenderAddress = try c.decodeIfPresent(String.self, forKey: .mailSenderAddress) ?? d.mailSenderAddress
         logSubjects = try c.decodeIfPresent(Bool.self, forKey: .logSubjects) ?? d.logSubjects
         logFileNames = try c.decodeIfPresent(Bool.self, forKey: .logFileNames) ?? d.logFileNames
+        archive = try c.decodeIfPresent(Bool.self, forKey: .archive)
     }
 
     /// The password modes of the one-time-password security mode.

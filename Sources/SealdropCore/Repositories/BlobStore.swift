@@ -17,6 +17,9 @@ public protocol BlobStore: Sendable {
     func removeResumable(trackingId: TrackingID, fileId: FileID) throws
     /// Opens the committed blob of a file for random-access reads.
     func open(trackingId: TrackingID, fileId: FileID) throws -> any BlobReadHandle
+    /// Places the committed blob of a file at `path`, outside the store, for a copy that must outlive the transfer
+    /// (the archive spool): a hard link where the storage allows, else a copy; durable when it returns.
+    func export(trackingId: TrackingID, fileId: FileID, to path: String) throws
     /// Removes one file's blob and resumable temporary blob (no error when absent).
     func remove(trackingId: TrackingID, fileId: FileID) throws
     /// Removes every blob and resumable temporary blob of a transfer (no error when absent).

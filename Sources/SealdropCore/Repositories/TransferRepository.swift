@@ -23,8 +23,10 @@ public protocol TransferRepository: Sendable {
     /// Removes a registered file.
     func deleteFile(_ trackingId: TrackingID, _ fileId: FileID) async throws
 
-    /// Turns an open session into an active transfer, with its files' ZIP listings, its recipients and queued mails, atomically.
-    func finalize(_ transfer: TransferRecord, zipListings: [FileID: ZipListing], recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool
+    /// Turns an open session into an active transfer, with its files' ZIP listings, its recipients, queued mails and
+    /// archive job, atomically.
+    func finalize(_ transfer: TransferRecord, zipListings: [FileID: ZipListing], recipients: [RecipientRecord], mails: [OutboxMessage],
+                  archiveJob: ArchiveJob?) async throws -> Bool
     /// Ends a transfer (expiry, revocation, admin, security): sets the state, drops keys, marks files removed, queues mails.
     func endTransfer(_ trackingId: TrackingID, state: TransferState, mails: [OutboxMessage]) async throws -> Bool
 
@@ -62,7 +64,7 @@ public protocol TransferRepository: Sendable {
 extension TransferRepository {
     /// Finalizes a transfer whose files have no ZIP listings.
     public func finalize(_ transfer: TransferRecord, recipients: [RecipientRecord], mails: [OutboxMessage]) async throws -> Bool {
-        try await finalize(transfer, zipListings: [:], recipients: recipients, mails: mails)
+        try await finalize(transfer, zipListings: [:], recipients: recipients, mails: mails, archiveJob: nil)
     }
 }
 

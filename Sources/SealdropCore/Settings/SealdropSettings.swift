@@ -35,6 +35,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var policyRules: PolicyRules = PolicyRules()
     /// The LDAP directory of `group:`, `user:` and `filter:` rule selections.
     public var directory: DirectorySettings = DirectorySettings()
+    /// Where every sent transfer is copied for the organisation's archive.
+    public var archive: ArchiveSettings = ArchiveSettings()
 
     public init() {}
 
@@ -68,6 +70,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         branding = try c.decodeIfPresent(BrandingSettings.self, forKey: .branding) ?? d.branding
         policyRules = try c.decodeIfPresent(PolicyRules.self, forKey: .policyRules) ?? d.policyRules
         directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? d.directory
+        archive = try c.decodeIfPresent(ArchiveSettings.self, forKey: .archive) ?? d.archive
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
@@ -103,6 +106,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         errors += PasswordGenerator.problems(for: password)
         errors += branding.validationErrors()
         errors += directory.validationErrors()
+        errors += archive.validationErrors()
         errors += policyRules.problems().map { problem in
             let sentence = problem.message.hasSuffix(".") ? problem.message.dropLast() : Substring(problem.message)
             return "\(problem.key) \(sentence.prefix(1).lowercased())\(sentence.dropFirst())"

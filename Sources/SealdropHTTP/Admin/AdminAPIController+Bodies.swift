@@ -71,6 +71,9 @@ extension AdminAPIController {
         var shown = settings
         shown.mail.relayURL = RelayURL.redacted(shown.mail.relayURL)
         shown.directory.bindPassword = ""
+        shown.archive.password = ""
+        shown.archive.privateKey = ""
+        shown.archive.privateKeyPassphrase = ""
         return try JSONValue(encoding: shown)
     }
 
@@ -86,10 +89,15 @@ extension AdminAPIController {
         let files: Int
         let size: Int64
         let notificationFailed: Bool
+        /// The archive copy's state (`pending`, `archived`, `failed`), null when the transfer is not archived.
+        let archive: Nullable<String>
+        let archivingFailed: Bool
 
         init(_ row: TransferLogRow) {
             trackingId = row.trackingId
             sender = row.senderEmail
+            archive = Nullable(row.archiveState?.rawValue)
+            archivingFailed = row.archivingFailed
             senderIP = Nullable(row.senderIP)
             state = row.state.rawValue
             created = APIDate.format(row.createdAt)

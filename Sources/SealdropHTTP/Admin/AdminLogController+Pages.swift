@@ -27,10 +27,12 @@ extension AdminLogController {
         let recipients: Int, files: Int
         let size: String
         let notificationFailed: Bool
+        let archivingFailed: Bool
 
         init(_ row: TransferLogRow) {
             trackingId = row.trackingId
             sender = row.senderEmail
+            archivingFailed = row.archivingFailed
             ip = row.senderIP ?? ""
             state = row.state.rawValue
             active = row.state == .active

@@ -36,7 +36,9 @@ struct AdminRoutes {
         }
         router.get("metrics") { _, _ in
             let counts = (try? await outbox.counts()) ?? [:]
+            let archive = (try? await surface?.archive?.counts()) ?? [:]
             let text = metrics.render(outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0,
+                                      archivePending: archive[.pending] ?? 0, archiveFailed: archive[.failed] ?? 0,
                                       uptimeSeconds: Int(Date().timeIntervalSince(startedAt)))
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -21,6 +21,7 @@ struct SettingsPage {
         var isText: Bool?
         /// A password input, always empty: the stored value is never sent to the browser.
         var isSecret: Bool?
+        var isSecretText: Bool?
         var value: String?
         var options: [Option]?
     }
@@ -76,6 +77,8 @@ struct SettingsPage {
     var hasDirectorySteps: Bool?
     var testAddress: String?
     var baseURL: String?
+    /// The archive page: connection check, client key and queue.
+    var archive: Archive?
     /// The legal page's values, looked up after the page's own.
     var legal: Legal?
 }

@@ -15,6 +15,10 @@ struct AdminSettingsController: Sendable {
         forms.post("admin/mail/test", use: testMail)
         forms.post("admin/verification/reset", use: resetVerifications)
         forms.post("admin/directory/check", use: checkDirectory)
+        forms.post("admin/archive/check", use: checkArchive)
+        forms.post("admin/archive/accept-host-key", use: acceptHostKey)
+        forms.post("admin/archive/key", use: generateArchiveKey)
+        forms.post("admin/archive/jobs/:trackingId/retry", use: retryArchiveJob)
     }
 
     static func section(_ context: some RequestContext) throws -> SettingsSection {
@@ -25,12 +29,14 @@ struct AdminSettingsController: Sendable {
     @Sendable func page(_ request: Request, context: AdminContext) async throws -> Response {
         let section = try Self.section(context)
         let admin = try context.principal(section.permission)
-        return try render(section, request, admin, form: nil, problems: [])
+        let archive = section.id == "archive" ? try await archivePage(check: nil) : nil
+        return try render(section, request, admin, form: nil, problems: [], archive: archive)
     }
 
     /// The form of `section`, with submitted values and problems when a save failed.
     func render(_ section: SettingsSection, _ request: Request, _ admin: AdminPrincipal, form: [String: String]?, problems: [FieldProblem],
-                test: SettingsPage.TestMail? = nil, directoryCheck: (steps: [DirectoryCheckStep], testAddress: String)? = nil) throws -> Response {
+                test: SettingsPage.TestMail? = nil, directoryCheck: (steps: [DirectoryCheckStep], testAddress: String)? = nil,
+                archive: SettingsPage.Archive? = nil) throws -> Response {
         let language = WebPages.language(of: request)
         let strings = surface.pages.strings[language] ?? [:]
         let current = try section.formValues(surface.settings.current)
@@ -74,6 +80,7 @@ struct AdminSettingsController: Sendable {
             page.hasDirectorySteps = directoryCheck.map { !$0.steps.isEmpty }
             page.testAddress = directoryCheck?.testAddress
         }
+        page.archive = archive
         if section.id == "connection" { page.baseURL = surface.notifications.baseURL }
         if section.id == "legal" { page.legal = legalPage(form: form) }
         let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
@@ -105,6 +112,8 @@ struct AdminSettingsController: Sendable {
         case .integer, .mebibytes: item.isNumber = true; item.value = "\(shown)"
         case .text: item.isText = true; item.value = field.key == "mail.relayURL" ? RelayURL.redacted("\(shown)") : "\(shown)"
         case .secret: item.isSecret = true
+        case .secretText: item.isSecretText = true
+        case .longText: item.isLines = true; item.value = "\(shown)"
         }
         return item
     }
@@ -134,7 +143,7 @@ struct AdminSettingsController: Sendable {
                 problems = found
             }
         }
-        return try render(section, request, admin, form: form, problems: problems)
+        return try render(section, request, admin, form: form, problems: problems, archive: section.id == "archive" ? try await archivePage(check: nil) : nil)
     }
 
     // MARK: - Legal

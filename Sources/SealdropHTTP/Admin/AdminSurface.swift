@@ -28,6 +28,10 @@ struct AdminSurface: Sendable {
     let startedAt: Date
     /// The directory's health and connection check.
     let directory: any DirectoryDiagnostics
+    /// The archive queue and connection check (nil in surfaces built without one).
+    let archive: ArchiveService?
+    /// Generating and reading the archive's SSH client key.
+    let archiveKeys: (any ArchiveKeys)?
 
     var settings: SettingsStore { runtime.store }
 
@@ -92,6 +96,7 @@ struct AdminSurface: Sendable {
         ("languages", "/admin/languages", .editSettings),
         ("network", "/admin/settings/network", .editSettings),
         ("directory", "/admin/settings/directory", .editSettings),
+        ("archive", "/admin/settings/archive", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
         ("audit", "/admin/audit", .viewAudit),

@@ -19,7 +19,9 @@ import Prometheus
 ///   stream, so a download broken off counts what was sent.
 /// - `sealdrop_outbox_queued`, `sealdrop_outbox_failed` (mail the relay finally refused or that ran out of
 ///   retries), `sealdrop_uptime_seconds`: read from the outbox at scrape time by
-///   ``render(outboxQueued:outboxFailed:uptimeSeconds:)``, so they survive restarts.
+///   ``render(outboxQueued:outboxFailed:archivePending:archiveFailed:uptimeSeconds:)``, so they survive restarts.
+/// - `sealdrop_archive_pending` (archive copies not confirmed yet) and `sealdrop_archive_failed` (copies that wait
+///   for an administrator): read from the archive queue at scrape time.
 public final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Requests on the user listeners, by status class: index 0 is `1xx`, 4 is `5xx`.
@@ -29,6 +31,8 @@ public final class ServerMetrics: Sendable {
     let downloadedBytes: CoreMetrics.Counter
     let outboxQueued: CoreMetrics.Gauge
     let outboxFailed: CoreMetrics.Gauge
+    let archivePending: CoreMetrics.Gauge
+    let archiveFailed: CoreMetrics.Gauge
     let uptime: CoreMetrics.Gauge
 
     public init() {
@@ -44,6 +48,8 @@ public final class ServerMetrics: Sendable {
         self.downloadedBytes = CoreMetrics.Counter(label: "sealdrop_download_bytes_total", factory: factory)
         self.outboxQueued = CoreMetrics.Gauge(label: "sealdrop_outbox_queued", factory: factory)
         self.outboxFailed = CoreMetrics.Gauge(label: "sealdrop_outbox_failed", factory: factory)
+        self.archivePending = CoreMetrics.Gauge(label: "sealdrop_archive_pending", factory: factory)
+        self.archiveFailed = CoreMetrics.Gauge(label: "sealdrop_archive_failed", factory: factory)
         self.uptime = CoreMetrics.Gauge(label: "sealdrop_uptime_seconds", factory: factory)
     }
 
@@ -65,9 +71,12 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Sets the scrape-time gauges and returns every metric in the Prometheus text format (version 0.0.4).
-    public func render(outboxQueued queued: Int, outboxFailed failed: Int, uptimeSeconds: Int) -> String {
+    public func render(outboxQueued queued: Int, outboxFailed failed: Int, archivePending: Int = 0, archiveFailed: Int = 0,
+                       uptimeSeconds: Int) -> String {
         outboxQueued.record(queued)
         outboxFailed.record(failed)
+        self.archivePending.record(archivePending)
+        self.archiveFailed.record(archiveFailed)
         uptime.record(uptimeSeconds)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

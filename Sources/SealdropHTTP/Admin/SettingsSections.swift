@@ -21,6 +21,10 @@ struct SettingsSection: Sendable {
         case mebibytes
         /// A password: never shown, left unchanged when submitted empty.
         case secret
+        /// A secret of several lines (a private key): never shown, left unchanged when submitted empty.
+        case secretText
+        /// Text of several lines kept as one string (a template).
+        case longText
     }
 
     /// One field of a section; `permission` when the field needs more than its section.
@@ -123,10 +127,28 @@ struct SettingsSection: Sendable {
             Field(key: "directory.cacheSeconds", kind: .integer(1...86_400)),
             Field(key: "directory.timeoutSeconds", kind: .integer(1...300)),
         ]),
+        SettingsSection(id: "archive", permission: .editSettings, fields: [
+            Field(key: "archive.enabled", kind: .flag),
+            Field(key: "archive.connector", kind: .choice(ArchiveSettings.Connector.allCases.map(\.rawValue))),
+            Field(key: "archive.url", kind: .text),
+            Field(key: "archive.password", kind: .secret),
+            Field(key: "archive.privateKey", kind: .secretText),
+            Field(key: "archive.privateKeyPassphrase", kind: .secret),
+            Field(key: "archive.hostKeyFingerprint", kind: .text),
+            Field(key: "archive.writeSuffix", kind: .text),
+            Field(key: "archive.readySuffix", kind: .text),
+            Field(key: "archive.archivedSuffix", kind: .text),
+            Field(key: "archive.eml", kind: .flag),
+            Field(key: "archive.mode", kind: .choice(ArchiveSettings.Mode.allCases.map(\.rawValue))),
+            Field(key: "archive.ageRecipients", kind: .lines),
+            Field(key: "archive.metadataFileName", kind: .text),
+            Field(key: "archive.metadataTemplate", kind: .longText),
+            Field(key: "archive.timeoutSeconds", kind: .integer(1...600)),
+        ]),
     ]
 
     /// Secrets of the settings document: never shown, and an empty value in a patch keeps the stored one.
-    static let secretKeys = ["directory.bindPassword"]
+    static let secretKeys = ["directory.bindPassword", "archive.password", "archive.privateKey", "archive.privateKeyPassphrase"]
 
     static func named(_ id: String) -> SettingsSection? { id == "legal" ? legal : all.first { $0.id == id } }
 
@@ -154,7 +176,7 @@ struct SettingsSection: Sendable {
                 values[field.key] = ((value as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
             case .mebibytes: values[field.key] = String(((value as? NSNumber)?.int64Value ?? 0) / (1024 * 1024))
             case .flag: values[field.key] = (value as? Bool) ?? false
-            case .secret: values[field.key] = ""
+            case .secret, .secretText: values[field.key] = ""
             default: values[field.key] = value.map { "\($0)" } ?? ""
             }
         }
@@ -183,7 +205,8 @@ struct SettingsSection: Sendable {
                 }
                 value = number * 1024 * 1024
             case .text: value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            case .secret: value = raw
+            case .secret, .secretText: value = raw
+            case .longText: value = raw.replacingOccurrences(of: "\r\n", with: "\n")
             case .lines: value = Self.lines(raw)
             case .choice(let options):
                 guard options.contains(raw) else {

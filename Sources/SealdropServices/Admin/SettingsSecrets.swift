@@ -4,7 +4,7 @@ import SealdropCore
 import SealdropCrypto
 
 /// Seals the secrets inside the persisted settings with the server key, so the database file alone (a backup,
-/// a copied file) does not give away the relay or directory password.
+/// a copied file) does not give away the relay, directory or archive credentials.
 ///
 /// In the stored JSON the relay URL keeps everything but its password, and `directory.bindPassword` is empty; the
 /// passwords, sealed with `ServerKey.sealSecret` under the contexts `mail.relay.password` and
@@ -17,6 +17,21 @@ struct SettingsSecrets: Sendable {
     static let relayPassword = "mail.relay.password"
     /// The context of the directory's bind password.
     static let directoryPassword = "directory.bind.password"
+
+    /// A secret string member of a settings section, sealed under its own context.
+    struct Field: Sendable {
+        let section: String
+        let member: String
+        let context: String
+    }
+
+    /// Every secret member besides the relay password (which sits inside its URL).
+    static let fields = [
+        Field(section: "directory", member: "bindPassword", context: directoryPassword),
+        Field(section: "archive", member: "password", context: "archive.password"),
+        Field(section: "archive", member: "privateKey", context: "archive.private-key"),
+        Field(section: "archive", member: "privateKeyPassphrase", context: "archive.private-key.passphrase"),
+    ]
 
     let serverKey: ServerKey
 
@@ -32,11 +47,12 @@ struct SettingsSecrets: Sendable {
             object["mail"] = mail
             sealedValues[Self.relayPassword] = Data(sealed).base64EncodedString()
         }
-        if var directory = object["directory"] as? [String: Any], let password = directory["bindPassword"] as? String, !password.isEmpty {
-            let sealed = try serverKey.sealSecret(Array(password.utf8), context: Self.directoryPassword)
-            directory["bindPassword"] = ""
-            object["directory"] = directory
-            sealedValues[Self.directoryPassword] = Data(sealed).base64EncodedString()
+        for field in Self.fields {
+            guard var section = object[field.section] as? [String: Any], let value = section[field.member] as? String, !value.isEmpty else { continue }
+            let sealed = try serverKey.sealSecret(Array(value.utf8), context: field.context)
+            section[field.member] = ""
+            object[field.section] = section
+            sealedValues[field.context] = Data(sealed).base64EncodedString()
         }
         if !sealedValues.isEmpty { object[Self.member] = sealedValues }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -49,24 +65,28 @@ struct SettingsSecrets: Sendable {
     func open(_ object: [String: Any], logger: Logger) -> (object: [String: Any], hadPlaintext: Bool) {
         var object = object
         let sealedValues = object.removeValue(forKey: Self.member) as? [String: Any]
-        let directory = openDirectoryPassword(object, sealed: sealedValues?[Self.directoryPassword] as? String, logger: logger)
-        object = directory.object
+        var hadPlaintext = false
+        for field in Self.fields {
+            let opened = openField(field, object, sealed: sealedValues?[field.context] as? String, logger: logger)
+            object = opened.object
+            hadPlaintext = hadPlaintext || opened.hadPlaintext
+        }
         let relay = openRelayPassword(object, sealed: sealedValues?[Self.relayPassword] as? String, logger: logger)
-        return (relay.object, relay.hadPlaintext || directory.hadPlaintext)
+        return (relay.object, relay.hadPlaintext || hadPlaintext)
     }
 
-    /// The directory's bind password put back from its sealed value; `hadPlaintext` when it was stored unsealed.
-    func openDirectoryPassword(_ object: [String: Any], sealed: String?, logger: Logger) -> (object: [String: Any], hadPlaintext: Bool) {
+    /// A secret settings member put back from its sealed value; `hadPlaintext` when it was stored unsealed.
+    func openField(_ field: Field, _ object: [String: Any], sealed: String?, logger: Logger) -> (object: [String: Any], hadPlaintext: Bool) {
         var object = object
-        guard var directory = object["directory"] as? [String: Any] else { return (object, false) }
-        if let plain = directory["bindPassword"] as? String, !plain.isEmpty { return (object, true) }
+        guard var section = object[field.section] as? [String: Any] else { return (object, false) }
+        if let plain = section[field.member] as? String, !plain.isEmpty { return (object, true) }
         guard let sealed else { return (object, false) }
         do {
             guard let bytes = Data(base64Encoded: sealed) else { throw ServerKeyError.authenticationFailed }
-            directory["bindPassword"] = String(decoding: try serverKey.openSecret(Array(bytes), context: Self.directoryPassword), as: UTF8.self)
-            object["directory"] = directory
+            section[field.member] = String(decoding: try serverKey.openSecret(Array(bytes), context: field.context), as: UTF8.self)
+            object[field.section] = section
         } catch {
-            logger.error("settings.secret.unreadable", metadata: ["setting": "\(Self.directoryPassword)"])
+            logger.error("settings.secret.unreadable", metadata: ["setting": "\(field.context)"])
         }
         return (object, false)
     }

@@ -63,6 +63,7 @@ public enum PolicyCSV {
             values["Security modes"] = s.securityModes.map(\.name).joined(separator: ",")
             values["Sender address"] = s.mailSenderAddress
             values["Sender name"] = s.mailSenderName
+            values["Archiving active"] = s.archive.map { $0 ? "true" : "false" } ?? ""
             lines.append(columns.map { cell(values[$0] ?? "", separator) }.joined(separator: String(separator)))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
@@ -192,6 +193,14 @@ public enum PolicyCSV {
         }
         if let address = value("Sender address") { rule.settings.mailSenderAddress = address }
         if let name = value("Sender name") { rule.settings.mailSenderName = name }
+        // Empty: the archive's default (`archive.enabled`).
+        if let text = value("Archiving active") {
+            switch text.lowercased() {
+            case "true", "yes", "1": rule.settings.archive = true
+            case "false", "no", "0": rule.settings.archive = false
+            default: throw problem("Archiving active", "\(text.prefix(40)) is not true or false (or empty for the archive's default).")
+            }
+        }
     }
 
     /// RFC 4180 rows with their first line number; a quote left open is a problem naming its line.

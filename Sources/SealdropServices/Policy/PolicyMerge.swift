@@ -20,6 +20,8 @@ enum PolicyMerge {
         merged.securityModes = [RuleSettings.SecurityMode(allowedPasswordModes: modes)]
         merged.mailSenderName = all.first { !$0.mailSenderName.isEmpty }?.mailSenderName ?? ""
         merged.mailSenderAddress = all.first { !$0.mailSenderAddress.isEmpty }?.mailSenderAddress ?? ""
+        // One rule asking for a copy is enough (an archive is kept for compliance); else one left to the default.
+        merged.archive = all.contains { $0.archive == true } ? true : all.contains { $0.archive == nil } ? nil : false
         return merged
     }
 

@@ -51,14 +51,14 @@ public struct PolicyService: Sendable {
     }
 
     /// The settings in force for a transfer about to be finalized, with what the rules decide besides limits.
-    public func finalizing(_ transfer: TransferRecord) async throws -> (settings: PolicySettings, output: TransferSettings.RuleOutput?) {
+    public func finalizing(_ transfer: TransferRecord) async throws -> (settings: PolicySettings, output: TransferSettings.RuleOutput?, rules: [String]) {
         let result = try await evaluate(sender: transfer.senderEmail, recipients: transfer.recipients.all.map(\.address), clientIP: transfer.senderIP)
         guard result.allowed else { throw SealdropError.recipientRejected }
         let output = result.ruleSettings.map {
             TransferSettings.RuleOutput(mailSenderName: $0.mailSenderName, mailSenderAddress: $0.mailSenderAddress,
-                                        logSubjects: $0.logSubjects, logFileNames: $0.logFileNames)
+                                        logSubjects: $0.logSubjects, logFileNames: $0.logFileNames, archive: $0.archive)
         }
-        return (result.settings, output)
+        return (result.settings, output, result.matchedRules)
     }
 
     /// The settings in force for a session or transfer now: its sender, recipients and client address evaluated

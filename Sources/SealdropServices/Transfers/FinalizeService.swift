@@ -15,12 +15,14 @@ public struct FinalizeService: Sendable {
     let notifications: Notifications
     let kdf: KeyDerivationRunner
     let wrapParameters: PasswordKeyWrap.Parameters
+    let archive: ArchivePreparer?
     let logger: Logger
     let now: @Sendable () -> Date
 
     public init(
         transfers: any TransferRepository, blobs: any BlobStore, serverKey: ServerKey, settings: SettingsStore, policy: PolicyService? = nil,
-        notifications: Notifications, kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        notifications: Notifications, kdf: KeyDerivationRunner, wrapParameters: PasswordKeyWrap.Parameters = .default, archive: ArchivePreparer? = nil,
+        logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transfers = transfers
         self.keys = SessionKeys(transfers: transfers, serverKey: serverKey, logger: logger)
@@ -30,6 +32,7 @@ public struct FinalizeService: Sendable {
         self.notifications = notifications
         self.kdf = kdf
         self.wrapParameters = wrapParameters
+        self.archive = archive
         self.logger = logger
         self.now = now
     }
@@ -42,7 +45,7 @@ public struct FinalizeService: Sendable {
         if let pending = files.first(where: { $0.state != .uploaded }) {
             throw SealdropError.conflict("The file '\(pending.fileName.prefix(100))' is not completely uploaded")
         }
-        let (policy, ruleOutput) = try await self.policy.finalizing(record)
+        let (policy, ruleOutput, matchedRules) = try await self.policy.finalizing(record)
         record.settings.ruleOutput = ruleOutput
         guard files.reduce(Int64(0), { $0 + $1.size }) <= policy.maxTotalSize else { throw SealdropError.conflict("The files exceed the maximum transfer size") }
         guard policy.allowedPasswordModes.contains(record.settings.passwordMode) else {
@@ -84,7 +87,29 @@ public struct FinalizeService: Sendable {
             let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
             mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, password: shown, now: date))
         }
-        guard try await transfers.finalize(record, zipListings: zipListings, recipients: recipients, mails: mails) else { throw SealdropError.notFound("The transfer session") }
-        logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)"])
+        let job = try prepareArchive(record, files: files, recipients: recipients, transferKey: tk, mails: mails, rules: matchedRules, now: date)
+        guard try await transfers.finalize(record, zipListings: zipListings, recipients: recipients, mails: mails, archiveJob: job) else {
+            if let job { archive?.spool.remove(job.trackingId) }
+            throw SealdropError.notFound("The transfer session")
+        }
+        logger.info("transfer.finalized", metadata: ["tracking.id": "\(trackingId)", "files": "\(files.count)", "recipients": "\(recipients.count)",
+                                                     "archived": "\(job != nil)"])
+    }
+
+    /// The archive copy of the transfer prepared in the spool, when its rules (or the archive's default) ask for one;
+    /// a full disk refuses the finalize like a full upload (nothing is lost: the session stays open).
+    func prepareArchive(_ record: TransferRecord, files: [FileRecord], recipients: [RecipientRecord], transferKey: TransferKey,
+                        mails: [OutboxMessage], rules: [String], now date: Date) throws -> ArchiveJob? {
+        let settings = self.settings.current.archive
+        guard let archive, record.settings.ruleOutput?.archive ?? settings.enabled else { return nil }
+        let notification = mails.first { $0.kind == "recipient-notification" }?.message
+        let input = ArchivePreparer.Input(transfer: record, files: files, recipients: recipients, transferKey: transferKey,
+                                          notification: notification, rules: rules, now: date)
+        do {
+            return try archive.prepare(input, settings: settings)
+        } catch let error as ArchiveError where error.diskFull {
+            logger.error("archive.spool.full", metadata: ["tracking.id": "\(record.trackingId)"])
+            throw SealdropError.storageFull
+        }
     }
 }
