@@ -86,7 +86,7 @@ public struct SealdropServer: Sendable {
         let spool = ArchiveSpool(root: data + "/archive-spool")
         let archivePreparer = ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, logger: logger)
         let archive = ArchiveService(repository: database, spool: spool, targets: ArchiveTargets.all(),
-                                     settings: settings, serverKey: serverKey, logger: logger)
+                                     settings: settings, serverKey: serverKey, configuration: configuration.archive, logger: logger)
         let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, policy: policy,
                                          notifications: notifications,
                                          kdf: kdf, wrapParameters: configuration.passwordWrap, archive: archivePreparer, logger: logger)

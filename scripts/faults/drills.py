@@ -32,6 +32,7 @@ from harness import (MiB, DrillError, FaultServer, Prober, Relay, Resources, cap
                      download_all, error_of, file_states, start_rename_killer, finalize, fmt_latency, free_bytes, make_tempdir,
                      cpu_seconds, mount_small_fs, new_client, new_session, random_client_id, relay_code_reader, server_binary,
                      storm_worker, transfer_ids, upload, verify_sender, wait_until)
+import archive_drills  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -682,6 +683,9 @@ DRILLS = [
     ("disk-full", drill_disk_full),
     ("password-storm", drill_password_storm),
     ("slow-clients", drill_slow_clients),
+    ("archive-sshd-down", archive_drills.drill_archive_sshd_down),
+    ("archive-kill9", archive_drills.drill_archive_kill9),
+    ("archive-dir-full", archive_drills.drill_archive_dir_full),
 ]
 
 

@@ -30,6 +30,7 @@ struct ConfigurationLoader {
         var passwordWrap: PasswordKeyWrap.Parameters?
         var outboxFirstRetrySeconds: Double?
         var outboxMaxAgeHours: Double?
+        var archiveFirstRetrySeconds: Double?
         var requestHeaderTimeout: Double?
         var requestBodyTimeout: Double?
         var adminBcryptCost: Int?
@@ -114,9 +115,15 @@ struct ConfigurationLoader {
             userHTTP: addresses.userHTTP, userHTTPS: addresses.userHTTPS, adminHTTPS: addresses.adminHTTPS, adminHTTP: addresses.adminHTTP,
             requestHeaderTimeout: try timeout("SEALDROP_REQUEST_HEADER_TIMEOUT", file.requestHeaderTimeout, default: 30),
             requestBodyTimeout: try timeout("SEALDROP_REQUEST_BODY_TIMEOUT", file.requestBodyTimeout, default: 60))
-        return ServerConfiguration(storage: storage, listeners: listeners, certificate: certificate, configured: configured, mail: mail,
-                                   logging: logging, outbox: outbox, passwordWrap: passwordWrap, admin: admin, settings: settings,
-                                   pinnedSettingsJSON: fileSettingsJSON)
+        var configuration = ServerConfiguration(storage: storage, listeners: listeners, certificate: certificate, configured: configured, mail: mail,
+                                                logging: logging, outbox: outbox, passwordWrap: passwordWrap, admin: admin, settings: settings,
+                                                pinnedSettingsJSON: fileSettingsJSON)
+        let archiveRetry = file.archiveFirstRetrySeconds ?? 30
+        guard archiveRetry >= 0.1, archiveRetry <= 3600 else {
+            throw ConfigurationError(key: "archiveFirstRetrySeconds", problem: "must be between 0.1 and 3600")
+        }
+        configuration.archive.firstRetryDelay = archiveRetry
+        return configuration
     }
 
     // MARK: - One module each

@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var logging: LogConfiguration
     /// The outbox's retry schedule (the loader sets `firstRetryDelay` and `maxAge`).
     public var outbox: OutboxService.Configuration
+    /// The archive queue's retry schedule (`archiveFirstRetrySeconds`).
+    public var archive = ArchiveService.Configuration()
     /// `passwordWrap`: scrypt cost for wrapping transfer keys; tests lower it through the config file. Default
     /// `PasswordKeyWrap.Parameters.default`.
     public var passwordWrap: PasswordKeyWrap.Parameters
