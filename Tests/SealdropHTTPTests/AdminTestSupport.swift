@@ -37,8 +37,9 @@ struct AdminClient: Sendable {
 
     /// Runs `body` with a REST client of the user router and an admin client of the same fresh server, for
     /// tests of admin changes seen by users; `environment` as in `TestServer.make`.
-    static func runBeside<T: Sendable>(environment: [String: String] = [:], _ body: @Sendable (API, AdminClient) async throws -> T) async throws -> T {
-        let test = try TestServer.make(environment: environment)
+    static func runBeside<T: Sendable>(settings: String = "{}", environment: [String: String] = [:],
+                                       _ body: @Sendable (API, AdminClient) async throws -> T) async throws -> T {
+        let test = try TestServer.make(settings: settings, environment: environment)
         defer { try? FileManager.default.removeItem(atPath: test.directory) }
         let user = Application(router: test.server.userRouter(), logger: quiet)
         return try await user.test(.router) { userClient in
