@@ -84,11 +84,17 @@ public struct ArchiveService: Service {
     func attempt(_ job: ArchiveJob) async throws -> Bool {
         let attempts = job.attempts + 1
         let current = settings.current.archive
+        let started = ContinuousClock.now
         do {
             try await copy(job, settings: current)
             try await repository.markArchived(job.trackingId, attempts: attempts, at: now())
             spool.remove(job.trackingId)
-            logger.info("archive.archived", metadata: ["tracking.id": "\(job.trackingId)", "entries": "\(job.entries.count)", "attempts": "\(attempts)"])
+            let took = started.duration(to: .now)
+            logger.info("archive.archived", metadata: [
+                "tracking.id": "\(job.trackingId)", "entries": "\(job.entries.count)", "attempts": "\(attempts)",
+                "bytes": "\(job.entries.reduce(Int64(0)) { $0 + $1.size })",
+                "duration.ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)",
+            ])
             return true
         } catch {
             let failure = error as? ArchiveError
