@@ -39,6 +39,7 @@ import Testing
         "SealdropCrypto": ["SealdropCore"],
         "SMTPClient": [],
         "LDAPClient": [],
+        "SSHClient": [],
         // The executable calls the composition root and nothing else.
         "sealdrop": ["SealdropApp"],
     ]
