@@ -189,3 +189,38 @@ final class XMLTexts: NSObject, XMLParserDelegate {
         current = ""
     }
 }
+
+/// What an archive copy leaves in the data dir (`docs/archiving.md`): age mode never keeps the transfer key, plain mode
+/// keeps it sealed only until the copy is confirmed, and no plaintext is ever spooled.
+@Suite struct ArchiveDataDirTests {
+    @Test func anAgeCopyKeepsNoKeyAndNoPlaintextInTheDataDir() async throws {
+        let recipient = try AgeRecipient(publicKey: Curve25519.KeyAgreement.PrivateKey().publicKey).description
+        let h = try ServiceHarness(onDisk: true) {
+            $0.archive.enabled = true
+            $0.archive.mode = .age
+            $0.archive.ageRecipients = [recipient]
+            $0.archive.url = "file:///nonexistent-archive-dir-for-tests"
+        }
+        let content = Sample.plaintext(300_000, marker: "AGE-SPOOL-PLAINTEXT-")
+        let (trackingId, password, _) = try await h.transfers().provide(by: Sample.sender(), files: [("secret.txt", content)])
+        let job = try #require(try await h.database.archiveJob(trackingId))
+        #expect(job.sealedKey == nil && job.mode == .age)
+        #expect(job.entries.map(\.name) == ["secret.txt.age", "meta-info.xml.age"])
+        try DataDirCopyTests.expectNoSecrets([("file plaintext", Array("AGE-SPOOL-PLAINTEXT-".utf8)), ("transfer password", Array(password.utf8))],
+                                             inCopyOf: h.dataDirectory, phase: "age copy queued")
+    }
+
+    @Test func aPlainCopysKeyIsWipedFromTheDatabaseFilesOnceArchived() async throws {
+        let h = try ServiceHarness(onDisk: true) { $0.archive.enabled = true }
+        let target = h.directory.file("archive")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        h.settings.update { $0.archive.url = "file://" + target }
+        let content = Sample.plaintext(200_000, marker: "PLAIN-SPOOL-PLAINTEXT-")
+        let (trackingId, _, _) = try await h.transfers().provide(by: Sample.sender(), files: [("plain.txt", content)])
+        let sealed = try #require(try await h.database.archiveJob(trackingId)?.sealedKey)
+        // Spooled as ciphertext only: the blob's hard link and the sealed metadata.
+        try DataDirCopyTests.expectNoSecrets([("file plaintext", Array("PLAIN-SPOOL-PLAINTEXT-".utf8))], inCopyOf: h.dataDirectory, phase: "plain copy queued")
+        #expect(try await h.archive().archiveDue() == 1)
+        try DataDirCopyTests.expectNoSecrets([("sealed transfer key", sealed)], inCopyOf: h.dataDirectory, phase: "plain copy archived")
+    }
+}

@@ -140,7 +140,7 @@ struct SFTPArchiveConnection: ArchiveConnection {
             throw ArchiveError("cannot create \(path): \(error)")
         }
         do {
-            let written = try await sftp.write(handle, from: ByteBufferBody(body: body))
+            let written = try await sftp.write(handle, from: ByteBufferBody(body: body), maxInFlight: 64)
             guard written == UInt64(size) else { throw ArchiveError("wrote \(written) of \(size) bytes to \(path)") }
             _ = try await sftp.synchronize(handle)
             try await sftp.close(handle)
