@@ -104,18 +104,23 @@ struct AdminAPIController: Sendable {
 
     /// The saved directory settings with a submitted (unsaved) object merged over them, checked like a save.
     static func directorySettings(submitted: Any?, over current: SealdropSettings) throws -> DirectorySettings {
-        guard let submitted else { return current.directory }
-        guard var patch = submitted as? [String: Any] else { throw AdminError.invalid([FieldProblem("directory", "Send the directory settings as an object.")]) }
-        if (patch["bindPassword"] as? String)?.isEmpty == true { patch.removeValue(forKey: "bindPassword") }
-        var document = try SettingsJSON.object(of: current)
-        document = SettingsJSON.merge(document, ["directory": patch])
-        let merged: DirectorySettings
+        try unsaved("directory", submitted: submitted, secrets: ["bindPassword"], over: current).directory
+    }
+
+    /// The saved settings with a submitted (unsaved) object for `section` merged over them and that section checked like
+    /// a save; an empty or absent secret keeps the stored one. For "check connection" before saving.
+    static func unsaved(_ section: String, submitted: Any?, secrets: [String], over current: SealdropSettings) throws -> SealdropSettings {
+        guard let submitted else { return current }
+        guard var patch = submitted as? [String: Any] else { throw AdminError.invalid([FieldProblem(section, "Send the \(section) settings as an object.")]) }
+        for key in secrets where (patch[key] as? String)?.isEmpty == true { patch.removeValue(forKey: key) }
+        let document = SettingsJSON.merge(try SettingsJSON.object(of: current), [section: patch])
+        let merged: SealdropSettings
         do {
-            merged = try SettingsJSON.decode(document).directory
+            merged = try SettingsJSON.decode(document)
         } catch {
-            throw AdminError.invalid([FieldProblem("directory", "This value has the wrong type.")])
+            throw AdminError.invalid([FieldProblem(section, "This value has the wrong type.")])
         }
-        let problems = merged.validationErrors().map { text -> FieldProblem in
+        let problems = merged.validationErrors().filter { $0.hasPrefix(section + ".") }.map { text -> FieldProblem in
             let parts = text.split(separator: " ", maxSplits: 1)
             return FieldProblem(String(parts[0]), parts.count > 1 ? String(parts[1]) : text)
         }

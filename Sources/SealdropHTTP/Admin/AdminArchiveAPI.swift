@@ -40,7 +40,8 @@ struct AdminArchiveAPI: Sendable {
             }
             submitted = object["archive"]
         }
-        let settings = try Self.archiveSettings(submitted: submitted, over: surface.settings.current)
+        let settings = try AdminAPIController.unsaved("archive", submitted: submitted, secrets: ["password", "privateKey", "privateKeyPassphrase"],
+                                                      over: surface.settings.current).archive
         let result = await try service().check(settings)
         try await surface.audit.record(actor: admin.actor, action: "archive.check", target: settings.url.isEmpty ? "archive" : String(settings.url.prefix(200)),
                                        new: result.ok ? "ok" : "failed")
@@ -93,27 +94,6 @@ struct AdminArchiveAPI: Sendable {
         guard try await service().retry(trackingId) else { throw AdminError.notFound("A pending or failed archive copy") }
         try await surface.audit.record(actor: admin.actor, action: "archive.retry", target: trackingId.rawValue, new: "due now")
         return AdminAPIController.json(["retried": true])
-    }
-
-    /// The saved archive settings with a submitted (unsaved) object merged over them, checked like a save; empty
-    /// secrets keep the stored ones.
-    static func archiveSettings(submitted: Any?, over current: SealdropSettings) throws -> ArchiveSettings {
-        guard let submitted else { return current.archive }
-        guard var patch = submitted as? [String: Any] else { throw AdminError.invalid([FieldProblem("archive", "Send the archive settings as an object.")]) }
-        for key in ["password", "privateKey", "privateKeyPassphrase"] where (patch[key] as? String)?.isEmpty == true { patch.removeValue(forKey: key) }
-        let document = SettingsJSON.merge(try SettingsJSON.object(of: current), ["archive": patch])
-        let merged: ArchiveSettings
-        do {
-            merged = try SettingsJSON.decode(document).archive
-        } catch {
-            throw AdminError.invalid([FieldProblem("archive", "This value has the wrong type.")])
-        }
-        let problems = merged.validationErrors().map { text -> FieldProblem in
-            let parts = text.split(separator: " ", maxSplits: 1)
-            return FieldProblem(String(parts[0]), parts.count > 1 ? String(parts[1]) : text)
-        }
-        if !problems.isEmpty { throw AdminError.invalid(problems) }
-        return merged
     }
 
     /// `POST /admin/api/archive/check`.
