@@ -27,9 +27,13 @@ import Testing
             let refused = try await admin.post("/admin/policy/rules/new", fields)
             #expect(refused.status == .badRequest && refused.text.contains("recipient.patterns") && refused.text.contains("exponential"))
             fields[4] = ("recipient.patterns", "rival.example")
+            fields.append(("settings.archive", "on"))
             #expect(try await admin.post("/admin/policy/rules/new", fields).status == .seeOther)
             rules = admin.server.settings.current.policyRules
             #expect(rules.rules.last?.action == .decline && rules.rules.last?.recipient.patterns == ["rival.example"])
+            #expect(rules.rules.last?.settings.archive == true && rules.rules.first?.settings.archive == nil)
+            let form = try await admin.send(.get, "/admin/policy/rules/2")
+            #expect(form.text.contains(#"<option value="on" selected>"#))
             #expect(rules.rules.last.map { $0.settings.maxTotalSize } == Int64(104_857_600))
 
             // Move it to the top, copy it, delete the copy; a form that saw another name changes nothing.

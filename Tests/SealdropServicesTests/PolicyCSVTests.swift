@@ -12,11 +12,16 @@ import Testing
         settings.showFileNamesDefault = false
         settings.securityModes = [.init(allowedPasswordModes: [.manual, .generated])]
         settings.mailSenderName = "Legal; \"Department\""
+        settings.archive = true
+        var unarchived = RuleSettings()
+        unarchived.archive = false
         return [
             PolicyRule(name: "Internal to anyone", sender: .init(patterns: ["example.com", "/^[a-z]+@(x|y)\\.example$/"],
                                                                  ldap: ["group:CN=Staff,DC=example,DC=com"], networks: ["10.0.0.0/8", "2001:db8::/32"]),
                        settings: settings),
             PolicyRule(name: "=cmd|' /C calc'!A0", action: .decline, recipient: .init(patterns: ["rival.example"])),
+            PolicyRule(name: "Partners, not archived", recipient: .init(patterns: ["partner.example"]), settings: unarchived),
+            PolicyRule(name: "Archive default", recipient: .init(patterns: ["other.example"])),
         ]
     }
 
@@ -36,10 +41,11 @@ import Testing
         let header = "Rule name;Rule type;Sender pattern;Transfer size;Show filenames\n"
         let line = "internal to anyone;;partner.example;;true\n"
         let updated = try PolicyCSV.importing(Array((header + line).utf8), into: Self.rules(), update: true)
-        #expect(updated.count == 2)
+        #expect(updated.count == Self.rules().count)
         #expect(updated[0].sender.patterns == ["example.com", "/^[a-z]+@(x|y)\\.example$/", "partner.example"], "patterns are appended")
         #expect(updated[0].settings.maxTotalSize == 2000 * 1024 * 1024, "a blank cell keeps the value")
         #expect(updated[0].settings.showFileNamesDefault)
+        #expect(updated[0].settings.archive == true, "a blank cell keeps the archive setting")
         let added = try PolicyCSV.importing(Array((header + line + line).utf8), into: Self.rules(), update: false)
         #expect(added.map(\.name).suffix(2) == ["internal to anyone (2)", "internal to anyone (3)"])
     }

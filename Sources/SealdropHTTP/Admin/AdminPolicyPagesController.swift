@@ -126,6 +126,8 @@ struct AdminPolicyPagesController: Sendable {
         let switches: [Switch]
         let modes: [Mode]
         let mailSenderName: String, mailSenderAddress: String
+        /// The rule's `archive` setting as a choice: the archive's default, on, off.
+        let archiveOptions: [Mode]
         let problems: [FieldProblem]
     }
 
@@ -157,6 +159,9 @@ struct AdminPolicyPagesController: Sendable {
             modes: PasswordMode.allCases.map { RulePage.Mode(value: $0.rawValue, label: t["policyMode.\($0.rawValue)"] ?? $0.rawValue,
                                                               on: s.allowedPasswordModes.contains($0)) },
             mailSenderName: s.mailSenderName, mailSenderAddress: s.mailSenderAddress,
+            archiveOptions: [("default", nil), ("on", true), ("off", false)].map { value, setting in
+                RulePage.Mode(value: value, label: t["policyArchive.\(value)"] ?? value, on: s.archive == setting)
+            },
             problems: problems.map { FieldProblem(Self.shortKey($0.field), $0.message) })
         return surface.render("policy-rule", request, admin, status: problems.isEmpty ? .ok : .badRequest, page)
     }
@@ -188,6 +193,7 @@ struct AdminPolicyPagesController: Sendable {
         rule.settings.securityModes = [.init(allowedPasswordModes: PasswordMode.allCases.filter { form["mode.\($0.rawValue)"] == "on" })]
         rule.settings.mailSenderName = (form["settings.mailSenderName"] ?? "").trimmingCharacters(in: .whitespaces)
         rule.settings.mailSenderAddress = (form["settings.mailSenderAddress"] ?? "").trimmingCharacters(in: .whitespaces)
+        rule.settings.archive = ["on": true, "off": false][form["settings.archive"] ?? ""]
         return (rule, problems)
     }
 
