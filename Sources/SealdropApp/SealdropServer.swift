@@ -104,7 +104,7 @@ public struct SealdropServer: Sendable {
         let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,
                                     finalizing: finalizing, sentTransfers: sentTransfers, downloads: downloads,
                                     notifications: notifications, accounts: accounts, audit: audit, runtime: runtime,
-                                    transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit),
+                                    transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit, archive: database),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
                                     logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys())

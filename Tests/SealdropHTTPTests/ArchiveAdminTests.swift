@@ -95,6 +95,10 @@ import Testing
             #expect(log.text.contains(#""archivingFailed":true"#) && log.text.contains(#""archive":"pending""#))
             let page = try await admin.send(.get, "/admin/log")
             #expect(page.text.contains("archiving-failed"))
+            let details = try await admin.send(.get, "/admin/log/\(sent.trackingId)")
+            #expect(details.text.contains(#"id="archive-state">pending"#) && details.text.contains(#"id="archive-retry""#))
+            let detailsAPI = try await admin.api(.get, "/admin/api/transfers/\(sent.trackingId)", token: token)
+            #expect(detailsAPI.text.contains(#""state":"pending""#) && detailsAPI.text.contains("does not exist"))
             let metrics = try await admin.send(.get, "/metrics")
             #expect(metrics.text.contains("sealdrop_archive_pending 1"))
 

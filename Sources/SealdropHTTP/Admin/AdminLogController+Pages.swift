@@ -128,8 +128,20 @@ extension TransferLogDetails {
         let passwordMode: String
         let files: [File]
         let recipients: [Recipient]
+        /// The archive copy: `pending` (with the last error once an attempt failed), `archived` or `failed`.
+        let archive: Archive?
+
+        /// A transfer's archive copy.
+        struct Archive: Encodable {
+            let state: String, attempts: Int, lastError: String, archivedAt: String
+            let canRetry: Bool
+        }
 
         init(_ d: TransferLogDetails) {
+            archive = d.archive.map {
+                Archive(state: $0.state.rawValue, attempts: $0.attempts, lastError: $0.lastError ?? "",
+                        archivedAt: $0.archivedAt.map { APIDate.format($0) } ?? "", canRetry: $0.state != .archived)
+            }
             let transfer = d.transfer
             trackingId = transfer.trackingId.rawValue
             sender = transfer.senderEmail.description

@@ -8,8 +8,12 @@ public struct TransferLogService: Sendable {
     let transfers: any TransferRepository
     let service: SentTransferService
     let audit: AuditLog
+    /// The archive queue, for a transfer's archive copy (nil: no archive shown).
+    let archive: (any ArchiveRepository)?
 
-    public init(log: any TransferLogRepository, transfers: any TransferRepository, service: SentTransferService, audit: AuditLog) {
+    public init(log: any TransferLogRepository, transfers: any TransferRepository, service: SentTransferService, audit: AuditLog,
+                archive: (any ArchiveRepository)? = nil) {
+        self.archive = archive
         self.log = log
         self.transfers = transfers
         self.service = service
@@ -43,7 +47,8 @@ public struct TransferLogService: Sendable {
             transfer.settings.notificationMessage = NotificationMessage(subject: Self.notLogged, body: "")
         }
         return TransferLogDetails(transfer: transfer, files: files,
-                                  recipients: try await transfers.recipients(of: trackingId), downloads: try await transfers.downloads(of: trackingId))
+                                  recipients: try await transfers.recipients(of: trackingId), downloads: try await transfers.downloads(of: trackingId),
+                                  archive: try await archive?.archiveJob(trackingId))
     }
 
     /// Shown where a policy rule keeps a subject or file name out of the log.
@@ -63,4 +68,6 @@ public struct TransferLogDetails: Sendable {
     public let files: [FileRecord]
     public let recipients: [RecipientRecord]
     public let downloads: [DownloadEvent]
+    /// The transfer's archive copy, if it has one.
+    public var archive: ArchiveJob?
 }
