@@ -142,8 +142,9 @@ def drill_archive_sshd_down(ctx):
 
 
 def drill_archive_kill9(ctx):
-    """kill -9 of Sealdrop while a 192 MiB copy is written over SFTP; after the restart the copy is made again and the
-    archive holds exactly one complete copy, nothing under the write suffix, and the spool folder is gone."""
+    """kill -9 of Sealdrop while a 1 GiB copy is written over SFTP; after the restart the copy is made again and the
+    archive holds exactly one complete copy (every byte compared by SHA-256), nothing under the write suffix, the spool
+    folder is gone and the sealed transfer key removed."""
     peer = ssh_peer()
     folder = os.path.join(peer["SSH_ARCHIVE_DIR"], f"drill-kill-{os.getpid()}-{int(time.time())}")
     os.makedirs(folder, mode=0o777)
@@ -152,15 +153,17 @@ def drill_archive_kill9(ctx):
     server = ctx.server(settings=sftp_settings(peer, folder), config={"archiveFirstRetrySeconds": 0.5})
     server.start()
     client = verified_sender(server)
-    tracking, digest = send(client, "big.bin", 192 * MiB, b"kill9")
+    tracking, digest = send(client, "big.bin", 1024 * MiB, b"kill9")
     target = os.path.join(folder, tracking)
     caught = wait_for_write(target)
     server.kill9()
     partial = {n: os.path.getsize(os.path.join(target, n)) for n in os.listdir(target)} if os.path.isdir(target) else {}
     ctx.check(bool(caught) and any(n.endswith(WRITE) for n in partial), f"killed mid-copy, left behind: {partial}")
     server.start()
-    ok = wait_until(lambda: job(server, tracking)[0] == "archived", 180, 0.1)
-    ctx.check(bool(ok), f"after the restart: {job(server, tracking)[0]} after {job(server, tracking)[1]} attempts")
+    restarted = time.monotonic()
+    ok = wait_until(lambda: job(server, tracking)[0] == "archived", 600, 0.1)
+    ctx.check(bool(ok), f"after the restart: {job(server, tracking)[0]} after {job(server, tracking)[1]} attempts, "
+                        f"{time.monotonic() - restarted:.1f}s")
     check_one_copy(ctx, "kill -9", target, "big.bin", digest)
     spool = os.path.join(server.data, "archive-spool", tracking)
     ctx.check(not os.path.exists(spool), "the spool folder is gone once archived")
