@@ -82,13 +82,18 @@ public final class SSHConnection: Sendable {
         try await self.run(.exec) { _ in
             let session = try await self.openCommandSession()
             return try await session.channel.executeThenClose { inbound, outbound in
-                try await self.request(SSHChannelRequestEvent.ExecRequest(command: command, wantReply: true), on: session.channel.channel, reply: session.reply, refusal: "the server refused to run the command", step: .exec)
-                outbound.finish()
-                var reader = SSHSessionReader(inbound)
-                try await reader.readToEnd()
-                let result = reader.result
-                self.logger.debug("ssh.exec.finished", metadata: ["ssh.exit_status": "\(result.exitStatus.map(String.init) ?? "none")"])
-                return result
+                do {
+                    try await self.request(SSHChannelRequestEvent.ExecRequest(command: command, wantReply: true), on: session.channel.channel, reply: session.reply, refusal: "the server refused to run the command", step: .exec)
+                    outbound.finish()
+                    var reader = SSHSessionReader(inbound)
+                    try await reader.readToEnd()
+                    let result = reader.result
+                    self.logger.debug("ssh.exec.finished", metadata: ["ssh.exit_status": "\(result.exitStatus.map(String.init) ?? "none")"])
+                    return result
+                } catch {
+                    await self.discard(session.channel.channel, step: .exec)
+                    throw error
+                }
             }
         }
     }
@@ -153,6 +158,20 @@ public final class SSHConnection: Sendable {
         }
         _ = try await opened.futureResult.get()
         return try await configured.futureResult.get()
+    }
+
+    /// Closes a session channel after a failure, before `executeThenClose` closes it again: waits for the
+    /// server's CLOSE at most the step's limit, and closes the whole connection when that passes or the channel
+    /// itself failed. swift-nio-ssh 0.15.1 never completes `close()` on a channel that failed (its
+    /// `closedCleanly` returns early once `errorEncountered` ran), so only the connection's end settles it.
+    func discard(_ child: any Channel, step: SSHStep) async {
+        child.close(promise: nil)
+        do {
+            try await self.run(step) { _ in try await child.closeFuture.get() }
+        } catch {
+            self.channel.close(promise: nil)
+            try? await self.channel.closeFuture.get()
+        }
     }
 
     /// Sends a `want reply` channel request and waits for the answer; a refusal becomes ``SSHError/Kind/channel``.
