@@ -8,7 +8,8 @@ import NIOSSH
 ///
 /// The host key is checked during the key exchange, before authentication. A step that passes its limit, or
 /// whose task is cancelled, closes the whole connection: a server that stopped answering cannot be trusted with
-/// the next step either. Every failure is an ``SSHError`` naming `host:port` and the step.
+/// the next step either. Every failure is an ``SSHError`` naming `host:port` and the step. Call ``close()`` when
+/// done; nothing closes the connection on deinit.
 public final class SSHConnection: Sendable {
     let channel: any Channel
     let configuration: SSHClientConfiguration
@@ -53,7 +54,8 @@ public final class SSHConnection: Sendable {
     }
 
     /// A session channel running a subsystem (e.g. `sftp`). The returned channel reads and writes plain
-    /// `ByteBuffer`s; the subsystem's standard error is logged and dropped. Close it when done.
+    /// `ByteBuffer`s; the subsystem's standard error is logged and dropped. Close it whole when done (no
+    /// half-closure); its close completes when the server answers, or when this connection is closed.
     public func openSubsystem(_ name: String) async throws -> any Channel {
         let logger = self.logger
         let (child, reply) = try await self.run(.openChannel) { _ in
@@ -135,6 +137,8 @@ public final class SSHConnection: Sendable {
         let opened = channel.eventLoop.makePromise(of: (any Channel).self)
         let configured = channel.eventLoop.makePromise(of: Output.self)
         opened.futureResult.whenFailure { configured.fail($0) }
+        // swift-nio-ssh may leave the promise of a channel whose connection ended mid-opening unfulfilled.
+        channel.closeFuture.whenComplete { _ in opened.fail(ChannelError.ioOnClosedChannel) }
         channel.eventLoop.execute {
             guard channel.isActive else {
                 opened.fail(ChannelError.ioOnClosedChannel)
