@@ -6,6 +6,14 @@ enum SCPReply: Sendable, Hashable {
     case warning(String)
     case fatal(String)
 
+    /// The sink's message; empty for success.
+    var message: String {
+        switch self {
+        case .ok: ""
+        case .warning(let message), .fatal(let message): message
+        }
+    }
+
     /// The longest message line kept; a longer one is cut there (the sink's own are a few dozen bytes).
     static let maximumLineLength = 4096
 

@@ -25,53 +25,69 @@ extension SSHConnection {
         }
         let session = try await self.run(.openChannel) { _ in try await self.openCommandSession() }
         try await session.channel.executeThenClose { inbound, outbound in
-            var upload = SCPUpload(machine: SCPSourceStateMachine(request: request), reader: SSHSessionReader(inbound))
-            try await self.run(.scpStart) { _ in
-                try await self.request(
-                    SSHChannelRequestEvent.ExecRequest(command: request.command, wantReply: true), on: session.channel.channel,
-                    reply: session.reply, refusal: "the server refused to run scp", step: .scpStart
-                )
-                guard case .sendHeader(let header) = try await self.nextAction(&upload, outbound, .scpStart) else {
-                    throw self.error(.protocolViolation, .scpStart, "the SCP sink did not start")
-                }
-                try await outbound.write(ByteBuffer(string: header))
-                upload.machine.headerSent()
+            do {
+                try await self.sendFile(request, session: session, inbound: inbound, outbound: outbound, body: body)
+            } catch {
+                await self.discard(session.channel.channel, step: .scpFinish)
+                throw error
             }
-            try await self.run(.scpHeader) { _ in
-                guard case .sendData = try await self.nextAction(&upload, outbound, .scpHeader) else {
-                    throw self.error(.protocolViolation, .scpHeader, "the SCP sink did not accept the file header")
-                }
+        }
+        self.logger.debug("ssh.scp.uploaded", metadata: ["scp.bytes": "\(request.size)"])
+    }
+
+    /// The conversation with the sink, one step (and deadline) per acknowledgement.
+    private func sendFile(
+        _ request: SCPUploadRequest,
+        session: CommandSession,
+        inbound: NIOAsyncChannelInboundStream<SSHSessionOutput>,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        body: some AsyncSequence<ByteBuffer, any Error> & Sendable
+    ) async throws {
+        var upload = SCPUpload(machine: SCPSourceStateMachine(request: request), reader: SSHSessionReader(inbound))
+        try await self.run(.scpStart) { _ in
+            try await self.request(
+                SSHChannelRequestEvent.ExecRequest(command: request.command, wantReply: true), on: session.channel.channel,
+                reply: session.reply, refusal: "the server refused to run scp", step: .scpStart
+            )
+            guard case .sendHeader(let header) = try await self.nextAction(&upload, outbound, .scpStart) else {
+                throw self.error(.protocolViolation, .scpStart, "the SCP sink did not start")
             }
-            try await self.run(.scpData) { deadline in
-                var sent: Int64 = 0
-                for try await chunk in body {
-                    deadline.touch()
-                    guard sent + Int64(chunk.readableBytes) <= request.size else {
-                        throw self.error(.invalidRequest, .scpData, "the body is longer than the \(request.size) bytes announced")
-                    }
-                    if chunk.readableBytes > 0 {
-                        try await outbound.write(chunk)
-                        sent += Int64(chunk.readableBytes)
-                    }
-                    deadline.touch()
-                }
-                guard sent == request.size else {
-                    throw self.error(.invalidRequest, .scpData, "the body ended after \(sent) of the \(request.size) bytes announced")
-                }
-                try await outbound.write(ByteBuffer(bytes: [0]))
-                upload.machine.dataSent()
+            try await outbound.write(ByteBuffer(string: header))
+            upload.machine.headerSent()
+        }
+        try await self.run(.scpHeader) { _ in
+            guard case .sendData = try await self.nextAction(&upload, outbound, .scpHeader) else {
+                throw self.error(.protocolViolation, .scpHeader, "the SCP sink did not accept the file header")
             }
-            try await self.run(.scpFinish) { _ in
-                guard case .finish = try await self.nextAction(&upload, outbound, .scpFinish) else {
-                    throw self.error(.protocolViolation, .scpFinish, "the SCP sink did not confirm the file")
+        }
+        try await self.run(.scpData) { deadline in
+            var sent: Int64 = 0
+            for try await chunk in body {
+                deadline.touch()
+                guard sent + Int64(chunk.readableBytes) <= request.size else {
+                    throw self.error(.invalidRequest, .scpData, "the body is longer than the \(request.size) bytes announced")
                 }
-                outbound.finish()
-                try await upload.reader.readToEnd()
-                if let status = upload.reader.exitStatus, status != 0 {
-                    throw self.error(.remote(exitStatus: status, message: Self.remoteMessage(upload.reader, fallback: "")), .scpFinish, "scp -t exited with status \(status)" + Self.suffix(upload.reader))
+                if chunk.readableBytes > 0 {
+                    try await outbound.write(chunk)
+                    sent += Int64(chunk.readableBytes)
                 }
+                deadline.touch()
             }
-            self.logger.debug("ssh.scp.uploaded", metadata: ["scp.bytes": "\(request.size)"])
+            guard sent == request.size else {
+                throw self.error(.invalidRequest, .scpData, "the body ended after \(sent) of the \(request.size) bytes announced")
+            }
+            try await outbound.write(ByteBuffer(bytes: [0]))
+            upload.machine.dataSent()
+        }
+        try await self.run(.scpFinish) { _ in
+            guard case .finish = try await self.nextAction(&upload, outbound, .scpFinish) else {
+                throw self.error(.protocolViolation, .scpFinish, "the SCP sink did not confirm the file")
+            }
+            outbound.finish()
+            try await upload.reader.readToEnd()
+            if let status = upload.reader.exitStatus, status != 0 {
+                throw self.error(.remote(exitStatus: status, message: Self.remoteMessage(upload.reader, fallback: "")), .scpFinish, "scp -t exited with status \(status)" + Self.suffix(upload.reader))
+            }
         }
     }
 
@@ -100,11 +116,7 @@ extension SSHConnection {
                     throw self.error(.remote(exitStatus: upload.reader.exitStatus, message: message), step, message)
                 }
             case .fail(let reply):
-                let said: String
-                switch reply {
-                case .ok: said = ""
-                case .warning(let message), .fatal(let message): said = message
-                }
+                let said = reply.message
                 // Let the sink finish (it exits once its input ends) to learn its exit status.
                 outbound.finish()
                 try? await upload.reader.readToEnd()

@@ -8,7 +8,8 @@ import NIOSSH
 ///
 /// The host key is checked during the key exchange, before authentication. A step that passes its limit, or
 /// whose task is cancelled, closes the whole connection: a server that stopped answering cannot be trusted with
-/// the next step either. Every failure is an ``SSHError`` naming `host:port` and the step.
+/// the next step either. Every failure is an ``SSHError`` naming `host:port` and the step. Call ``close()`` when
+/// done; nothing closes the connection on deinit.
 public final class SSHConnection: Sendable {
     let channel: any Channel
     let configuration: SSHClientConfiguration
@@ -53,7 +54,8 @@ public final class SSHConnection: Sendable {
     }
 
     /// A session channel running a subsystem (e.g. `sftp`). The returned channel reads and writes plain
-    /// `ByteBuffer`s; the subsystem's standard error is logged and dropped. Close it when done.
+    /// `ByteBuffer`s; the subsystem's standard error is logged and dropped. Close it whole when done (no
+    /// half-closure); its close completes when the server answers, or when this connection is closed.
     public func openSubsystem(_ name: String) async throws -> any Channel {
         let logger = self.logger
         let (child, reply) = try await self.run(.openChannel) { _ in
@@ -82,13 +84,18 @@ public final class SSHConnection: Sendable {
         try await self.run(.exec) { _ in
             let session = try await self.openCommandSession()
             return try await session.channel.executeThenClose { inbound, outbound in
-                try await self.request(SSHChannelRequestEvent.ExecRequest(command: command, wantReply: true), on: session.channel.channel, reply: session.reply, refusal: "the server refused to run the command", step: .exec)
-                outbound.finish()
-                var reader = SSHSessionReader(inbound)
-                try await reader.readToEnd()
-                let result = reader.result
-                self.logger.debug("ssh.exec.finished", metadata: ["ssh.exit_status": "\(result.exitStatus.map(String.init) ?? "none")"])
-                return result
+                do {
+                    try await self.request(SSHChannelRequestEvent.ExecRequest(command: command, wantReply: true), on: session.channel.channel, reply: session.reply, refusal: "the server refused to run the command", step: .exec)
+                    outbound.finish()
+                    var reader = SSHSessionReader(inbound)
+                    try await reader.readToEnd()
+                    let result = reader.result
+                    self.logger.debug("ssh.exec.finished", metadata: ["ssh.exit_status": "\(result.exitStatus.map(String.init) ?? "none")"])
+                    return result
+                } catch {
+                    await self.discard(session.channel.channel, step: .exec)
+                    throw error
+                }
             }
         }
     }
@@ -130,6 +137,8 @@ public final class SSHConnection: Sendable {
         let opened = channel.eventLoop.makePromise(of: (any Channel).self)
         let configured = channel.eventLoop.makePromise(of: Output.self)
         opened.futureResult.whenFailure { configured.fail($0) }
+        // swift-nio-ssh may leave the promise of a channel whose connection ended mid-opening unfulfilled.
+        channel.closeFuture.whenComplete { _ in opened.fail(ChannelError.ioOnClosedChannel) }
         channel.eventLoop.execute {
             guard channel.isActive else {
                 opened.fail(ChannelError.ioOnClosedChannel)
@@ -153,6 +162,20 @@ public final class SSHConnection: Sendable {
         }
         _ = try await opened.futureResult.get()
         return try await configured.futureResult.get()
+    }
+
+    /// Closes a session channel after a failure, before `executeThenClose` closes it again: waits for the
+    /// server's CLOSE at most the step's limit, and closes the whole connection when that passes or the channel
+    /// itself failed. swift-nio-ssh 0.15.1 never completes `close()` on a channel that failed (its
+    /// `closedCleanly` returns early once `errorEncountered` ran), so only the connection's end settles it.
+    func discard(_ child: any Channel, step: SSHStep) async {
+        child.close(promise: nil)
+        do {
+            try await self.run(step) { _ in try await child.closeFuture.get() }
+        } catch {
+            self.channel.close(promise: nil)
+            try? await self.channel.closeFuture.get()
+        }
     }
 
     /// Sends a `want reply` channel request and waits for the answer; a refusal becomes ``SSHError/Kind/channel``.

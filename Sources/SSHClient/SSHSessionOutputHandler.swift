@@ -17,12 +17,18 @@ enum SSHSessionOutput: Sendable {
 
 /// Turns a session channel's data and requests into ``SSHSessionOutput`` for an async consumer, and outbound
 /// `ByteBuffer`s into standard input. The end of output is passed on as an element rather than as the
-/// half-closure event, so the async stream stays open for the exit status that OpenSSH may send after it.
+/// half-closure event, so the async stream stays open for the exit status that may follow it.
+///
+/// It also drops our end of input (SSH_MSG_CHANNEL_EOF) once the server sent its own: swift-nio-ssh 0.15.1
+/// (`ChildChannelStateMachine.sendChannelEOF`) wrongly treats that order as a protocol violation and fails the
+/// channel, which happens whenever a command closes its output before we close its input.
 final class SSHSessionOutputHandler: ChannelDuplexHandler {
     typealias InboundIn = SSHChannelData
     typealias InboundOut = SSHSessionOutput
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = SSHChannelData
+
+    private var serverSentEOF = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = Self.unwrapInboundIn(data)
@@ -36,15 +42,27 @@ final class SSHSessionOutputHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
+        // Requests arrive outside a read burst; the async stream takes elements only at the end of one.
         case let status as SSHChannelRequestEvent.ExitStatus:
             context.fireChannelRead(Self.wrapInboundOut(.exitStatus(status.exitStatus)))
+            context.fireChannelReadComplete()
         case let signal as SSHChannelRequestEvent.ExitSignal:
             context.fireChannelRead(Self.wrapInboundOut(.exitSignal(name: signal.signalName, message: signal.errorMessage)))
+            context.fireChannelReadComplete()
         case let channelEvent as ChannelEvent where channelEvent == .inputClosed:
+            self.serverSentEOF = true
             context.fireChannelRead(Self.wrapInboundOut(.endOfOutput))
         default:
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .output, self.serverSentEOF {
+            promise?.succeed()
+            return
+        }
+        context.close(mode: mode, promise: promise)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

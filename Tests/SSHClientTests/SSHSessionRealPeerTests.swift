@@ -78,6 +78,21 @@ struct SSHSessionRealPeerTests {
         await connection.close()
     }
 
+    /// Cancelling the caller's task ends a running command at once, as a cancellation that closed the connection.
+    @Test func cancellationEndsARunningCommand() async throws {
+        guard let peer = SSHPeerEnvironment.require() else { return }
+        let connection = try await SSHConnection.connect(try peer.configuration(), logger: sshTestLogger())
+        let started = ContinuousClock.now
+        let task = Task { try await connection.execute("sleep 30") }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let error = await #expect(throws: SSHError.self) { try await task.value }
+        #expect(error?.kind == .cancelled)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        let after = await #expect(throws: SSHError.self) { try await connection.execute("true") }
+        #expect(after?.kind == .closed)
+    }
+
     /// After close, requests fail as a closed connection instead of hanging.
     @Test func requestsAfterCloseFail() async throws {
         guard let peer = SSHPeerEnvironment.require() else { return }

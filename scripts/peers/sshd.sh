@@ -19,7 +19,9 @@
 #   SSH_CTL              the main server (for the fault drills, which run when no other test uses it)
 #   SSH_FAULT_CTL        the fault server (for Swift tests that run beside others)
 # Host key fingerprints as `ssh-keygen -lf` prints them: SSH_HOST_FP_ED25519, SSH_HOST_FP_ECDSA, SSH_HOST_FP_RSA.
-# Users (created if missing and kept; their homes and files live under $SSH_PEER_DIR and the chroot, removed at stop):
+# Users (created if missing and kept, with empty homes and random passwords that stay the same across starts in
+# $SSHD_PEER_STATE, so peers started side by side do not undo each other; test files live under $SSH_PEER_DIR and
+# the chroot, removed at stop):
 #   SSH_PASSWORD_USER / SSH_PASSWORD   password login
 #   SSH_KEY_USER                       key login with SSH_KEY_FILE (Ed25519), SSH_ECDSA_KEY_FILE (ECDSA P-256) or
 #                                      SSH_ENCRYPTED_KEY_FILE (Ed25519, aes256-ctr + bcrypt, SSH_KEY_PASSPHRASE)
@@ -34,6 +36,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The servers this peer runs, in start order.
 SSHD_PEER_INSTANCES=(main ecdsa-only rsa-only chacha-only fault)
+# What outlives a peer: the test users' homes and passwords (root-only).
+SSHD_PEER_STATE=/var/lib/sealdrop-ssh-peer
 
 # Writes NAME.conf: the shared settings, the host keys and extra lines given, and the SFTP-only user's block.
 _sshd_write_config() {
@@ -131,6 +135,17 @@ _sshd_ensure_user() {
   [ "$(getent passwd "$user" | cut -d: -f6)" = "$home" ] || usermod --home "$home" "$user"
 }
 
+# The stored password of a test user, made up (and set) the first time.
+_sshd_password() {
+  local user=$1 file=$SSHD_PEER_STATE/passwords password
+  password=$(awk -F: -v u="$user" '$1 == u { print $2 }' "$file" 2>/dev/null)
+  if [ -z "$password" ]; then
+    password="$user-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    (umask 077; echo "$user:$password" >> "$file") || return 1
+  fi
+  echo "$password"
+}
+
 # Starts the servers and exports the SSH_* variables.
 sshd_peer_start() {
   if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null; then
@@ -164,8 +179,9 @@ sshd_peer_start() {
   export SSH_PASSWORD_USER=${SSH_PASSWORD_USER:-sealdrop-ssh-pw}
   export SSH_KEY_USER=${SSH_KEY_USER:-sealdrop-ssh-key}
   export SSH_SFTP_USER=${SSH_SFTP_USER:-sealdrop-sftp}
-  export SSH_PASSWORD=${SSH_PASSWORD:-ssh-password-$RANDOM$RANDOM}
-  export SSH_SFTP_PASSWORD=${SSH_SFTP_PASSWORD:-sftp-password-$RANDOM$RANDOM}
+  mkdir -p "$SSHD_PEER_STATE/home" && chmod 755 "$SSHD_PEER_STATE" || return 1
+  export SSH_PASSWORD; SSH_PASSWORD=${SSH_PASSWORD:-$(_sshd_password "$SSH_PASSWORD_USER")} || return 1
+  export SSH_SFTP_PASSWORD; SSH_SFTP_PASSWORD=${SSH_SFTP_PASSWORD:-$(_sshd_password "$SSH_SFTP_USER")} || return 1
   export SSH_KEY_PASSPHRASE=${SSH_KEY_PASSPHRASE:-key-passphrase-$RANDOM$RANDOM}
   export SSH_ARCHIVE_DIR="$SSH_PEER_DIR/archive"
   export SSH_KEY_FILE="$SSH_PEER_DIR/keys/id_ed25519"
@@ -178,9 +194,9 @@ sshd_peer_start() {
   chmod 1777 "$SSH_ARCHIVE_DIR"
   local user
   for user in "$SSH_PASSWORD_USER" "$SSH_KEY_USER"; do
-    mkdir -p "$SSH_PEER_DIR/home/$user" || return 1
-    _sshd_ensure_user "$user" "$SSH_PEER_DIR/home/$user" || { echo "sshd peer: could not set up user $user" >&2; return 1; }
-    chown "$user" "$SSH_PEER_DIR/home/$user" || return 1
+    mkdir -p "$SSHD_PEER_STATE/home/$user" || return 1
+    _sshd_ensure_user "$user" "$SSHD_PEER_STATE/home/$user" || { echo "sshd peer: could not set up user $user" >&2; return 1; }
+    chown "$user" "$SSHD_PEER_STATE/home/$user" || return 1
   done
   # The SFTP-only user's home is inside its chroot.
   _sshd_ensure_user "$SSH_SFTP_USER" /archive || { echo "sshd peer: could not set up user $SSH_SFTP_USER" >&2; return 1; }
