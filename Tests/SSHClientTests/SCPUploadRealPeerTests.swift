@@ -42,12 +42,15 @@ struct SCPUploadRealPeerTests {
     /// The data step's limit is on stalls: an upload that takes three times the limit but keeps moving completes.
     @Test func slowButSteadyUploadIsNotCutShort() async throws {
         guard let peer = SSHPeerEnvironment.require() else { return }
-        let connection = try await SSHConnection.connect(try peer.configuration(requestTimeout: .seconds(1)), logger: sshTestLogger())
+        // A 10 s limit, not 1 s: in a full parallel test run, tests that compute on the cooperative threads (bcrypt,
+        // age, SHA-256 of large files) delayed this body's next chunk by several seconds. 44 chunks 0.7 s apart take
+        // three times the limit.
+        let connection = try await SSHConnection.connect(try peer.configuration(requestTimeout: .seconds(10)), logger: sshTestLogger())
         let name = "slow-\(UUID().uuidString)"
-        let body = SlowBody(base: PatternBody(total: 30 * 16 * 1024, chunkSize: 16 * 1024), pause: .milliseconds(100))
+        let body = SlowBody(base: PatternBody(total: 44 * 16 * 1024, chunkSize: 16 * 1024), pause: .milliseconds(700))
         let started = ContinuousClock.now
         try await connection.scpUpload(toDirectory: peer.archiveDirectory, name: name, size: Int64(body.base.total), body: body)
-        #expect(ContinuousClock.now - started > .seconds(2))
+        #expect(ContinuousClock.now - started > .seconds(30))
         let written = try #require(FileManager.default.contents(atPath: peer.archiveDirectory + "/" + name))
         #expect(Array(written) == body.base.bytes)
         try? FileManager.default.removeItem(atPath: peer.archiveDirectory + "/" + name)

@@ -44,7 +44,7 @@ struct SSHFaultRealPeerTests {
     @Test func frozenServerMidUploadTimesOut() async throws {
         guard let peer = SSHPeerEnvironment.require() else { return }
         defer { try? peer.controlFaultServer("resume") }
-        let connection = try await SSHConnection.connect(try peer.configuration(port: peer.faultPort, requestTimeout: .seconds(2)), logger: sshTestLogger())
+        let connection = try await SSHConnection.connect(try peer.configuration(port: peer.faultPort, requestTimeout: .seconds(5)), logger: sshTestLogger())
         let name = "frozen-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: peer.archiveDirectory + "/" + name) }
         let started = ContinuousClock.now
@@ -64,7 +64,7 @@ struct SSHFaultRealPeerTests {
     @Test func frozenCommandTimesOutAndStoppedServerRefuses() async throws {
         guard let peer = SSHPeerEnvironment.require() else { return }
         defer { try? peer.controlFaultServer("start") }
-        let connection = try await SSHConnection.connect(try peer.configuration(port: peer.faultPort, requestTimeout: .seconds(2)), logger: sshTestLogger())
+        let connection = try await SSHConnection.connect(try peer.configuration(port: peer.faultPort, requestTimeout: .seconds(5)), logger: sshTestLogger())
         try peer.controlFaultServer("pause")
         let error = await #expect(throws: SSHError.self) { try await connection.execute("true") }
         #expect(error?.kind == .timeout(.exec))

@@ -60,7 +60,6 @@ struct SSHArchiveTarget: ArchiveTarget, ArchiveTargetCheck {
                 } else {
                     let sftp = try await SFTPClient.start(on: try await ssh.openSubsystem("sftp"), requestTimeout: .seconds(settings.timeoutSeconds), logger: logger)
                     isDirectory = try await sftp.attributes(at: target.path)?.isDirectory ?? false
-                    await sftp.shutdown()
                 }
                 steps.append(ArchiveCheckStep(step: "directory", ok: isDirectory,
                                               detail: isDirectory ? "\(target.path) exists" : "\(target.path) does not exist or is not a writable directory"))
@@ -163,9 +162,10 @@ struct SFTPArchiveConnection: ArchiveConnection {
         try await sftp.removeFile(path)
     }
 
+    /// The connection first: a frozen server would keep the SFTP channel's own close waiting.
     func close() async {
-        await sftp.shutdown()
         await ssh.close()
+        await sftp.shutdown()
     }
 }
 
