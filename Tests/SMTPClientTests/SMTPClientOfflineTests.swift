@@ -139,7 +139,8 @@ import Testing
     @Test func silenceAfterDataTimesOutInDataTermination() async throws {
         let responses = ["EHLO": "250 scripted\r\n", "MAIL": "250 ok\r\n", "RCPT": "250 ok\r\n", "DATA": "354 go\r\n"]
         try await withScriptedSMTPServer(responses: responses) { port in
-            var timeouts = SMTPConfiguration.Timeouts.uniform(.seconds(30))
+            // The phases before DATA get 120 s: a full parallel run once kept the scripted server's 354 waiting over 30 s.
+            var timeouts = SMTPConfiguration.Timeouts.uniform(.seconds(120))
             timeouts.dataTermination = .milliseconds(300)
             let configuration = SMTPConfiguration(host: "127.0.0.1", port: port, security: .plain, timeouts: timeouts)
             let client = SMTPClient(configuration: configuration, logger: self.logger)

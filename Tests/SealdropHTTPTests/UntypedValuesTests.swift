@@ -11,6 +11,7 @@ import Testing
         "SealdropHTTP/Admin/AdminSettingsController.swift": "builds settings patches (legal texts) and reads form values by dotted key",
         "SealdropHTTP/Admin/AdminBrandingController.swift": "reads the branding form's settings patch",
         "SealdropHTTP/Admin/AdminAPIController.swift": "reads a settings patch, any subset of the settings document, from the request body",
+        "SealdropHTTP/Admin/AdminArchiveAPI.swift": "reads unsaved archive settings (a settings patch) and stores a generated key as a patch",
         "SealdropServices/Admin/RuntimeSettings.swift": "merges, flattens and decodes settings patches",
         "SealdropServices/Languages/LanguagePackService.swift": "validates uploaded JSON string files value by value: their keys are data",
         "SealdropServices/Admin/SettingsSecrets.swift": "seals the relay password inside the stored settings document",

@@ -59,23 +59,36 @@ public struct ArchiveMetadata: Sendable {
     /// The metadata of `transfer` as UTF-8 bytes.
     public func render(transfer: TransferRecord, recipients: [RecipientRecord], files: [File], rules: [String],
                        mode: ArchiveSettings.Mode, sentAt: Date) -> [UInt8] {
-        let context: [String: Any] = [
-            "trackingId": transfer.trackingId.rawValue,
-            "senderEmail": Self.clean(transfer.senderEmail.address),
-            "senderName": Self.clean(transfer.sender.name),
-            "senderIP": Self.clean(transfer.senderIP ?? ""),
-            "recipients": recipients.map { ["email": Self.clean($0.email.address), "kind": $0.kind.rawValue.lowercased()] },
-            "subject": Self.clean(transfer.settings.notificationMessage.subject),
-            "createdAt": Self.date(transfer.createdAt),
-            "sentAt": Self.date(sentAt),
-            "expiresAt": Self.date(transfer.settings.expirationDate),
-            "passwordMode": transfer.settings.passwordMode.rawValue,
-            "rules": rules.map(Self.clean),
-            "fileChecksumAlgorithm": "SHA-256",
-            "files": files.map { ["name": Self.clean($0.name), "archivedAs": Self.clean($0.archivedAs), "size": "\($0.size)", "checksum": $0.checksum] },
-            "archiveMode": mode.rawValue,
-        ]
+        let context = Context(
+            trackingId: transfer.trackingId.rawValue,
+            senderEmail: Self.clean(transfer.senderEmail.address),
+            senderName: Self.clean(transfer.sender.name),
+            senderIP: Self.clean(transfer.senderIP ?? ""),
+            recipients: recipients.map { Context.Recipient(email: Self.clean($0.email.address), kind: $0.kind.rawValue.lowercased()) },
+            subject: Self.clean(transfer.settings.notificationMessage.subject),
+            createdAt: Self.date(transfer.createdAt),
+            sentAt: Self.date(sentAt),
+            expiresAt: Self.date(transfer.settings.expirationDate),
+            passwordMode: transfer.settings.passwordMode.rawValue,
+            rules: rules.map(Self.clean),
+            fileChecksumAlgorithm: "SHA-256",
+            files: files.map { Context.File(name: Self.clean($0.name), archivedAs: Self.clean($0.archivedAs), size: "\($0.size)", checksum: $0.checksum) },
+            archiveMode: mode.rawValue)
         return Array(template.render(context).utf8)
+    }
+
+    /// The values the template sees (`docs/archiving.md` lists them), cleaned for XML.
+    struct Context {
+        struct Recipient { let email: String, kind: String }
+        struct File { let name: String, archivedAs: String, size: String, checksum: String }
+
+        let trackingId: String, senderEmail: String, senderName: String, senderIP: String
+        let recipients: [Recipient]
+        let subject: String, createdAt: String, sentAt: String, expiresAt: String, passwordMode: String
+        let rules: [String]
+        let fileChecksumAlgorithm: String
+        let files: [File]
+        let archiveMode: String
     }
 
     /// RFC 3339 in UTC.
