@@ -84,7 +84,7 @@ public struct SealdropServer: Sendable {
         let uploads = UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: .perCore(), logger: logger)
         // Archive copies are prepared into the spool at finalize and copied by the archive service (`docs/archiving.md`).
         let spool = ArchiveSpool(root: data + "/archive-spool")
-        let archivePreparer = ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, logger: logger)
+        let archivePreparer = ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, threads: fileSync, logger: logger)
         let archive = ArchiveService(repository: database, spool: spool, targets: ArchiveTargets.all(),
                                      settings: settings, serverKey: serverKey, configuration: configuration.archive, logger: logger)
         let finalizing = FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, policy: policy,

@@ -96,14 +96,21 @@ import Testing
         #expect(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: folder + "/data.bin.ready"))) == SHA256.hash(data: Data(content)))
     }
 
-    @Test func aTransferRevokedBeforeItWasArchivedIsStillArchived() async throws {
+    @Test(arguments: ["revoked", "expired"])
+    func aTransferEndedBeforeItWasArchivedIsStillArchived(ending: String) async throws {
         let (h, target) = try Self.harness { $0.archive.url = "file:///nonexistent-archive-dir-for-tests" }
         let content = Sample.plaintext(150_000)
         let sender = Sample.sender()
         let services = h.transfers()
         let (trackingId, _, _) = try await services.provide(by: sender, files: [("kept.bin", content)])
         _ = try await h.archive().archiveDue()
-        _ = try await services.sent.revoke(trackingId, by: sender, options: .init())
+        if ending == "revoked" {
+            _ = try await services.sent.revoke(trackingId, by: sender, options: .init())
+        } else {
+            h.clock.advance(30 * 86400)
+            try await h.cleanup().runOnce()
+            #expect(try await h.database.transfer(trackingId)?.state == .deletedByExpiration)
+        }
         #expect(!h.hasBlobs(trackingId))
         h.settings.update { $0.archive.url = "file://" + target }
         h.clock.advance(3600)

@@ -89,7 +89,7 @@ struct ServiceHarness {
             uploads: UploadService(transfers: database, blobs: blobs, serverKey: serverKey, fileSync: fileSync, hashLanes: hashLanes,
                                    segmentSize: Self.segmentSize, logger: logger, now: clock.closure),
             finalizing: FinalizeService(transfers: database, blobs: blobs, serverKey: serverKey, settings: settings, notifications: notifications,
-                                        kdf: kdf, wrapParameters: .fast, archive: ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, logger: logger),
+                                        kdf: kdf, wrapParameters: .fast, archive: ArchivePreparer(spool: spool, blobs: blobs, serverKey: serverKey, threads: fileSync, logger: logger),
                                         logger: logger, now: clock.closure),
             sent: SentTransferService(transfers: database, blobs: blobs, notifications: notifications, logger: logger, now: clock.closure))
     }

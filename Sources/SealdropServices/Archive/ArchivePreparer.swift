@@ -45,20 +45,30 @@ public struct ArchivePreparer: Sendable {
     let spool: ArchiveSpool
     let blobs: any BlobStore
     let serverKey: ServerKey
+    /// Threads for the blocking part: reading every file and, in age mode, encrypting it (seconds for a gigabyte must
+    /// not hold one of the cooperative threads).
+    let threads: FileSyncRunner
     let logger: Logger
 
-    public init(spool: ArchiveSpool, blobs: any BlobStore, serverKey: ServerKey, logger: Logger) {
+    public init(spool: ArchiveSpool, blobs: any BlobStore, serverKey: ServerKey, threads: FileSyncRunner, logger: Logger) {
         self.spool = spool
         self.blobs = blobs
         self.serverKey = serverKey
+        self.threads = threads
         self.logger = logger
     }
 
     /// The context the transfer key is sealed under in a plain-mode job (bound to its tracking id).
     static func keyContext(_ trackingId: TrackingID) -> String { "archive.transfer-key:" + trackingId.rawValue }
 
-    /// Fills the spool folder of the transfer and returns its job (pending, due now). On error the folder is removed.
-    public func prepare(_ input: Input, settings: ArchiveSettings) throws -> ArchiveJob {
+    /// Fills the spool folder of the transfer on a runner thread and returns its job (pending, due now). On error the
+    /// folder is removed.
+    public func prepare(_ input: Input, settings: ArchiveSettings) async throws -> ArchiveJob {
+        try await threads.run { [self] in try prepareNow(input, settings: settings) }
+    }
+
+    /// `prepare`, on the calling thread.
+    func prepareNow(_ input: Input, settings: ArchiveSettings) throws -> ArchiveJob {
         let trackingId = input.transfer.trackingId
         let tk = input.transferKey
         do {

@@ -87,7 +87,7 @@ public struct FinalizeService: Sendable {
             let shown = record.settings.passwordMode == .generated && policy.generatedPasswordInUploadSummary ? password : nil
             mails.append(notifications.uploadSummary(transfer: record, recipients: recipients, files: files, password: shown, now: date))
         }
-        let job = try prepareArchive(record, files: files, recipients: recipients, transferKey: tk, mails: mails, rules: matchedRules, now: date)
+        let job = try await prepareArchive(record, files: files, recipients: recipients, transferKey: tk, mails: mails, rules: matchedRules, now: date)
         guard try await transfers.finalize(record, zipListings: zipListings, recipients: recipients, mails: mails, archiveJob: job) else {
             if let job { archive?.spool.remove(job.trackingId) }
             throw SealdropError.notFound("The transfer session")
@@ -99,14 +99,14 @@ public struct FinalizeService: Sendable {
     /// The archive copy of the transfer prepared in the spool, when its rules (or the archive's default) ask for one;
     /// a full disk refuses the finalize like a full upload (nothing is lost: the session stays open).
     func prepareArchive(_ record: TransferRecord, files: [FileRecord], recipients: [RecipientRecord], transferKey: TransferKey,
-                        mails: [OutboxMessage], rules: [String], now date: Date) throws -> ArchiveJob? {
+                        mails: [OutboxMessage], rules: [String], now date: Date) async throws -> ArchiveJob? {
         let settings = self.settings.current.archive
         guard let archive, record.settings.ruleOutput?.archive ?? settings.enabled else { return nil }
         let notification = mails.first { $0.kind == "recipient-notification" }?.message
         let input = ArchivePreparer.Input(transfer: record, files: files, recipients: recipients, transferKey: transferKey,
                                           notification: notification, rules: rules, now: date)
         do {
-            return try archive.prepare(input, settings: settings)
+            return try await archive.prepare(input, settings: settings)
         } catch let error as ArchiveError where error.diskFull {
             logger.error("archive.spool.full", metadata: ["tracking.id": "\(record.trackingId)"])
             throw SealdropError.storageFull
