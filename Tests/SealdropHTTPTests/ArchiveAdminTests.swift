@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import SealdropCore
+import SealdropCrypto
 import SealdropServices
 import Testing
 @testable import SealdropApp
@@ -37,6 +39,27 @@ import Testing
             admin.server.settings.update { $0.archive.password = "" }
             try await admin.server.runtimeSettings.loadPersisted()
             #expect(admin.server.settings.current.archive.password == Self.password)
+        }
+    }
+
+    /// A recipient with a broken checksum or a template that does not compile would refuse every archived transfer at
+    /// finalize: both are refused when saved, next to their key.
+    @Test func brokenAgeRecipientsAndTemplatesAreRefusedWhenSaved() async throws {
+        try await AdminClient.run { admin in
+            var admin = admin
+            try await admin.login("ada", role: .administrator)
+            let token = try await admin.server.accounts.createToken(label: "archive", role: .administrator, by: "test").token
+            let good = try AgeRecipient(publicKey: Curve25519.KeyAgreement.PrivateKey().publicKey).description
+            let broken = String(good.dropLast()) + (good.last == "q" ? "p" : "q")
+            let refused = try await admin.api(.put, "/admin/api/settings/archive", token: token,
+                                              json: #"{"archive": {"mode": "age", "ageRecipients": ["\#(broken)"]}}"#)
+            #expect(refused.status == .badRequest && refused.text.contains("archive.ageRecipients"), "\(refused.text)")
+            let template = try await admin.api(.put, "/admin/api/settings/archive", token: token, json: #"{"archive": {"metadataTemplate": "{{#files}}"}}"#)
+            #expect(template.status == .badRequest && template.text.contains("archive.metadataTemplate"), "\(template.text)")
+            let saved = try await admin.api(.put, "/admin/api/settings/archive", token: token,
+                                            json: #"{"archive": {"mode": "age", "ageRecipients": ["\#(good)"]}}"#)
+            #expect(saved.status == .ok, "\(saved.text)")
+            #expect(admin.server.settings.current.archive.ageRecipients == [good])
         }
     }
 

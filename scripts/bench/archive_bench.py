@@ -34,15 +34,8 @@ PASSWORD = "B3nch!Mark#2026"
 sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
 from conftest import free_port  # noqa: E402
 
-
-def wait_http(url):
-    for _ in range(600):
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from transfer_bench import wait_http  # noqa: E402  (one readiness probe for the benchmarks)
 
 
 def rss_mib(pid):

@@ -7,7 +7,7 @@ extension SettingsPage {
     /// The archive page beyond its fields: the last connection check, the client key's public line, the queue.
     struct Archive {
         struct Step { let step: String, ok: Bool, detail: String }
-        struct Job { let trackingId: String, state: String, attempts: Int, nextAttempt: String, lastError: String, canRetry: Bool }
+        struct Job { let trackingId: String, state: String, attempts: Int, nextAttempt: String, lastError: String }
 
         var steps: [Step]?
         var hasSteps: Bool?
@@ -31,7 +31,7 @@ extension AdminSettingsController {
             jobs: jobs.map {
                 SettingsPage.Archive.Job(trackingId: $0.trackingId.rawValue, state: $0.state.rawValue, attempts: $0.attempts,
                                          nextAttempt: $0.state == .pending ? APIDate.format($0.nextAttemptAt) : "",
-                                         lastError: $0.lastError ?? "", canRetry: true)
+                                         lastError: $0.lastError ?? "")
             }, hasJobs: !jobs.isEmpty)
         if !settings.privateKey.isEmpty {
             page.publicKey = surface.archiveKeys?.publicLine(privateKey: settings.privateKey, passphrase: settings.privateKeyPassphrase,

@@ -121,6 +121,25 @@ public final class RuntimeSettings: Sendable {
         pinnedKeys.contains { $0 == key || key.hasPrefix($0 + ".") || $0.hasPrefix(key + ".") }
     }
 
+    /// What only the archive code can check: each age recipient's checksum and the metadata template's syntax. Caught
+    /// here, when saved, because at finalize either would refuse every archived transfer.
+    static func archiveProblems(_ archive: ArchiveSettings) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        for recipient in archive.ageRecipients {
+            do {
+                _ = try AgeRecipient(parsing: recipient)
+            } catch {
+                problems.append(FieldProblem("archive.ageRecipients", "\(recipient.prefix(70)) is not an age recipient: \(error)."))
+            }
+        }
+        do {
+            _ = try ArchiveMetadata(template: archive.metadataTemplate)
+        } catch {
+            problems.append(FieldProblem("archive.metadataTemplate", "The template does not compile: \(String(describing: error).prefix(200))."))
+        }
+        return problems
+    }
+
     /// Checks `validationErrors()` leaves to the admin surface: bounds an operator would only hit by hand.
     static func extraProblems(_ s: SealdropSettings) -> [FieldProblem] {
         var problems: [FieldProblem] = []
@@ -148,6 +167,7 @@ public final class RuntimeSettings: Sendable {
             }
         }
         problems += productKeyProblems(s.productKeys)
+        problems += archiveProblems(s.archive)
         if s.policy.maxTotalSize > 1 << 50 { problems.append(FieldProblem("policy.maxTotalSize", "Must be at most 1 PiB.")) }
         for text in s.legal.terms + [s.legal.imprint] {
             if !["html", "link", "text"].contains(text.type) { problems.append(FieldProblem("legal", "The type must be text, html or link.")) }
