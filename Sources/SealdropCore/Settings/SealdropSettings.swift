@@ -37,6 +37,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var directory: DirectorySettings = DirectorySettings()
     /// Where every sent transfer is copied for the organisation's archive.
     public var archive: ArchiveSettings = ArchiveSettings()
+    /// When each background task runs.
+    public var tasks: TaskSettings = TaskSettings()
 
     public init() {}
 
@@ -71,6 +73,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         policyRules = try c.decodeIfPresent(PolicyRules.self, forKey: .policyRules) ?? d.policyRules
         directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? d.directory
         archive = try c.decodeIfPresent(ArchiveSettings.self, forKey: .archive) ?? d.archive
+        tasks = try c.decodeIfPresent(TaskSettings.self, forKey: .tasks) ?? d.tasks
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
