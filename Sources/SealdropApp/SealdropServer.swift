@@ -20,6 +20,8 @@ public struct SealdropServer: Sendable {
     public let downloads: DownloadService
     public let outbox: OutboxService
     public let cleanup: CleanupService
+    /// Runs every background task (`cleanup`, `archive-retry`, …) on its schedule and on "run now".
+    public let scheduler: Scheduler
     /// The archive queue's worker.
     public let archive: ArchiveService
     public let notifications: Notifications
@@ -99,6 +101,10 @@ public struct SealdropServer: Sendable {
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
         let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
+        let cleanup = CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
+                                     notifications: notifications, logger: logger)
+        let scheduledTasks: [any ScheduledTask] = [cleanup, ArchiveRetryTask(repository: database)]
+        let scheduler = Scheduler(tasks: scheduledTasks, runs: database, settings: settings, logger: logger)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,
@@ -107,14 +113,13 @@ public struct SealdropServer: Sendable {
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit, archive: database),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
-                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys())
+                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(),
+                                    scheduler: scheduler)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
-            cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
-                                    notifications: notifications, logger: logger),
-            archive: archive,
+            cleanup: cleanup, scheduler: scheduler, archive: archive,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
             languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
         )
@@ -153,7 +158,7 @@ public struct SealdropServer: Sendable {
         var services: [any Service] = [kdf, fileSync]
         services += try http.listenerServices(listeners, tls: tls) { await ready.arrive() }
         services.append(outbox)
-        services.append(cleanup)
+        services.append(scheduler)
         services.append(archive)
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -71,6 +71,14 @@ extension SealdropDatabase: ArchiveRepository {
         }
     }
 
+    public func retryWaitingArchiveJobs(at date: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE archive_jobs SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
+                           arguments: [Column.time(date), Column.time(date)])
+            return db.changesCount
+        }
+    }
+
     public func unarchivedTrackingIds() async throws -> Set<String> {
         try await writer.read { db in Set(try String.fetchAll(db, sql: "SELECT tracking_id FROM archive_jobs WHERE state <> 'archived'")) }
     }

@@ -218,6 +218,23 @@ enum SealdropMigrations {
                 CREATE INDEX archive_jobs_due ON archive_jobs(state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("0011-task-runs") { db in
+            // The scheduler's runs; a `running` row is also the task's lease (`TaskRunRepository`).
+            try db.execute(sql: """
+                CREATE TABLE task_runs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    task TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    lease_until REAL NOT NULL,
+                    outcome TEXT NOT NULL,
+                    detail TEXT,
+                    trigger TEXT NOT NULL,
+                    node TEXT NOT NULL
+                );
+                CREATE INDEX task_runs_by_task ON task_runs(task, id);
+                """)
+        }
         return migrator
     }
 }

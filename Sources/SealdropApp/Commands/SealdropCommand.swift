@@ -98,7 +98,7 @@ func buildServer(config: String?, dev: Bool) throws -> SealdropServer {
 
 /// `sealdrop admin create-user NAME --role ROLE [--password-stdin]`.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Administrator accounts.", subcommands: [CreateUser.self])
+    static let configuration = CommandConfiguration(abstract: "Administrator accounts and API tokens.", subcommands: [CreateUser.self, CreateToken.self])
 
     /// Creates an administrator account in the server's database (the server may be running).
     struct CreateUser: AsyncParsableCommand {
@@ -141,6 +141,39 @@ struct Admin: AsyncParsableCommand {
         static func role(_ text: String) -> AdminRole? {
             let key = text.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
             return AdminRole.allCases.first { $0.rawValue.lowercased() == key }
+        }
+    }
+}
+
+extension Admin {
+    /// Creates an admin API token for configuration management (a server set up without a browser); the token is
+    /// printed once on standard output, stored only as its hash, audited and listed on the Administrators page.
+    struct CreateToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-token",
+            abstract: "Create an admin API token and print it once.",
+            discussion: "Use it as 'Authorization: Bearer TOKEN' on the admin listener. Roles as for create-user. The token is not shown again; delete it on the Administrators page."
+        )
+
+        @Option(help: "What the token is for (1 to 80 characters), shown on the Administrators page.") var name: String
+        @Option(help: "administrator, config-admin, log-analyst or quick-supporter.") var role: String
+        @Option(help: "JSON configuration file.") var config: String?
+        @Flag(help: "Use the development defaults (./sealdrop-data).") var dev = false
+
+        func run() async throws {
+            guard let role = CreateUser.role(role) else {
+                FileHandle.standardError.write(Data("sealdrop: --role must be administrator, config-admin, log-analyst or quick-supporter\n".utf8))
+                throw ExitCode(2)
+            }
+            let server = try buildServer(config: config, dev: dev)
+            do {
+                let created = try await server.accounts.createToken(label: name, role: role, by: "cli")
+                print(created.token)
+                FileHandle.standardError.write(Data("sealdrop: created API token \(created.id) \"\(name)\" (\(role.rawValue)); it is not shown again\n".utf8))
+            } catch AdminError.invalid(let problems) {
+                for problem in problems { FileHandle.standardError.write(Data("sealdrop: --name: \(problem.message)\n".utf8)) }
+                throw ExitCode(1)
+            }
         }
     }
 }

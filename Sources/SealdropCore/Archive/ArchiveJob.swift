@@ -88,6 +88,8 @@ public protocol ArchiveRepository: Sendable {
     func markArchiveFailed(_ trackingId: TrackingID, attempts: Int, error: String) async throws
     /// Makes a pending or failed job due now; false when there is no such job or it is archived.
     func retryArchiveJob(_ trackingId: TrackingID, at date: Date) async throws -> Bool
+    /// Makes every pending job waiting for a later retry due at `date`; returns how many.
+    func retryWaitingArchiveJobs(at date: Date) async throws -> Int
     /// Tracking ids of every job not archived yet (their spool folders must stay).
     func unarchivedTrackingIds() async throws -> Set<String>
 }

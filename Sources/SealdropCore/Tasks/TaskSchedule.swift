@@ -18,8 +18,12 @@ public enum TaskSchedule: Sendable, Equatable, Codable, CustomStringConvertible 
         switch parts[0] {
         case "every":
             var number = parts[1]
-            let unit = number.last.flatMap { "smhd".contains($0) ? $0 : nil } ?? "s"
-            if number.last?.isLetter == true { number = number.dropLast() }
+            var unit: Character = "s"
+            if let last = number.last, last.isLetter {
+                guard "smhd".contains(last) else { return nil }
+                unit = last
+                number = number.dropLast()
+            }
             guard number.allSatisfy(\.isASCII), let n = Int(number), n > 0 else { return nil }
             let factor = ["s": 1, "m": 60, "h": 3600, "d": 86400][String(unit)]!
             guard n <= 7 * 86400 / factor else { return nil }
@@ -46,23 +50,22 @@ public enum TaskSchedule: Sendable, Equatable, Codable, CustomStringConvertible 
         }
     }
 
-    /// The next time the task is due after a run that started at `lastStart` (nil: never ran), seen at `now`.
-    /// An interval task that never ran is due at once; a daily task at its next time of day.
-    public func nextRun(lastStart: Date?, now: Date) -> Date? {
+    /// The next time the task is due, counted from `reference`: the start of its last run, or for a task that never
+    /// ran, nil (an interval task is due at once) or the scheduler's start (a daily task waits for its time of day).
+    /// A daily task is due at the first time of day after the reference; after a long pause, once at once.
+    public func nextRun(after reference: Date?, now: Date) -> Date? {
         switch self {
         case .off:
             return nil
         case .interval(let seconds):
-            guard let lastStart else { return now }
-            return lastStart.addingTimeInterval(TimeInterval(seconds))
+            guard let reference else { return now }
+            return reference.addingTimeInterval(TimeInterval(seconds))
         case .daily(let minute):
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
-            // The first time of day after the last start (a long pause: due at once, then daily again); a task that
-            // never ran waits for its next time of day.
-            let after = lastStart.map { max($0, now.addingTimeInterval(-2 * 86400)) } ?? now
+            let after = max(reference ?? now, now.addingTimeInterval(-2 * 86400))
             var candidate = calendar.startOfDay(for: after).addingTimeInterval(TimeInterval(minute * 60))
-            while lastStart == nil ? candidate < after : candidate <= after { candidate = candidate.addingTimeInterval(86400) }
+            while candidate <= after { candidate = candidate.addingTimeInterval(86400) }
             return candidate
         }
     }

@@ -182,6 +182,31 @@ extension AdminAPIController {
         var reason: String?
     }
 
+    /// `GET /admin/api/admins`: the accounts and the API tokens (never the tokens themselves).
+    struct AdminsBody: Encodable {
+        let admins: [AdminRow]
+        let tokens: [TokenRow]
+    }
+
+    /// An API token of `GET /admin/api/admins`.
+    struct TokenRow: Encodable {
+        let id: Int64
+        let label: String
+        let role: String
+        let createdBy: String
+        let createdAt: String
+        let lastUsedAt: Nullable<String>
+
+        init(_ t: AdminAPIToken) {
+            id = t.id ?? 0
+            label = t.label
+            role = t.role.rawValue
+            createdBy = t.createdBy
+            createdAt = APIDate.format(t.createdAt)
+            lastUsedAt = Nullable(t.lastUsedAt.map { APIDate.format($0) })
+        }
+    }
+
     /// An account of `GET /admin/api/admins`.
     struct AdminRow: Encodable {
         let name: String

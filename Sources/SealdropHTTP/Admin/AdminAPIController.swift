@@ -189,7 +189,8 @@ struct AdminAPIController: Sendable {
 
     @Sendable func admins(_ request: Request, context: AdminContext) async throws -> Response {
         _ = try context.principal(.manageAdmins)
-        return Self.json(["admins": try await surface.accounts.accounts().map(AdminRow.init)])
+        return Self.json(AdminsBody(admins: try await surface.accounts.accounts().map(AdminRow.init),
+                                    tokens: try await surface.accounts.tokens().map(TokenRow.init)))
     }
 
     @Sendable func createAdmin(_ request: Request, context: AdminContext) async throws -> Response {

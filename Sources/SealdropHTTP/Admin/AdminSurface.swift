@@ -32,6 +32,8 @@ struct AdminSurface: Sendable {
     let archive: ArchiveService?
     /// Generating and reading the archive's SSH client key.
     let archiveKeys: (any ArchiveKeys)?
+    /// The background tasks: schedules, runs, "run now" (nil in surfaces built without one).
+    let scheduler: Scheduler?
 
     var settings: SettingsStore { runtime.store }
 
@@ -81,6 +83,7 @@ struct AdminSurface: Sendable {
     /// The admin menu; an entry shows only to roles with its permission.
     static let menu: [(id: String, href: String, permission: AdminPermission)] = [
         ("status", "/admin", .viewStatus),
+        ("tasks", "/admin/tasks", .viewStatus),
         ("log", "/admin/log", .viewLog),
         ("statistics", "/admin/statistics", .viewStatistics),
         ("connection", "/admin/settings/connection", .editSettings),

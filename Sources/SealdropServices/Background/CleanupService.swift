@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import SealdropCore
-import ServiceLifecycle
 
-/// Periodic clean-up: expired transfers lose their blobs and keys, abandoned sessions and expired
-/// verifications are removed; at start-up, leftover temporary uploads and orphan blobs are deleted.
-public struct CleanupService: Service {
+/// Clean-up, the scheduler's task `cleanup`: expired transfers lose their blobs and keys, abandoned sessions and
+/// expired verifications are removed; at start-up, leftover temporary uploads and orphan blobs are deleted.
+public struct CleanupService: ScheduledTask {
+    public var name: TaskName { .cleanup }
+
     let transfers: any TransferRepository
     let verifications: any VerificationRepository
     let blobs: any BlobStore
@@ -23,12 +24,6 @@ public struct CleanupService: Service {
         self.notifications = notifications
         self.logger = logger
         self.now = now
-    }
-
-    public func run() async throws {
-        let settings = self.settings
-        await PeriodicLoop.run(interval: { .seconds(max(1, settings.current.cleanup.intervalSeconds)) }, logger: logger,
-                               failureEvent: "cleanup.failed") { try await runOnce() }
     }
 
     /// Removes what a crash may have left: temporary uploads, blobs of transfers that no longer exist, and
@@ -86,9 +81,12 @@ public struct CleanupService: Service {
         return removed
     }
 
-    /// One clean-up pass.
-    public func runOnce() async throws {
+    /// One clean-up pass; says what it removed.
+    @discardableResult
+    public func runOnce() async throws -> String {
         let date = now()
+        var expired = 0
+        var abandoned = 0
         for trackingId in try await transfers.expiredTransfers(asOf: date) {
             guard let transfer = try await transfers.transfer(trackingId) else { continue }
             var mails: [OutboxMessage] = []
@@ -99,6 +97,7 @@ public struct CleanupService: Service {
             }
             if try await transfers.endTransfer(trackingId, state: .deletedByExpiration, mails: mails) {
                 try blobs.removeAll(trackingId: trackingId)
+                expired += 1
                 logger.info("cleanup.expired", metadata: ["tracking.id": "\(trackingId)"])
             }
         }
@@ -106,6 +105,7 @@ public struct CleanupService: Service {
         for trackingId in try await transfers.abandonedSessions(notUpdatedSince: cutoff) {
             try await transfers.deleteTransfer(trackingId)
             try blobs.removeAll(trackingId: trackingId)
+            abandoned += 1
             logger.info("cleanup.abandoned", metadata: ["tracking.id": "\(trackingId)"])
         }
         let v = settings.current.verification
@@ -113,5 +113,6 @@ public struct CleanupService: Service {
             maxValidBefore: date,
             idleSince: v.idleValidityDays > 0 ? date.addingTimeInterval(-TimeInterval(v.idleValidityDays) * 86400) : .distantPast,
             now: date)
+        return "\(expired) expired transfer\(expired == 1 ? "" : "s") ended, \(abandoned) abandoned session\(abandoned == 1 ? "" : "s") removed"
     }
 }
