@@ -42,6 +42,8 @@ public struct SealdropServer: Sendable {
     public let http: HTTPSurfaces
     public var metrics: ServerMetrics { http.metrics }
     let logger: Logger
+    /// The background tasks the scheduler runs (retention, digest, …), each one pass per `runOnce()`.
+    public let scheduledTasks: [any ScheduledTask]
 
     /// Opens the data dir, database (migrated) and server key, and wires the services.
     ///
@@ -107,7 +109,13 @@ public struct SealdropServer: Sendable {
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit, archive: database),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
-                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys())
+                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(),
+                                    systemLog: configuration.logging.file.map { SystemLogReader(files: $0) })
+        // Retention and the digest (`docs/retention.md`).
+        let scheduledTasks: [any ScheduledTask] = [
+            RetentionTask(repository: database, settings: settings, logger: logger),
+            DigestTask(log: database, totals: database, outbox: database, notifications: notifications, settings: settings, logger: logger),
+        ]
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
@@ -116,7 +124,8 @@ public struct SealdropServer: Sendable {
                                     notifications: notifications, logger: logger),
             archive: archive,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
+            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger,
+            scheduledTasks: scheduledTasks
         )
     }
 

@@ -50,6 +50,7 @@ struct AdminRoutes {
             AdminSettingsController(surface: surface).addRoutes(to: router)
             AdminAccountsController(surface: surface).addRoutes(to: router)
             AdminAPIController(surface: surface).addRoutes(to: router)
+            AdminSystemLogController(surface: surface).addRoutes(to: router)
             languages?.addRoutes(to: router)
             branding?.addRoutes(to: router)
             policy?.addRoutes(to: router)

@@ -32,6 +32,8 @@ struct AdminSurface: Sendable {
     let archive: ArchiveService?
     /// Generating and reading the archive's SSH client key.
     let archiveKeys: (any ArchiveKeys)?
+    /// The system log files (nil when the log is not kept on disk).
+    var systemLog: SystemLogReader? = nil
 
     var settings: SettingsStore { runtime.store }
 
@@ -97,9 +99,11 @@ struct AdminSurface: Sendable {
         ("network", "/admin/settings/network", .editSettings),
         ("directory", "/admin/settings/directory", .editSettings),
         ("archive", "/admin/settings/archive", .editSettings),
+        ("retention", "/admin/settings/retention", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
         ("audit", "/admin/audit", .viewAudit),
+        ("systemlog", "/admin/system-log", .viewSystemLog),
         ("quick", "/admin/quick", .createQuickCodes),
     ]
 
