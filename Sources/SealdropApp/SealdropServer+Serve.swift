@@ -6,7 +6,9 @@ extension SealdropServer {
     /// the admin status page shows) and the allocator settings, builds the server and runs it until SIGTERM/SIGINT.
     public static func serve(configuration: ServerConfiguration) async throws {
         let logLines = RecentLogLines(capacity: 200)
-        LogSetup.bootstrap(configuration.logging, recent: logLines)
+        let logFile = try LogSetup.bootstrap(configuration.logging, recent: logLines)
+        // The log file's last lines are written before the process ends.
+        defer { logFile?.close() }
         MemorySetup.tune()
         let server = try build(configuration: configuration, logger: Logger(label: "sealdrop"), logLines: logLines)
         try await server.run()

@@ -44,6 +44,8 @@ public struct SealdropServer: Sendable {
     public let http: HTTPSurfaces
     public var metrics: ServerMetrics { http.metrics }
     let logger: Logger
+    /// The background tasks the scheduler runs (retention, digest, …), each one pass per `runOnce()`.
+    public let scheduledTasks: [any ScheduledTask]
 
     /// Opens the data dir, database (migrated) and server key, and wires the services.
     ///
@@ -103,7 +105,12 @@ public struct SealdropServer: Sendable {
         let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
         let cleanup = CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                      notifications: notifications, logger: logger)
-        let scheduledTasks: [any ScheduledTask] = [cleanup, ArchiveRetryTask(repository: database)]
+        // Every background task, run by the one scheduler (`docs/operations.md`); retention and the digest: `docs/retention.md`.
+        let scheduledTasks: [any ScheduledTask] = [
+            cleanup, ArchiveRetryTask(repository: database),
+            RetentionTask(repository: database, settings: settings, logger: logger),
+            DigestTask(log: database, totals: database, outbox: database, notifications: notifications, settings: settings, logger: logger),
+        ]
         let scheduler = Scheduler(tasks: scheduledTasks, runs: database, settings: settings, logger: logger)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
@@ -114,14 +121,15 @@ public struct SealdropServer: Sendable {
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
                                     logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(),
-                                    scheduler: scheduler)
+                                    scheduler: scheduler, systemLog: configuration.logging.file.map { SystemLogReader(files: $0) })
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
             cleanup: cleanup, scheduler: scheduler, archive: archive,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
+            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger,
+            scheduledTasks: scheduledTasks
         )
     }
 

@@ -150,12 +150,14 @@ extension SealdropDatabase: AdminRepository {
                 id += 1
                 var entry = AuditEntry(id: id, at: at, actor: record.actor, action: record.action, target: record.target,
                                        oldValue: record.oldValue, newValue: record.newValue, previousHash: previous, hash: "")
+                // The details' digest is SHA-256 of their bytes alone (`hash` with an empty predecessor).
+                entry.detailsDigest = hash("", entry.detailsBytes())
                 entry.hash = hash(previous, entry.canonicalBytes())
                 try db.execute(sql: """
-                    INSERT INTO audit_log (id, at_ms, actor, action, target, old_value, new_value, previous_hash, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO audit_log (id, at_ms, actor, action, target, old_value, new_value, previous_hash, hash, link, details_digest)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [id, Int64((at.timeIntervalSince1970 * 1000).rounded()), entry.actor, entry.action, entry.target,
-                                     entry.oldValue, entry.newValue, entry.previousHash, entry.hash])
+                                     entry.oldValue, entry.newValue, entry.previousHash, entry.hash, entry.link, entry.detailsDigest])
                 previous = entry.hash
             }
         }
@@ -213,6 +215,7 @@ extension SealdropDatabase: AdminRepository {
         let ms: Int64 = row["at_ms"]
         return AuditEntry(id: row["id"], at: Date(timeIntervalSince1970: Double(ms) / 1000), actor: row["actor"], action: row["action"],
                           target: row["target"], oldValue: row["old_value"], newValue: row["new_value"],
-                          previousHash: row["previous_hash"], hash: row["hash"])
+                          previousHash: row["previous_hash"], hash: row["hash"], link: row["link"], detailsDigest: row["details_digest"],
+                          detailsPurgedAt: Column.date(row["details_purged_at"]))
     }
 }

@@ -72,11 +72,15 @@ extension SealdropDatabase: TransferLogRepository {
                 """, arguments: [Column.time(since)]) {
                 recipients[row["month"]] = row["n"]
             }
-            return rows.map { row in
+            // A month frozen before retention purged some of its transfers shows its frozen numbers.
+            var months = try Self.frozenMonths(db, since: since)
+            for row in rows {
                 let month: String = row["month"]
-                return MonthlyStatistics(month: month, transfers: row["transfers"], bytes: row["bytes"],
-                                         distinctSenders: row["senders"], distinctRecipients: recipients[month] ?? 0)
+                guard months[month] == nil else { continue }
+                months[month] = MonthlyStatistics(month: month, transfers: row["transfers"], bytes: row["bytes"],
+                                                  distinctSenders: row["senders"], distinctRecipients: recipients[month] ?? 0)
             }
+            return months.values.sorted { $0.month < $1.month }
         }
     }
 

@@ -235,6 +235,36 @@ enum SealdropMigrations {
                 CREATE INDEX task_runs_by_task ON task_runs(task, id);
                 """)
         }
+        migrator.registerMigration("0013-retention") { db in
+            // Retention (docs/retention.md). Audit rows from now on hash a digest of their details (link 2), so the
+            // details can be purged while the chain still verifies; older rows keep link 1 and their details. The
+            // triggers allow one update only: clearing the details of a link-2 row, nothing else.
+            // Statistics of a month are frozen before its first purge, so the numbers shown stay the same.
+            try db.execute(sql: """
+                ALTER TABLE audit_log ADD COLUMN link INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE audit_log ADD COLUMN details_digest TEXT;
+                ALTER TABLE audit_log ADD COLUMN details_purged_at REAL;
+                CREATE INDEX audit_log_by_target ON audit_log(target);
+                DROP TRIGGER audit_log_no_update;
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    WHEN NOT (OLD.link = 2 AND OLD.details_purged_at IS NULL AND NEW.details_purged_at IS NOT NULL
+                              AND NEW.old_value IS NULL AND NEW.new_value IS NULL
+                              AND NEW.id IS OLD.id AND NEW.at_ms IS OLD.at_ms AND NEW.actor IS OLD.actor AND NEW.action IS OLD.action
+                              AND NEW.target IS OLD.target AND NEW.previous_hash IS OLD.previous_hash AND NEW.hash IS OLD.hash
+                              AND NEW.link IS OLD.link AND NEW.details_digest IS OLD.details_digest)
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TABLE statistics_months (
+                    month TEXT PRIMARY KEY NOT NULL,
+                    transfers INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    senders INTEGER NOT NULL,
+                    recipients INTEGER NOT NULL,
+                    frozen_at REAL NOT NULL
+                );
+                CREATE INDEX transfers_by_updated ON transfers(state, updated_at);
+                CREATE INDEX outbox_by_created ON outbox(created_at);
+                """)
+        }
         return migrator
     }
 }

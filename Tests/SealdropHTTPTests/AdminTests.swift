@@ -20,6 +20,7 @@ import Testing
         ("/admin/settings/transfer", .editSettings), ("/admin/settings/password", .editSettings), ("/admin/settings/protection", .editSettings),
         ("/admin/settings/legal", .editSettings), ("/admin/settings/network", .editSettings),
         ("/admin/outbox", .viewOutbox), ("/admin/admins", .manageAdmins), ("/admin/audit", .viewAudit), ("/admin/quick", .createQuickCodes),
+        ("/admin/system-log", .viewSystemLog), ("/admin/settings/retention", .editSettings),
     ]
 
     /// Every read route of the admin API and the permission it needs.
@@ -27,7 +28,7 @@ import Testing
         ("/admin/api/status", .viewStatus), ("/admin/api/settings", .editSettings), ("/admin/api/settings/password", .editSettings),
         ("/admin/api/settings/mail", .manageMail), ("/admin/api/transfers", .viewLog), ("/admin/api/statistics", .viewStatistics),
         ("/admin/api/outbox", .viewOutbox), ("/admin/api/audit", .viewAudit), ("/admin/api/audit/verify", .viewAudit),
-        ("/admin/api/admins", .manageAdmins),
+        ("/admin/api/admins", .manageAdmins), ("/admin/api/logs", .viewSystemLog), ("/admin/api/settings/retention", .editSettings),
     ]
 
     @Test func signedOutPagesLeadToTheLoginAndTheAPIAnswers401() async throws {

@@ -137,15 +137,18 @@ import Testing
             try db.execute(sql: "UPDATE audit_log SET new_value = '99' WHERE id = 12")
         }
         guard case .broken(let id, let reason) = try await f.audit.verify() else { Issue.record("tampering not detected"); return }
-        #expect(id == 12 && reason.contains("does not match its hash"))
-        // Rewriting the row's own hash does not help: the next row points at the old one.
-        let recomputed = try await f.queue.read { db -> String in
+        #expect(id == 12 && reason.contains("do not match their digest"))
+        // Rewriting the row's own digest and hash does not help: the next row points at the old one.
+        let recomputed = try await f.queue.read { db -> (digest: String, hash: String) in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE id = 12"))
-            let entry = AuditEntry(id: 12, at: Date(timeIntervalSince1970: Double(row["at_ms"] as Int64) / 1000), actor: row["actor"], action: row["action"],
+            var entry = AuditEntry(id: 12, at: Date(timeIntervalSince1970: Double(row["at_ms"] as Int64) / 1000), actor: row["actor"], action: row["action"],
                                    target: row["target"], oldValue: row["old_value"], newValue: row["new_value"], previousHash: row["previous_hash"], hash: "")
-            return AuditLog.hash(entry.previousHash, entry.canonicalBytes())
+            entry.detailsDigest = AuditLog.hash("", entry.detailsBytes())
+            return (entry.detailsDigest!, AuditLog.hash(entry.previousHash, entry.canonicalBytes()))
         }
-        try await f.queue.write { try $0.execute(sql: "UPDATE audit_log SET hash = ? WHERE id = 12", arguments: [recomputed]) }
+        try await f.queue.write {
+            try $0.execute(sql: "UPDATE audit_log SET details_digest = ?, hash = ? WHERE id = 12", arguments: [recomputed.digest, recomputed.hash])
+        }
         #expect(try await f.audit.verify() == .broken(id: 13, reason: "does not point at the hash of row 12"))
         let other = try Fixture()
         for i in 1...5 { try await other.audit.record(actor: "a", action: "x", target: "\(i)") }

@@ -26,6 +26,10 @@ struct ConfigurationLoader {
         var trustCA: String?
         var logLevel: String?
         var logFormat: String?
+        /// `on` or `off`: whether the log is also kept in `<data dir>/logs`.
+        var logFile: String?
+        var logFileMaxBytes: Int?
+        var logFileCount: Int?
         var settings: SealdropSettings?
         var passwordWrap: PasswordKeyWrap.Parameters?
         var outboxFirstRetrySeconds: Double?
@@ -97,7 +101,7 @@ struct ConfigurationLoader {
         let mailFrom = value("SEALDROP_MAIL_FROM", file.mailFrom) ?? "sealdrop@\(host)"
         guard EmailAddress(mailFrom) != nil else { throw ConfigurationError(key: "SEALDROP_MAIL_FROM", problem: "is not an email address") }
         let certificate = try self.certificate(dataDirectory: data)
-        let logging = try self.logging()
+        let logging = try self.logging(dataDirectory: data)
         let settings = file.settings ?? SealdropSettings()
         if let problem = settings.validationErrors().first {
             throw ConfigurationError(key: "settings." + problem.split(separator: " ")[0], problem: String(problem.split(separator: " ", maxSplits: 1)[1]))
@@ -182,8 +186,8 @@ struct ConfigurationLoader {
         return CertificateConfiguration(certificatePath: cert, keyPath: key, selfSignedDirectory: dataDirectory + "/tls")
     }
 
-    /// Log level and format.
-    func logging() throws -> LogConfiguration {
+    /// Log level and format, and the log file in `<data dir>/logs` unless `SEALDROP_LOG_FILE=off`.
+    func logging(dataDirectory: String) throws -> LogConfiguration {
         let levelText = value("SEALDROP_LOG_LEVEL", file.logLevel) ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError(key: "SEALDROP_LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")
@@ -192,7 +196,32 @@ struct ConfigurationLoader {
         guard let format = LogConfiguration.Format(rawValue: formatText) else {
             throw ConfigurationError(key: "SEALDROP_LOG_FORMAT", problem: "must be text or json")
         }
-        return LogConfiguration(level: level, format: format)
+        var configuration = LogConfiguration(level: level, format: format)
+        let fileText = (value("SEALDROP_LOG_FILE", file.logFile) ?? "on").lowercased()
+        guard ["on", "off"].contains(fileText) else { throw ConfigurationError(key: "SEALDROP_LOG_FILE", problem: "must be on or off") }
+        if fileText == "on" {
+            let maxBytes = try integer("SEALDROP_LOG_FILE_MAX_BYTES", file.logFileMaxBytes, default: 10 * 1024 * 1024, range: 4096...(1 << 40))
+            let count = try integer("SEALDROP_LOG_FILE_COUNT", file.logFileCount, default: 10, range: 1...1000)
+            configuration.file = SystemLogFiles(directory: dataDirectory + "/logs", maxBytes: maxBytes, rotatedCount: count)
+        }
+        return configuration
+    }
+
+    /// A whole number from the environment (text) or the file, within `range`.
+    func integer(_ env: String, _ fromFile: Int?, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        let number: Int
+        if let text = environment[env], !text.isEmpty {
+            guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: env, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            number = parsed
+        } else {
+            number = fromFile ?? fallback
+        }
+        guard range.contains(number) else {
+            throw ConfigurationError(key: env, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     /// The scrypt parameters of transfer key wrapping, at least the configuration floor unless `insecureTestingCosts`.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SealdropServices
 
 /// One JSON object per line on standard error: time, level, label, message and metadata.
 struct JSONLogHandler: LogHandler {
@@ -13,14 +14,8 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()),
-            "level": event.level.rawValue,
-            "label": label,
-            "message": event.message.description,
-        ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = value.description }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        let all = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        guard let line = SystemLogLine.json(date: Date(), level: event.level, label: label, message: event.message.description, metadata: all) else { return }
+        FileHandle.standardError.write(line)
     }
 }

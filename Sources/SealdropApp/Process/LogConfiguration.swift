@@ -1,4 +1,5 @@
 import Logging
+import SealdropServices
 
 /// The process's log output.
 public struct LogConfiguration: Sendable, Equatable {
@@ -9,9 +10,13 @@ public struct LogConfiguration: Sendable, Equatable {
     public var level: Logger.Level = .info
     /// `SEALDROP_LOG_FORMAT` / `logFormat`: `text` or `json` (one object per line). Default `text`.
     public var format: Format = .text
+    /// `SEALDROP_LOG_FILE` (`on`/`off`), `SEALDROP_LOG_FILE_MAX_BYTES`, `SEALDROP_LOG_FILE_COUNT`: the log also kept in
+    /// `<data dir>/logs/sealdrop.log`, rotated at 10 MiB, 10 rotated files kept. Nil: stdout only.
+    public var file: SystemLogFiles?
 
-    public init(level: Logger.Level = .info, format: Format = .text) {
+    public init(level: Logger.Level = .info, format: Format = .text, file: SystemLogFiles? = nil) {
         self.level = level
         self.format = format
+        self.file = file
     }
 }

@@ -18,7 +18,7 @@ public enum AdminRole: String, Codable, Sendable, CaseIterable {
         case .configAdmin:
             return [.viewStatus, .viewStatistics, .editSettings, .viewAudit]
         case .logAnalyst:
-            return [.viewStatus, .viewLog]
+            return [.viewStatus, .viewLog, .viewSystemLog]
         case .quickSupporter:
             return [.createQuickCodes]
         }
@@ -49,6 +49,8 @@ public enum AdminPermission: String, Codable, Sendable, CaseIterable {
     case manageAdmins
     /// The audit log.
     case viewAudit
+    /// The system log on disk: reading and downloading it (it names senders, recipients and addresses).
+    case viewSystemLog
     /// QUICK activation codes.
     case createQuickCodes
 }

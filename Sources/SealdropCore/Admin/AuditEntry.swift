@@ -3,7 +3,9 @@ import Foundation
 /// One row of the append-only audit log: who changed what, when, from which value to which.
 ///
 /// Rows are hash-chained: `hash = SHA-256(previous hash ‖ canonical row)`, so editing or deleting a
-/// row breaks every later link (`sealdrop audit verify`).
+/// row breaks every later link (`sealdrop audit verify`). Rows of link format 2 (written since migration
+/// `0013-retention`) hash a digest of their details (old and new value) instead of the details, so the
+/// retention task can purge the details and the chain still verifies (`docs/retention.md`).
 public struct AuditEntry: Sendable, Equatable {
     public var id: Int64
     public var at: Date
@@ -20,9 +22,22 @@ public struct AuditEntry: Sendable, Equatable {
     public var previousHash: String
     /// Hex SHA-256 of this row.
     public var hash: String
+    /// 1: the details are hashed as they are (rows before `0013-retention`); 2: their digest is.
+    public var link: Int
+    /// Hex SHA-256 of `detailsBytes()` (link 2), kept when the details are purged.
+    public var detailsDigest: String?
+    /// When retention purged the details (old and new value are nil since).
+    public var detailsPurgedAt: Date?
+
+    /// The link format of new rows.
+    public static let currentLink = 2
 
     public init(id: Int64, at: Date, actor: String, action: String, target: String, oldValue: String?, newValue: String?,
-                previousHash: String, hash: String) {
+                previousHash: String, hash: String, link: Int = AuditEntry.currentLink, detailsDigest: String? = nil,
+                detailsPurgedAt: Date? = nil) {
+        self.link = link
+        self.detailsDigest = detailsDigest
+        self.detailsPurgedAt = detailsPurgedAt
         self.id = id
         self.at = at
         self.actor = actor
@@ -35,10 +50,19 @@ public struct AuditEntry: Sendable, Equatable {
     }
 
     /// The bytes hashed for this row after the previous hash: fields joined by NUL, lengths first,
-    /// so no two different rows serialize alike.
+    /// so no two different rows serialize alike. Link 1: the details themselves; link 2: `#` and their digest.
     public func canonicalBytes() -> [UInt8] {
-        let fields = [String(id), String(Int64((at.timeIntervalSince1970 * 1000).rounded())), actor, action, target,
-                      oldValue.map { "+" + $0 } ?? "-", newValue.map { "+" + $0 } ?? "-"]
+        let head = [String(id), String(Int64((at.timeIntervalSince1970 * 1000).rounded())), actor, action, target]
+        if link >= 2 { return Self.encode(head + ["#" + (detailsDigest ?? "")]) }
+        return Self.encode(head + detailFields)
+    }
+
+    /// The bytes whose SHA-256 is `detailsDigest`: old and new value encoded as link 1 encodes them.
+    public func detailsBytes() -> [UInt8] { Self.encode(detailFields) }
+
+    var detailFields: [String] { [oldValue.map { "+" + $0 } ?? "-", newValue.map { "+" + $0 } ?? "-"] }
+
+    static func encode(_ fields: [String]) -> [UInt8] {
         var bytes: [UInt8] = []
         for field in fields {
             let utf8 = Array(field.utf8)

@@ -39,6 +39,10 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var archive: ArchiveSettings = ArchiveSettings()
     /// When each background task runs.
     public var tasks: TaskSettings = TaskSettings()
+    /// How long personal data of ended transfers and sent mail is kept.
+    public var retention: RetentionSettings = RetentionSettings()
+    /// The daily digest of the transfer log to the administrators.
+    public var digest: DigestSettings = DigestSettings()
 
     public init() {}
 
@@ -74,6 +78,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? d.directory
         archive = try c.decodeIfPresent(ArchiveSettings.self, forKey: .archive) ?? d.archive
         tasks = try c.decodeIfPresent(TaskSettings.self, forKey: .tasks) ?? d.tasks
+        retention = try c.decodeIfPresent(RetentionSettings.self, forKey: .retention) ?? d.retention
+        digest = try c.decodeIfPresent(DigestSettings.self, forKey: .digest) ?? d.digest
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.

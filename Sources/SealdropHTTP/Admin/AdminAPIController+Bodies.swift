@@ -160,6 +160,11 @@ extension AdminAPIController {
         let newValue: Nullable<String>
         let previousHash: String
         let hash: String
+        /// 1: the details are hashed; 2: their digest (`detailsDigest`) is, so they can be purged (`docs/retention.md`).
+        let link: Int
+        let detailsDigest: Nullable<String>
+        /// When retention purged the details, else null.
+        let detailsPurgedAt: Nullable<String>
 
         init(_ e: AuditEntry) {
             id = e.id
@@ -171,6 +176,9 @@ extension AdminAPIController {
             newValue = Nullable(e.newValue)
             previousHash = e.previousHash
             hash = e.hash
+            link = e.link
+            detailsDigest = Nullable(e.detailsDigest)
+            detailsPurgedAt = Nullable(e.detailsPurgedAt.map { APIDate.format($0) })
         }
     }
 

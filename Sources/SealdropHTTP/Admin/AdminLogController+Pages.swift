@@ -91,6 +91,8 @@ extension AdminLogController {
         /// An audit row, its hash shortened.
         struct Entry {
             let id: Int64, at: String, actor: String, action: String, target: String, old: String, new: String, hash: String
+            /// Retention purged the details; the row and its link stay.
+            let purged: Bool
 
             init(_ e: AuditEntry) {
                 id = e.id
@@ -101,6 +103,7 @@ extension AdminLogController {
                 old = e.oldValue ?? ""
                 new = e.newValue ?? ""
                 hash = String(e.hash.prefix(12))
+                purged = e.detailsPurgedAt != nil
             }
         }
 

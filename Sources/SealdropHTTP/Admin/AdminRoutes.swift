@@ -51,6 +51,7 @@ struct AdminRoutes {
             AdminAccountsController(surface: surface).addRoutes(to: router)
             AdminAPIController(surface: surface).addRoutes(to: router)
             AdminTasksController(surface: surface).addRoutes(to: router)
+            AdminSystemLogController(surface: surface).addRoutes(to: router)
             languages?.addRoutes(to: router)
             branding?.addRoutes(to: router)
             policy?.addRoutes(to: router)

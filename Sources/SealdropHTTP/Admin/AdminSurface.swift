@@ -34,6 +34,8 @@ struct AdminSurface: Sendable {
     let archiveKeys: (any ArchiveKeys)?
     /// The background tasks: schedules, runs, "run now" (nil in surfaces built without one).
     let scheduler: Scheduler?
+    /// The system log files (nil when the log is not kept on disk).
+    var systemLog: SystemLogReader? = nil
 
     var settings: SettingsStore { runtime.store }
 
@@ -100,9 +102,11 @@ struct AdminSurface: Sendable {
         ("network", "/admin/settings/network", .editSettings),
         ("directory", "/admin/settings/directory", .editSettings),
         ("archive", "/admin/settings/archive", .editSettings),
+        ("retention", "/admin/settings/retention", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
         ("audit", "/admin/audit", .viewAudit),
+        ("systemlog", "/admin/system-log", .viewSystemLog),
         ("quick", "/admin/quick", .createQuickCodes),
     ]
 

@@ -145,6 +145,12 @@ struct SettingsSection: Sendable {
             Field(key: "archive.metadataTemplate", kind: .longText),
             Field(key: "archive.timeoutSeconds", kind: .integer(1...600)),
         ]),
+        SettingsSection(id: "retention", permission: .editSettings, fields: [
+            Field(key: "retention.endedTransferDays", kind: .integer(0...36_500)),
+            Field(key: "retention.outboxDays", kind: .integer(0...36_500)),
+            Field(key: "digest.recipients", kind: .lines),
+            Field(key: "digest.rows", kind: .integer(0...500)),
+        ]),
     ]
 
     /// Secrets of the settings document: never shown, and an empty value in a patch keeps the stored one.

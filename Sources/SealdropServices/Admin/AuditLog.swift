@@ -39,7 +39,8 @@ public struct AuditLog: Sendable {
     }
 
     /// Walks the whole chain: ids without gaps from 1, each row pointing at its predecessor's hash and
-    /// hashing to its stored hash.
+    /// hashing to its stored hash. A link-2 row hashes its details' digest; while its details are there they must
+    /// match the digest, and once retention purged them the digest alone carries the link (`docs/retention.md`).
     public func verify() async throws -> Verification {
         var previous = AuditEntry.genesisHash
         var lastId: Int64 = 0
@@ -53,6 +54,17 @@ public struct AuditLog: Sendable {
                 }
                 if entry.previousHash != previous {
                     return .broken(id: entry.id, reason: "does not point at the hash of row \(lastId)")
+                }
+                if entry.link >= 2 {
+                    guard let digest = entry.detailsDigest else {
+                        return .broken(id: entry.id, reason: "its details digest is missing (edited?)")
+                    }
+                    if entry.detailsPurgedAt != nil, entry.oldValue != nil || entry.newValue != nil {
+                        return .broken(id: entry.id, reason: "it shows details although they were purged (edited?)")
+                    }
+                    if entry.detailsPurgedAt == nil, Self.hash("", entry.detailsBytes()) != digest {
+                        return .broken(id: entry.id, reason: "its details do not match their digest (edited?)")
+                    }
                 }
                 if Self.hash(previous, entry.canonicalBytes()) != entry.hash {
                     return .broken(id: entry.id, reason: "its content does not match its hash (edited?)")

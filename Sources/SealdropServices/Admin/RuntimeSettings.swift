@@ -151,6 +151,14 @@ public final class RuntimeSettings: Sendable {
         for address in s.downloadProtection.adminEmails where EmailAddress(address) == nil {
             problems.append(FieldProblem("downloadProtection.adminEmails", "\(address.prefix(80)) is not an email address."))
         }
+        for address in s.digest.recipients where EmailAddress(address) == nil {
+            problems.append(FieldProblem("digest.recipients", "\(address.prefix(80)) is not an email address."))
+        }
+        if !(0...500).contains(s.digest.rows) { problems.append(FieldProblem("digest.rows", "Must be between 0 and 500.")) }
+        if !(0...36_500).contains(s.retention.endedTransferDays) {
+            problems.append(FieldProblem("retention.endedTransferDays", "Must be between 0 (keep forever) and 36500."))
+        }
+        if !(0...36_500).contains(s.retention.outboxDays) { problems.append(FieldProblem("retention.outboxDays", "Must be between 0 (keep forever) and 36500.")) }
         let v = s.verification
         if !(0...3650).contains(v.maxValidityDays) { problems.append(FieldProblem("verification.maxValidityDays", "Must be between 0 and 3650.")) }
         if !(0...3650).contains(v.idleValidityDays) { problems.append(FieldProblem("verification.idleValidityDays", "Must be between 0 and 3650.")) }

@@ -13,6 +13,8 @@ public enum MailKind: String, CaseIterable, Sendable {
     case downloadSummary = "download-summary"
     case revocation = "revocation"
     case downloadProtection = "download-protection"
+    /// The daily digest of the transfer log to the administrators.
+    case digest
 }
 
 /// One rendered notification, ready for the MIME builder.

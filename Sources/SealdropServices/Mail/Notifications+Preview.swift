@@ -33,6 +33,12 @@ extension Notifications {
         case .downloadProtection:
             mail = render(downloadProtectionContext(transfer: t, recipient: sample.recipients[0], deleted: false, lockMinutes: 60,
                                                     toAdministrator: false, now: now))
+        case .digest:
+            let row = TransferLogRow(trackingId: t.trackingId.rawValue, senderEmail: t.senderEmail.address, senderIP: nil, state: .active,
+                                     createdAt: now, finalizedAt: now, expiresAt: t.settings.expirationDate, recipientCount: sample.recipients.count,
+                                     fileCount: sample.files.count, totalSize: sample.files.reduce(0) { $0 + $1.size }, notificationFailed: false)
+            let totals = TransferLogTotals(transfersSent: 12, files: 31, bytes: 734_003_200, downloads: 27, failedTransfers: 0, failedMails: 1)
+            mail = render(digestContext(totals: totals, rows: [row], since: now.addingTimeInterval(-86400), language: language, now: now))
         }
         return mail
     }
