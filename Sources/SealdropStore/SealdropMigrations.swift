@@ -218,6 +218,24 @@ enum SealdropMigrations {
                 CREATE INDEX archive_jobs_due ON archive_jobs(state, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("0012-update-check") { db in
+            // The update check's state (one row) and the versions already mailed to the administrators.
+            try db.execute(sql: """
+                CREATE TABLE update_check (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last_accepted_issued_at REAL,
+                    last_checked_at REAL,
+                    last_accepted_at REAL,
+                    available_json TEXT,
+                    failure_reason TEXT,
+                    failed_at REAL
+                );
+                CREATE TABLE update_announcements (
+                    version TEXT PRIMARY KEY NOT NULL,
+                    announced_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
