@@ -13,6 +13,8 @@ public enum MailKind: String, CaseIterable, Sendable {
     case downloadSummary = "download-summary"
     case revocation = "revocation"
     case downloadProtection = "download-protection"
+    /// To the administrators, once per new release the update check finds.
+    case updateAvailable = "update-available"
 }
 
 /// One rendered notification, ready for the MIME builder.

@@ -33,6 +33,9 @@ extension Notifications {
         case .downloadProtection:
             mail = render(downloadProtectionContext(transfer: t, recipient: sample.recipients[0], deleted: false, lockMinutes: 60,
                                                     toAdministrator: false, now: now))
+        case .updateAvailable:
+            let release = UpdateRelease(version: "1.4.0", released: now, severity: .security, notes: "https://sealdrop.org/releases/1.4.0")
+            mail = render(updateAvailableContext(release, running: "1.3.0", language: language))
         }
         return mail
     }
