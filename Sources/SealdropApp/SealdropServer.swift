@@ -40,6 +40,8 @@ public struct SealdropServer: Sendable {
     let directory: LDAPDirectory
     /// The user and admin routers and listeners.
     public let http: HTTPSurfaces
+    /// The background tasks the scheduler runs (`docs/operations.md`, Scheduled tasks).
+    public let scheduledTasks: [any ScheduledTask]
     public var metrics: ServerMetrics { http.metrics }
     let logger: Logger
 
@@ -99,6 +101,17 @@ public struct SealdropServer: Sendable {
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
         let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
+        // The signed update check (`docs/updates.md`); it only reads and mails, never installs.
+        let verifier: UpdateSignatureVerifier
+        do throws(UpdateKeyError) {
+            verifier = try UpdateSignatureVerifier(additional: configuration.updates.additionalKeys)
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_UPDATE_KEYS", problem: "key \(error.index + 1) is not a valid Ed25519 public key")
+        }
+        let updateCheck = UpdateCheckTask(
+            configuration: .init(url: configuration.updates.url, runningVersion: SealdropVersion.current),
+            fetcher: HTTPSManifestFetcher(trustCAPath: configuration.mail.trustCAPath), verifier: verifier, repository: database,
+            notifications: notifications, administratorAddresses: { settings.current.downloadProtection.adminEmails }, logger: logger)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,
@@ -107,7 +120,7 @@ public struct SealdropServer: Sendable {
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit, archive: database),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
-                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys())
+                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(), updates: updateCheck)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
@@ -116,7 +129,8 @@ public struct SealdropServer: Sendable {
                                     notifications: notifications, logger: logger),
             archive: archive,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
+            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http,
+            scheduledTasks: [updateCheck], logger: logger
         )
     }
 

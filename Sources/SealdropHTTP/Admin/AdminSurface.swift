@@ -32,6 +32,8 @@ struct AdminSurface: Sendable {
     let archive: ArchiveService?
     /// Generating and reading the archive's SSH client key.
     let archiveKeys: (any ArchiveKeys)?
+    /// The update check's state for the status page (nil in surfaces built without one: "not checked yet").
+    var updates: (any UpdateStatusSource)? = nil
 
     var settings: SettingsStore { runtime.store }
 
