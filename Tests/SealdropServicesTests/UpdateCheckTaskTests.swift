@@ -11,7 +11,9 @@ import Testing
 /// the replay guard, and one mail per version to the administrators, also across restarts.
 @Suite struct UpdateCheckTaskTests {
     static let url = "https://updates.example/v1/manifest.json"
-    static let key = Curve25519.Signing.PrivateKey()
+    /// The test signing key (kept as bytes: swift-crypto's key type is not `Sendable`).
+    static let rawKey = Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+    static var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: rawKey) }
 
     /// Answers fetches from a table the test changes between runs.
     final class ScriptedFetcher: UpdateManifestFetcher {

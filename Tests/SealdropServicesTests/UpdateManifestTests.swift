@@ -93,7 +93,9 @@ import Testing
 
     @Test func theBuiltInKeyIsAValidEd25519Key() throws {
         #expect(UpdateSignatureVerifier.builtInKeys.count >= 1)
-        #expect(try UpdateSignatureVerifier().keys.count == UpdateSignatureVerifier.builtInKeys.count)
+        let keys = try UpdateSignatureVerifier().keys
+        #expect(keys.count == UpdateSignatureVerifier.builtInKeys.count)
+        #expect(try keys.allSatisfy { try Curve25519.Signing.PublicKey(rawRepresentation: $0).rawRepresentation.count == 32 })
     }
 
     @Test func additionalKeysMustBe32BytesOfBase64() throws {

@@ -7,18 +7,16 @@ public struct UpdateSignatureVerifier: Sendable {
     /// The project's release signing keys, base64 of the raw 32-byte Ed25519 public key (`docs/updates.md`).
     public static let builtInKeys = ["7E+NKFYBG0GSfs1XD5vVfFlefvBSfLAmMb106onFAvU="]
 
-    let keys: [Curve25519.Signing.PublicKey]
+    /// The trusted keys, raw 32 bytes each (swift-crypto's key type is not `Sendable`; it is made per check).
+    let keys: [[UInt8]]
 
     /// The built-in keys (unless `includeBuiltIn` is false) and `additional` raw 32-byte keys. Throws the index of
     /// the first additional key that is not 32 bytes.
     public init(additional: [[UInt8]] = [], includeBuiltIn: Bool = true) throws(UpdateKeyError) {
-        var keys: [Curve25519.Signing.PublicKey] = []
-        if includeBuiltIn {
-            keys = Self.builtInKeys.map { try! Curve25519.Signing.PublicKey(rawRepresentation: Data(base64Encoded: $0)!) }
-        }
+        var keys: [[UInt8]] = includeBuiltIn ? Self.builtInKeys.map { [UInt8](Data(base64Encoded: $0)!) } : []
         for (index, raw) in additional.enumerated() {
-            guard raw.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { throw UpdateKeyError(index: index) }
-            keys.append(key)
+            guard raw.count == 32, (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else { throw UpdateKeyError(index: index) }
+            keys.append(raw)
         }
         self.keys = keys
     }
@@ -40,7 +38,10 @@ public struct UpdateSignatureVerifier: Sendable {
         guard let signature = Data(base64Encoded: text), signature.count == 64 else {
             throw .badSignature("the .sig file is not base64 of a 64-byte Ed25519 signature")
         }
-        guard keys.contains(where: { $0.isValidSignature(signature, for: manifest) }) else {
+        let valid = keys.contains { raw in
+            (try? Curve25519.Signing.PublicKey(rawRepresentation: raw))?.isValidSignature(signature, for: manifest) ?? false
+        }
+        guard valid else {
             throw .badSignature("it does not verify with any trusted release key")
         }
     }
