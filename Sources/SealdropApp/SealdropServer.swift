@@ -42,6 +42,8 @@ public struct SealdropServer: Sendable {
     let directory: LDAPDirectory
     /// The user and admin routers and listeners.
     public let http: HTTPSurfaces
+    /// The background tasks the scheduler runs (`docs/operations.md`, Scheduled tasks).
+    public let scheduledTasks: [any ScheduledTask]
     public var metrics: ServerMetrics { http.metrics }
     let logger: Logger
     /// The background tasks the scheduler runs (retention, digest, …), each one pass per `runOnce()`.
@@ -103,11 +105,22 @@ public struct SealdropServer: Sendable {
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
         let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
+        // The signed update check (`docs/updates.md`); it only reads and mails, never installs.
+        let verifier: UpdateSignatureVerifier
+        do throws(UpdateKeyError) {
+            verifier = try UpdateSignatureVerifier(additional: configuration.updates.additionalKeys)
+        } catch {
+            throw ConfigurationError(key: "SEALDROP_UPDATE_KEYS", problem: "key \(error.index + 1) is not a valid Ed25519 public key")
+        }
+        let updateCheck = UpdateCheckTask(
+            configuration: .init(url: configuration.updates.url, runningVersion: SealdropVersion.current),
+            fetcher: HTTPSManifestFetcher(trustCAPath: configuration.mail.trustCAPath), verifier: verifier, repository: database,
+            notifications: notifications, administratorAddresses: { settings.current.downloadProtection.adminEmails }, logger: logger)
         let cleanup = CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                      notifications: notifications, logger: logger)
         // Every background task, run by the one scheduler (`docs/operations.md`); retention and the digest: `docs/retention.md`.
         let scheduledTasks: [any ScheduledTask] = [
-            cleanup, ArchiveRetryTask(repository: database),
+            cleanup, ArchiveRetryTask(repository: database), updateCheck,
             RetentionTask(repository: database, settings: settings, logger: logger),
             DigestTask(log: database, totals: database, outbox: database, notifications: notifications, settings: settings, logger: logger),
         ]
@@ -121,7 +134,8 @@ public struct SealdropServer: Sendable {
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
                                     logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(),
-                                    scheduler: scheduler, systemLog: configuration.logging.file.map { SystemLogReader(files: $0) })
+                                    scheduler: scheduler, systemLog: configuration.logging.file.map { SystemLogReader(files: $0) },
+                                    updates: updateCheck)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,

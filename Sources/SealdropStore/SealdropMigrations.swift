@@ -235,6 +235,24 @@ enum SealdropMigrations {
                 CREATE INDEX task_runs_by_task ON task_runs(task, id);
                 """)
         }
+        migrator.registerMigration("0012-update-check") { db in
+            // The update check's state (one row) and the versions already mailed to the administrators.
+            try db.execute(sql: """
+                CREATE TABLE update_check (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    last_accepted_issued_at REAL,
+                    last_checked_at REAL,
+                    last_accepted_at REAL,
+                    available_json TEXT,
+                    failure_reason TEXT,
+                    failed_at REAL
+                );
+                CREATE TABLE update_announcements (
+                    version TEXT PRIMARY KEY NOT NULL,
+                    announced_at REAL NOT NULL
+                );
+                """)
+        }
         migrator.registerMigration("0013-retention") { db in
             // Retention (docs/retention.md). Audit rows from now on hash a digest of their details (link 2), so the
             // details can be purged while the chain still verifies; older rows keep link 1 and their details. The

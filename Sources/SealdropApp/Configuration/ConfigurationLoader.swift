@@ -38,6 +38,8 @@ struct ConfigurationLoader {
         var requestHeaderTimeout: Double?
         var requestBodyTimeout: Double?
         var adminBcryptCost: Int?
+        var updateURL: String?
+        var updateKeys: String?
         /// Allows `passwordWrap` below the configuration floor: for test and benchmark setups only.
         var insecureTestingCosts: Bool?
     }
@@ -127,6 +129,7 @@ struct ConfigurationLoader {
             throw ConfigurationError(key: "archiveFirstRetrySeconds", problem: "must be between 0.1 and 3600")
         }
         configuration.archive.firstRetryDelay = archiveRetry
+        configuration.updates = try updates()
         return configuration
     }
 
@@ -174,6 +177,31 @@ struct ConfigurationLoader {
             _ = try SMTPMailTransport.configuration(url: smtpURL, trustCA: trustCA, ehloName: ehloName)
         }
         return smtpURL
+    }
+
+    /// `SEALDROP_UPDATE_URL` (an https URL or `off`) and `SEALDROP_UPDATE_KEYS` (base64 of 32-byte keys, comma-separated).
+    func updates() throws -> UpdateConfiguration {
+        var updates = UpdateConfiguration()
+        if let text = value("SEALDROP_UPDATE_URL", file.updateURL) {
+            if text.lowercased() == "off" {
+                updates.url = nil
+            } else {
+                guard let url = URL(string: text), url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty,
+                      !text.contains(where: \.isWhitespace) else {
+                    throw ConfigurationError(key: "SEALDROP_UPDATE_URL", problem: "must be an absolute https URL or off")
+                }
+                updates.url = text
+            }
+        }
+        if let keys = value("SEALDROP_UPDATE_KEYS", file.updateKeys) {
+            do throws(UpdateKeyError) {
+                updates.additionalKeys = try UpdateSignatureVerifier.parseKeys(keys)
+            } catch {
+                throw ConfigurationError(key: "SEALDROP_UPDATE_KEYS",
+                                         problem: "key \(error.index + 1) is not base64 of a raw 32-byte Ed25519 public key")
+            }
+        }
+        return updates
     }
 
     /// The certificate pair, both or neither.

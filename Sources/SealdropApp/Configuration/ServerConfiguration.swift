@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var outbox: OutboxService.Configuration
     /// The archive queue's retry schedule (`archiveFirstRetrySeconds`).
     public var archive = ArchiveService.Configuration()
+    /// The update check's manifest URL and additional keys (`SEALDROP_UPDATE_URL`, `SEALDROP_UPDATE_KEYS`).
+    public var updates = UpdateConfiguration()
     /// `passwordWrap`: scrypt cost for wrapping transfer keys; tests lower it through the config file. Default
     /// `PasswordKeyWrap.Parameters.default`.
     public var passwordWrap: PasswordKeyWrap.Parameters

@@ -18,6 +18,7 @@ extension AdminAPIController {
         let mailRelay: String
         let derivationsWaiting: Int
         let updateStatus: String
+        let update: Update
         /// Left out when the file system does not tell.
         let freeBytes: Int64?
         let mailCapturedTo: Nullable<String>
@@ -34,6 +35,29 @@ extension AdminAPIController {
             let lastSuccessAt: Nullable<String>
         }
 
+        /// The update check: `state` is off, not-checked, up-to-date, available or failed (`docs/updates.md`).
+        struct Update: Encodable {
+            /// A release the last accepted manifest offered.
+            struct Release: Encodable { let version: String; let severity: String; let released: String; let notes: String }
+            /// Why the last check failed, and when.
+            struct Failure: Encodable { let reason: String; let at: String }
+            let state: String
+            let text: String
+            let available: Nullable<Release>
+            let lastFailure: Nullable<Failure>
+            let lastCheckedAt: Nullable<String>
+
+            init(_ u: UpdateStatus) {
+                state = u.kind.rawValue
+                text = u.text
+                available = Nullable(u.available.map {
+                    Release(version: $0.version, severity: $0.severity.rawValue, released: APIDate.format($0.released), notes: $0.notes)
+                })
+                lastFailure = Nullable(u.failure.map { Failure(reason: $0.reason, at: APIDate.format($0.at)) })
+                lastCheckedAt = Nullable(u.lastCheckedAt.map { APIDate.format($0) })
+            }
+        }
+
         init(_ r: StatusReport) {
             version = r.version
             uptimeSeconds = r.uptimeSeconds
@@ -42,6 +66,7 @@ extension AdminAPIController {
             mailRelay = r.mailRelay
             derivationsWaiting = r.derivationsWaiting
             updateStatus = r.updateStatus
+            update = Update(r.update)
             freeBytes = r.freeBytes
             mailCapturedTo = Nullable(r.mailCapturedTo)
             mailRoutingChanges = r.mailRoutingChanges.map {

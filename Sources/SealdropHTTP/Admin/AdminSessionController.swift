@@ -129,7 +129,9 @@ struct StatusReport: Sendable {
     var mailRelay: String
     /// Password derivations (scrypt, bcrypt) waiting for a thread.
     var derivationsWaiting: Int
-    var updateStatus: String
+    /// The update check's state (`docs/updates.md`).
+    var update: UpdateStatus
+    var updateStatus: String { update.text }
     /// The capture directory while mail is only captured because no relay was ever chosen (outside `--dev`).
     var mailCapturedTo: String?
     /// Recent changes of the relay, sender address or public base URL (`mail.routing-changed` audit rows).
@@ -140,13 +142,14 @@ struct StatusReport: Sendable {
     static func collect(_ surface: AdminSurface) async throws -> StatusReport {
         let counts = try await surface.outbox.counts()
         let attributes = try? FileManager.default.attributesOfFileSystem(forPath: surface.process.dataDirectory)
+        let update = await surface.updates?.updateStatus() ?? .notChecked
         return StatusReport(
             version: SealdropVersion.current, uptimeSeconds: Int(Date().timeIntervalSince(surface.startedAt)),
             dataDirectory: surface.process.dataDirectory,
             freeBytes: (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, totalBytes: (attributes?[.systemSize] as? NSNumber)?.int64Value,
             outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0, outboxSent: counts[.sent] ?? 0,
             mailRelay: RelayURL.redacted(surface.mail.effectiveURL), derivationsWaiting: surface.kdf.queuedCount,
-            updateStatus: "not checked yet",
+            update: update,
             mailCapturedTo: surface.process.capturedByDefault && surface.mail.isCapture ? surface.process.captureDirectory : nil,
             mailRoutingChanges: try await surface.runtime.recentMailRoutingChanges(), directory: surface.directory.health)
     }
@@ -165,6 +168,10 @@ struct StatusReport: Sendable {
         let mailRelay: String
         let derivationsWaiting: Int
         let updateStatus: String
+        /// The available release's notes link and version, and whether the last check failed.
+        var updateNotes: String?
+        var updateVersion: String?
+        var updateFailing: Bool?
         var free: String?
         var total: String?
         var freePercent: Int?
@@ -189,6 +196,9 @@ struct StatusReport: Sendable {
             page.freePercent = Int(Double(freeBytes) / Double(totalBytes) * 100)
             page.lowSpace = Double(freeBytes) / Double(totalBytes) < 0.1
         }
+        page.updateNotes = update.available?.notes
+        page.updateVersion = update.available?.version
+        page.updateFailing = update.kind == .failed
         page.directoryEnabled = directory.enabled
         page.directoryFailing = directory.isFailing
         if let failure = directory.lastFailure {

@@ -36,6 +36,8 @@ struct AdminSurface: Sendable {
     let scheduler: Scheduler?
     /// The system log files (nil when the log is not kept on disk).
     var systemLog: SystemLogReader? = nil
+    /// The update check's state for the status page (nil in surfaces built without one: "not checked yet").
+    var updates: (any UpdateStatusSource)? = nil
 
     var settings: SettingsStore { runtime.store }
 

@@ -100,4 +100,13 @@ enum MailModels {
         let toAdministrator: Bool
         let occurredAt: String
     }
+
+    /// The update check found a newer release (to the administrators; not about a transfer).
+    struct UpdateAvailable {
+        let version: String, runningVersion: String
+        let severity: String
+        let isSecurity: Bool
+        let released: String
+        let notesURL: String
+    }
 }

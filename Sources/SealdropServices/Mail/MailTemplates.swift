@@ -15,6 +15,8 @@ public enum MailKind: String, CaseIterable, Sendable {
     case downloadProtection = "download-protection"
     /// The daily digest of the transfer log to the administrators.
     case digest
+    /// To the administrators, once per new release the update check finds.
+    case updateAvailable = "update-available"
 }
 
 /// One rendered notification, ready for the MIME builder.

@@ -39,6 +39,9 @@ extension Notifications {
                                      fileCount: sample.files.count, totalSize: sample.files.reduce(0) { $0 + $1.size }, notificationFailed: false)
             let totals = TransferLogTotals(transfersSent: 12, files: 31, bytes: 734_003_200, downloads: 27, failedTransfers: 0, failedMails: 1)
             mail = render(digestContext(totals: totals, rows: [row], since: now.addingTimeInterval(-86400), language: language, now: now))
+        case .updateAvailable:
+            let release = UpdateRelease(version: "1.4.0", released: now, severity: .security, notes: "https://sealdrop.org/releases/1.4.0")
+            mail = render(updateAvailableContext(release, running: "1.3.0", language: language))
         }
         return mail
     }

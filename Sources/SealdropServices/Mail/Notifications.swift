@@ -252,6 +252,20 @@ public struct Notifications: Sendable {
             transferContext(transfer, files: [], language: language))
     }
 
+    /// Tells one administrator that `release` is out (the update check mails each version once).
+    public func updateAvailable(_ release: UpdateRelease, running: String, to address: String, now: Date) -> OutboxMessage {
+        let language = MailTemplates.fallbackLanguage
+        return message(.updateAvailable, language: language, context: updateAvailableContext(release, running: running, language: language),
+                       to: [address], trackingId: nil, now: now)
+    }
+
+    func updateAvailableContext(_ release: UpdateRelease, running: String, language: String) -> TemplateContext {
+        TemplateContext(MailModels.UpdateAvailable(
+            version: release.version, runningVersion: running, severity: release.severity.rawValue, isSecurity: release.severity == .security,
+            released: DisplayFormat.date(release.released, language: templates.language(for: language)), notesURL: release.notes),
+            base(language: language))
+    }
+
     // MARK: - Contexts
 
     /// The address field a recipient was named in, as a mail client in that language labels it.
