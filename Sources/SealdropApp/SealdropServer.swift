@@ -46,8 +46,6 @@ public struct SealdropServer: Sendable {
     public let scheduledTasks: [any ScheduledTask]
     public var metrics: ServerMetrics { http.metrics }
     let logger: Logger
-    /// The background tasks the scheduler runs (retention, digest, …), each one pass per `runOnce()`.
-    public let scheduledTasks: [any ScheduledTask]
 
     /// Opens the data dir, database (migrated) and server key, and wires the services.
     ///
@@ -142,8 +140,8 @@ public struct SealdropServer: Sendable {
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
             cleanup: cleanup, scheduler: scheduler, archive: archive,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
-            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger,
-            scheduledTasks: scheduledTasks
+            languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http,
+            scheduledTasks: scheduledTasks, logger: logger
         )
     }
 

@@ -16,6 +16,8 @@ import Testing
         "SealdropServices/Languages/LanguagePackService.swift": "validates uploaded JSON string files value by value: their keys are data",
         "SealdropServices/Admin/SettingsSecrets.swift": "seals the relay password inside the stored settings document",
         "SealdropApp/Configuration/ConfigurationLoader.swift": "reads the `settings` member of the config file as a patch",
+        "SealdropServices/SystemLog/SystemLogLine.swift": "reads log lines whose metadata keys are whatever each event logged",
+        "SealdropServices/Updates/UpdateManifest.swift": "checks an untrusted release manifest member by member, so each refusal names the member",
     ]
 
     /// `Sources/`, found from this file's place in the repository.
