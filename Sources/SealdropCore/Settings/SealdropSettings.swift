@@ -39,6 +39,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var archive: ArchiveSettings = ArchiveSettings()
     /// When each background task runs.
     public var tasks: TaskSettings = TaskSettings()
+    /// Where the scheduled backup goes and how many are kept.
+    public var backup: BackupSettings = BackupSettings()
 
     public init() {}
 
@@ -74,6 +76,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? d.directory
         archive = try c.decodeIfPresent(ArchiveSettings.self, forKey: .archive) ?? d.archive
         tasks = try c.decodeIfPresent(TaskSettings.self, forKey: .tasks) ?? d.tasks
+        backup = try c.decodeIfPresent(BackupSettings.self, forKey: .backup) ?? d.backup
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
@@ -110,6 +113,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         errors += branding.validationErrors()
         errors += directory.validationErrors()
         errors += archive.validationErrors()
+        errors += backup.validationErrors()
         errors += policyRules.problems().map { problem in
             let sentence = problem.message.hasSuffix(".") ? problem.message.dropLast() : Substring(problem.message)
             return "\(problem.key) \(sentence.prefix(1).lowercased())\(sentence.dropFirst())"
