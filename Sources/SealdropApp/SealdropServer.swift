@@ -22,6 +22,10 @@ public struct SealdropServer: Sendable {
     public let cleanup: CleanupService
     /// The archive queue's worker.
     public let archive: ArchiveService
+    /// Online backups of the data dir (`docs/backup.md`).
+    public let backups: BackupService
+    /// The background tasks the scheduler runs.
+    public let scheduledTasks: [any ScheduledTask]
     public let notifications: Notifications
     /// The scrypt threads; first in the service group, so they stop after the listeners drained.
     let kdf: KeyDerivationRunner
@@ -99,6 +103,7 @@ public struct SealdropServer: Sendable {
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
         let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
+        let backups = configuration.storage.backupService(serverVersion: SealdropVersion.current)
         let process = AdminProcessFacts(configured: configured, dataDirectory: data, capturedByDefault: configuration.mail.capturedByDefault,
                                         captureDirectory: configuration.mail.captureDirectory)
         let http = try HTTPSurfaces(settings: settings, verification: verification, sessions: sessions, uploads: uploads,
@@ -107,14 +112,15 @@ public struct SealdropServer: Sendable {
                                     transferLog: TransferLogService(log: database, transfers: database, service: sentTransfers, audit: audit, archive: database),
                                     outbox: OutboxAdminService(outbox: database, audit: audit, transfers: database),
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
-                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys())
+                                    logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(),
+                                    backups: backups)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
             cleanup: CleanupService(transfers: database, verifications: database, blobs: blobs, settings: settings,
                                     notifications: notifications, logger: logger),
-            archive: archive,
+            archive: archive, backups: backups, scheduledTasks: [BackupTask(service: backups, settings: settings)],
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
             languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http, logger: logger
         )

@@ -32,6 +32,8 @@ struct AdminSurface: Sendable {
     let archive: ArchiveService?
     /// Generating and reading the archive's SSH client key.
     let archiveKeys: (any ArchiveKeys)?
+    /// The backups in the configured backup directory (nil in surfaces built without them).
+    var backups: BackupService? = nil
 
     var settings: SettingsStore { runtime.store }
 
@@ -97,6 +99,7 @@ struct AdminSurface: Sendable {
         ("network", "/admin/settings/network", .editSettings),
         ("directory", "/admin/settings/directory", .editSettings),
         ("archive", "/admin/settings/archive", .editSettings),
+        ("backup", "/admin/settings/backup", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
         ("audit", "/admin/audit", .viewAudit),

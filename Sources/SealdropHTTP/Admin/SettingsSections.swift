@@ -145,6 +145,12 @@ struct SettingsSection: Sendable {
             Field(key: "archive.metadataTemplate", kind: .longText),
             Field(key: "archive.timeoutSeconds", kind: .integer(1...600)),
         ]),
+        SettingsSection(id: "backup", permission: .editSettings, fields: [
+            Field(key: "backup.directory", kind: .text),
+            Field(key: "backup.prefix", kind: .text),
+            Field(key: "backup.keep", kind: .integer(1...1000)),
+            Field(key: "backup.includeServerKey", kind: .flag),
+        ]),
     ]
 
     /// Secrets of the settings document: never shown, and an empty value in a patch keeps the stored one.

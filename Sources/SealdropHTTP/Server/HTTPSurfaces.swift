@@ -71,7 +71,7 @@ public struct HTTPSurfaces: Sendable {
                 transferLog: TransferLogService, outbox: OutboxAdminService, mail: any MailRelay, process: AdminProcessFacts, logLines: RecentLogLines,
                 kdf: KeyDerivationRunner, languagePacks: LanguagePackService, branding: BrandingService, logger: Logger,
                 directory: any DirectoryDiagnostics = NoDirectoryDiagnostics(), archive: ArchiveService? = nil, archiveKeys: (any ArchiveKeys)? = nil,
-                startedAt: Date = Date()) throws {
+                backups: BackupService? = nil, startedAt: Date = Date()) throws {
         self.languagePacks = languagePacks
         self.branding = branding
         self.settings = settings
@@ -88,7 +88,7 @@ public struct HTTPSurfaces: Sendable {
         self.admin = AdminSurface(accounts: accounts, audit: audit, runtime: runtime, pages: try WebPages(settings: settings, folder: "admin"),
                                   transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt,
-                                  directory: directory, archive: archive, archiveKeys: archiveKeys)
+                                  directory: directory, archive: archive, archiveKeys: archiveKeys, backups: backups)
         self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads), languagePacks: languagePacks, branding: branding)
     }
 
