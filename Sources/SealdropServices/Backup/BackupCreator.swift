@@ -42,7 +42,7 @@ struct BackupCreator {
         let started = Date()
         guard BackupCatalog.isName(name), !name.hasSuffix(BackupCatalog.partialSuffix) else { throw BackupError.badName(name) }
         guard FileManager.default.fileExists(atPath: sources.databasePath) else { throw BackupError.noDatabase(path: sources.databasePath) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try BackupFiles.makeDirectoryTree(directory)
         let lock = try BackupCatalog.lock(directory)
         defer { close(lock) }
         BackupCatalog.removePartials(in: directory)

@@ -14,6 +14,15 @@ enum BackupFiles {
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw BackupError.posix("mkdir", path) }
     }
 
+    /// Creates an absolute directory and its missing parents, each with mode 0700 (`mkdir -p`).
+    static func makeDirectoryTree(_ path: String) throws {
+        var current = ""
+        for segment in path.split(separator: "/") {
+            current += "/" + segment
+            try makeDirectory(current)
+        }
+    }
+
     /// Creates `relative`'s parent directories below `root` (0700), remembering each one created for a later fsync.
     static func makeParents(of relative: String, under root: String, created: inout Set<String>) throws {
         var path = root

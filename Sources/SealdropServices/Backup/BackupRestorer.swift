@@ -79,11 +79,7 @@ struct BackupRestorer {
             }
             return false
         }
-        do {
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw BackupError.posix("mkdir", target)
-        }
+        try BackupFiles.makeDirectoryTree(target)
         return true
     }
 }
