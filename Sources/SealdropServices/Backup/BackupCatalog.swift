@@ -63,8 +63,8 @@ enum BackupCatalog {
     /// Deletes the oldest complete backups named `<prefix>-…` beyond the newest `keep`; answers their names. Each is
     /// renamed to `.partial` first, so a deletion cut short never leaves a folder that still looks complete.
     static func prune(_ directory: String, prefix: String, keep: Int) throws -> [String] {
-        let lock = try lock(directory)
-        defer { close(lock) }
+        let held = try lock(directory)
+        defer { close(held) }
         let own = list(directory).filter { $0.state == .complete && $0.name.hasPrefix(prefix + "-") }
         var removed: [String] = []
         for old in own.dropFirst(max(0, keep)) {

@@ -49,7 +49,7 @@ enum BackupFiles {
         let result = try stream(input, path: source) { bytes in
             var offset = 0
             while offset < bytes.count {
-                let n = write(output, bytes.baseAddress! + offset, bytes.count - offset)
+                let n = Glibc.write(output, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { throw BackupError.posix("write", destination) }
                 offset += n
@@ -139,9 +139,9 @@ enum BackupFiles {
                 let child = relative.isEmpty ? name : relative + "/" + name
                 var st = stat()
                 guard lstat(root + "/" + child, &st) == 0 else { throw BackupError.posix("stat", root + "/" + child) }
-                switch st.st_mode & S_IFMT {
-                case S_IFREG: files.append(child)
-                case S_IFDIR: try visit(child)
+                switch Int(st.st_mode) & Int(S_IFMT) {
+                case Int(S_IFREG): files.append(child)
+                case Int(S_IFDIR): try visit(child)
                 default: others.append(child)
                 }
             }
