@@ -69,7 +69,6 @@ public struct SQLiteBackupSnapshot: BackupDatabaseSnapshotting {
                     """, arguments: [Self.missingSpool, trackingId.rawValue])
             }
         }
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
     }
 
     /// The archive queue's error for a copy whose spool the backup could not take.

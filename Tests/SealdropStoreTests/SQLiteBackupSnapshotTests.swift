@@ -22,7 +22,7 @@ import Testing
         let snapshot = SQLiteBackupSnapshot(sourcePath: directory.file("live.sqlite"))
         let contents = try snapshot.snapshot(to: directory.file("copy.sqlite"))
         writer.cancel()
-        _ = try await writer.value
+        _ = try? await writer.value  // cancelled mid-write: GRDB answers CancellationError
         #expect(contents.blobs.isEmpty && contents.spoolFolders.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: directory.file("copy.sqlite-wal")))
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.file("copy.sqlite"))

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Crypto
 import Foundation
+import SealdropCore
 
 /// The POSIX file work of backups: streamed copies and hashes (1 MiB at a time, never a whole file in memory),
 /// owner-only modes, and `fsync` of files and directories.
