@@ -24,6 +24,8 @@ public struct SealdropServer: Sendable {
     public let scheduler: Scheduler
     /// The archive queue's worker.
     public let archive: ArchiveService
+    /// Online backups of the data dir (`docs/backup.md`).
+    public let backups: BackupService
     public let notifications: Notifications
     /// The scrypt threads; first in the service group, so they stop after the listeners drained.
     let kdf: KeyDerivationRunner
@@ -103,6 +105,7 @@ public struct SealdropServer: Sendable {
         let downloads = DownloadService(transfers: database, outbox: database, blobs: blobs, settings: settings, notifications: notifications,
                                         kdf: kdf, logger: logger)
         let languagePacks = LanguagePackService(repository: database, audit: audit, logger: logger, mailTemplates: notifications.templateSource)
+        let backups = configuration.storage.backupService(serverVersion: SealdropVersion.current)
         // The signed update check (`docs/updates.md`); it only reads and mails, never installs.
         let verifier: UpdateSignatureVerifier
         do throws(UpdateKeyError) {
@@ -118,7 +121,7 @@ public struct SealdropServer: Sendable {
                                      notifications: notifications, logger: logger)
         // Every background task, run by the one scheduler (`docs/operations.md`); retention and the digest: `docs/retention.md`.
         let scheduledTasks: [any ScheduledTask] = [
-            cleanup, ArchiveRetryTask(repository: database), updateCheck,
+            cleanup, ArchiveRetryTask(repository: database), updateCheck, BackupTask(service: backups, settings: settings),
             RetentionTask(repository: database, settings: settings, logger: logger),
             DigestTask(log: database, totals: database, outbox: database, notifications: notifications, settings: settings, logger: logger),
         ]
@@ -133,12 +136,12 @@ public struct SealdropServer: Sendable {
                                     mail: transport, process: process, logLines: logLines, kdf: kdf, languagePacks: languagePacks, branding: branding,
                                     logger: logger, directory: directory, archive: archive, archiveKeys: SSHArchiveKeys(),
                                     scheduler: scheduler, systemLog: configuration.logging.file.map { SystemLogReader(files: $0) },
-                                    updates: updateCheck)
+                                    updates: updateCheck, backups: backups)
         return SealdropServer(
             configuration: configuration, database: database, settings: settings, blobs: blobs,
             verification: verification, downloads: downloads,
             outbox: OutboxService(outbox: database, transport: transport, configuration: configuration.outbox, logger: logger),
-            cleanup: cleanup, scheduler: scheduler, archive: archive,
+            cleanup: cleanup, scheduler: scheduler, archive: archive, backups: backups,
             notifications: notifications, kdf: kdf, fileSync: fileSync, accounts: accounts, audit: audit, runtimeSettings: runtime,
             languagePacks: languagePacks, branding: branding, mail: transport, directory: directory, http: http,
             scheduledTasks: scheduledTasks, logger: logger

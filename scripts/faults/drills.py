@@ -33,6 +33,7 @@ from harness import (MiB, DrillError, FaultServer, Prober, Relay, Resources, cap
                      cpu_seconds, mount_small_fs, new_client, new_session, random_client_id, relay_code_reader, server_binary,
                      storm_worker, transfer_ids, upload, verify_sender, wait_until)
 import archive_drills  # noqa: E402
+import backup_drills  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -686,6 +687,8 @@ DRILLS = [
     ("archive-sshd-down", archive_drills.drill_archive_sshd_down),
     ("archive-kill9", archive_drills.drill_archive_kill9),
     ("archive-dir-full", archive_drills.drill_archive_dir_full),
+    ("backup-under-load", backup_drills.drill_backup_under_load),
+    ("backup-kill9", backup_drills.drill_backup_kill9),
 ]
 
 

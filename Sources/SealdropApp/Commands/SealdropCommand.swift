@@ -22,7 +22,7 @@ public struct SealdropCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sealdrop",
         abstract: "Secure file and message transfer server, compatible with the Cryptshare REST API.",
-        subcommands: [Serve.self, Admin.self, Audit.self, Config.self, Version.self]
+        subcommands: [Serve.self, Admin.self, Audit.self, Backup.self, Config.self, Version.self]
     )
 }
 

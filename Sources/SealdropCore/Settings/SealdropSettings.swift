@@ -43,6 +43,8 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
     public var retention: RetentionSettings = RetentionSettings()
     /// The daily digest of the transfer log to the administrators.
     public var digest: DigestSettings = DigestSettings()
+    /// Where the scheduled backup goes and how many are kept.
+    public var backup: BackupSettings = BackupSettings()
 
     public init() {}
 
@@ -80,6 +82,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         tasks = try c.decodeIfPresent(TaskSettings.self, forKey: .tasks) ?? d.tasks
         retention = try c.decodeIfPresent(RetentionSettings.self, forKey: .retention) ?? d.retention
         digest = try c.decodeIfPresent(DigestSettings.self, forKey: .digest) ?? d.digest
+        backup = try c.decodeIfPresent(BackupSettings.self, forKey: .backup) ?? d.backup
     }
 
     /// `http(s)://host[:port][/path]` without query, fragment, credentials or whitespace.
@@ -116,6 +119,7 @@ public struct SealdropSettings: Codable, Sendable, Equatable {
         errors += branding.validationErrors()
         errors += directory.validationErrors()
         errors += archive.validationErrors()
+        errors += backup.validationErrors()
         errors += policyRules.problems().map { problem in
             let sentence = problem.message.hasSuffix(".") ? problem.message.dropLast() : Substring(problem.message)
             return "\(problem.key) \(sentence.prefix(1).lowercased())\(sentence.dropFirst())"

@@ -26,6 +26,7 @@ struct AdminAPIController: Sendable {
         api.get("audit/verify", use: verifyAudit)
         api.post("directory/check", use: checkDirectory)
         AdminArchiveAPI(surface: surface).addRoutes(to: api)
+        AdminBackupAPI(surface: surface).addRoutes(to: api)
         api.get("admins", use: admins)
         api.post("admins", use: createAdmin)
     }

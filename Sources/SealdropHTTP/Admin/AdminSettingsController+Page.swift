@@ -79,6 +79,8 @@ struct SettingsPage {
     var baseURL: String?
     /// The archive page: connection check, client key and queue.
     var archive: Archive?
+    /// The backup page's list of backups.
+    var backups: Backups?
     /// The legal page's values, looked up after the page's own.
     var legal: Legal?
 }

@@ -30,13 +30,14 @@ struct AdminSettingsController: Sendable {
         let section = try Self.section(context)
         let admin = try context.principal(section.permission)
         let archive = section.id == "archive" ? try await archivePage(check: nil) : nil
-        return try render(section, request, admin, form: nil, problems: [], archive: archive)
+        return try render(section, request, admin, form: nil, problems: [], archive: archive,
+                          backups: section.id == "backup" ? try await backupsPage(request) : nil)
     }
 
     /// The form of `section`, with submitted values and problems when a save failed.
     func render(_ section: SettingsSection, _ request: Request, _ admin: AdminPrincipal, form: [String: String]?, problems: [FieldProblem],
                 test: SettingsPage.TestMail? = nil, directoryCheck: (steps: [DirectoryCheckStep], testAddress: String)? = nil,
-                archive: SettingsPage.Archive? = nil) throws -> Response {
+                archive: SettingsPage.Archive? = nil, backups: SettingsPage.Backups? = nil) throws -> Response {
         let language = WebPages.language(of: request)
         let strings = surface.pages.strings[language] ?? [:]
         let current = try section.formValues(surface.settings.current)
@@ -81,6 +82,7 @@ struct AdminSettingsController: Sendable {
             page.testAddress = directoryCheck?.testAddress
         }
         page.archive = archive
+        page.backups = backups
         if section.id == "connection" { page.baseURL = surface.notifications.baseURL }
         if section.id == "legal" { page.legal = legalPage(form: form) }
         let status: HTTPResponse.Status = problems.isEmpty ? .ok : .badRequest
@@ -143,7 +145,8 @@ struct AdminSettingsController: Sendable {
                 problems = found
             }
         }
-        return try render(section, request, admin, form: form, problems: problems, archive: section.id == "archive" ? try await archivePage(check: nil) : nil)
+        return try render(section, request, admin, form: form, problems: problems, archive: section.id == "archive" ? try await archivePage(check: nil) : nil,
+                          backups: section.id == "backup" ? try await backupsPage(request) : nil)
     }
 
     // MARK: - Legal

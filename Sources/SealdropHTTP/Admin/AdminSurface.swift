@@ -38,6 +38,8 @@ struct AdminSurface: Sendable {
     var systemLog: SystemLogReader? = nil
     /// The update check's state for the status page (nil in surfaces built without one: "not checked yet").
     var updates: (any UpdateStatusSource)? = nil
+    /// The backups in the configured backup directory (nil in surfaces built without them).
+    var backups: BackupService? = nil
 
     var settings: SettingsStore { runtime.store }
 
@@ -105,6 +107,7 @@ struct AdminSurface: Sendable {
         ("directory", "/admin/settings/directory", .editSettings),
         ("archive", "/admin/settings/archive", .editSettings),
         ("retention", "/admin/settings/retention", .editSettings),
+        ("backup", "/admin/settings/backup", .editSettings),
         ("outbox", "/admin/outbox", .viewOutbox),
         ("admins", "/admin/admins", .manageAdmins),
         ("audit", "/admin/audit", .viewAudit),

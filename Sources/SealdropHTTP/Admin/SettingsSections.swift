@@ -151,6 +151,12 @@ struct SettingsSection: Sendable {
             Field(key: "digest.recipients", kind: .lines),
             Field(key: "digest.rows", kind: .integer(0...500)),
         ]),
+        SettingsSection(id: "backup", permission: .editSettings, fields: [
+            Field(key: "backup.directory", kind: .text),
+            Field(key: "backup.prefix", kind: .text),
+            Field(key: "backup.keep", kind: .integer(1...1000)),
+            Field(key: "backup.includeServerKey", kind: .flag),
+        ]),
     ]
 
     /// Secrets of the settings document: never shown, and an empty value in a patch keeps the stored one.

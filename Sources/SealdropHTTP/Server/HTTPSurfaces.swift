@@ -72,7 +72,7 @@ public struct HTTPSurfaces: Sendable {
                 kdf: KeyDerivationRunner, languagePacks: LanguagePackService, branding: BrandingService, logger: Logger,
                 directory: any DirectoryDiagnostics = NoDirectoryDiagnostics(), archive: ArchiveService? = nil, archiveKeys: (any ArchiveKeys)? = nil,
                 scheduler: Scheduler? = nil, systemLog: SystemLogReader? = nil,
-                updates: (any UpdateStatusSource)? = nil, startedAt: Date = Date()) throws {
+                updates: (any UpdateStatusSource)? = nil, backups: BackupService? = nil, startedAt: Date = Date()) throws {
         self.languagePacks = languagePacks
         self.branding = branding
         self.settings = settings
@@ -90,7 +90,7 @@ public struct HTTPSurfaces: Sendable {
                                   transferLog: transferLog, outbox: outbox, verification: verification, metrics: metrics, process: process, mail: mail,
                                   notifications: notifications, logLines: logLines, kdf: kdf, staticFiles: try StaticFiles(), startedAt: startedAt,
                                   directory: directory, archive: archive, archiveKeys: archiveKeys, scheduler: scheduler, systemLog: systemLog,
-                                  updates: updates)
+                                  updates: updates, backups: backups)
         self.web = try WebSurface(settings: settings, uploads: ChunkedUploads(uploads: uploads), languagePacks: languagePacks, branding: branding)
     }
 
