@@ -198,31 +198,33 @@ struct LDAPClientRealPeerTests {
     /// Stops, pauses and restarts the second slapd; one test so the steps never overlap.
     @Test func stoppedAndSlowServersGiveTypedErrorsAndThePoolRecovers() async throws {
         guard let peer = LDAPPeerEnvironment.require() else { return }
-        var timeouts = LDAPConfiguration.Timeouts.uniform(.seconds(60))
-        timeouts.search = .seconds(2)
-        let client = self.client(peer, port: peer.restartablePort, timeouts: timeouts)
-        let request = self.users(peer, .equal("uid", "alice"))
-        defer { try? peer.control("resume") }
-        #expect(try await client.search(request).entries.count == 1)
+        try await peer.exclusively {
+            var timeouts = LDAPConfiguration.Timeouts.uniform(.seconds(60))
+            timeouts.search = .seconds(2)
+            let client = self.client(peer, port: peer.restartablePort, timeouts: timeouts)
+            let request = self.users(peer, .equal("uid", "alice"))
+            defer { try? peer.control("resume") }
+            #expect(try await client.search(request).entries.count == 1)
 
-        // Stopped: the pooled connection is gone and nothing listens; the next search fails typed.
-        try peer.control("stop")
-        let down = try await #require(throws: LDAPError.self) { try await client.search(request) }
-        #expect([LDAPError.Kind.connectFailed, .connectionClosed].contains(down.kind))
-        #expect(down.isTransient)
-        #expect(down.description.contains("\(peer.host):\(peer.restartablePort)"))
+            // Stopped: the pooled connection is gone and nothing listens; the next search fails typed.
+            try peer.control("stop")
+            let down = try await #require(throws: LDAPError.self) { try await client.search(request) }
+            #expect([LDAPError.Kind.connectFailed, .connectionClosed].contains(down.kind))
+            #expect(down.isTransient)
+            #expect(down.description.contains("\(peer.host):\(peer.restartablePort)"))
 
-        // Restarted: the same client reconnects by itself.
-        try peer.control("start")
-        #expect(try await client.search(request).entries.count == 1)
+            // Restarted: the same client reconnects by itself.
+            try peer.control("start")
+            #expect(try await client.search(request).entries.count == 1)
 
-        // Frozen (SIGSTOP): the search deadline turns the silence into a timeout.
-        try peer.control("pause")
-        let slow = try await #require(throws: LDAPError.self) { try await client.search(request) }
-        #expect(slow.kind == .timeout)
-        #expect(slow.phase == .search)
-        try peer.control("resume")
-        #expect(try await client.search(request).entries.count == 1)
-        await client.shutdown()
+            // Frozen (SIGSTOP): the search deadline turns the silence into a timeout.
+            try peer.control("pause")
+            let slow = try await #require(throws: LDAPError.self) { try await client.search(request) }
+            #expect(slow.kind == .timeout)
+            #expect(slow.phase == .search)
+            try peer.control("resume")
+            #expect(try await client.search(request).entries.count == 1)
+            await client.shutdown()
+        }
     }
 }

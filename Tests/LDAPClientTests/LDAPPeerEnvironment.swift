@@ -84,6 +84,18 @@ struct LDAPPeerEnvironment {
         if status != 0 { throw ControlFailed(command: command, status: status) }
     }
 
+    /// Holds the restartable slapd for the whole of `body`: tests in other suites, here and in the application's
+    /// directory tests, stop and pause it too, and run beside this one. An exclusive `flock` on a file beside the control
+    /// script (locks belong to each open file, so two tests of one process exclude each other too), taken by polling so
+    /// no cooperative thread blocks while another test holds it; closing the file releases it.
+    func exclusively<T>(_ body: () async throws -> T) async throws -> T {
+        let fd = open(restartableControl + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ControlFailed(command: "lock", status: errno) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        return try await body()
+    }
+
     /// The control script failed.
     struct ControlFailed: Error {
         let command: String

@@ -67,6 +67,18 @@ enum DirectoryPeers {
         return nil
     }
 
+    /// Holds the restartable slapd for the whole of `body`: tests in other suites, in this module and in the
+    /// `LDAPClient` tests, stop and pause it too, and run beside this one. An exclusive `flock` on a file beside the control
+    /// script (locks belong to each open file, so two tests of one process exclude each other too), taken by polling so
+    /// no cooperative thread blocks while another test holds it; closing the file releases it.
+    static func exclusively<T>(_ script: String, _ body: () async throws -> T) async throws -> T {
+        let fd = open(script + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ControlFailed(command: "lock") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        return try await body()
+    }
+
     /// Runs the restartable slapd's control script (`start`, `stop`), with an empty signal mask (see the LDAPClient tests).
     static func control(_ script: String, _ command: String) throws {
         var attributes = posix_spawnattr_t()

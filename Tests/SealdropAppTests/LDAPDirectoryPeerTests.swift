@@ -77,40 +77,42 @@ struct LDAPDirectorySlapdTests {
     /// shows on the status; started again, the same directory object recovers.
     @Test func theCacheAnswersWhileDownAndTheDirectoryRecovers() async throws {
         guard let peer = DirectoryPeers.requireSlapd() else { return }
-        let (directory, store) = Self.directory(peer, url: "ldap://\(peer.host):\(peer.restartablePort)")
-        defer { Task { await directory.shutdown() } }
-        defer { try? DirectoryPeers.control(peer.restartableControl, "start") }
-        let engineering = DirectorySelection.group(peer.groupDN("engineering"))
-        let clock = ContinuousClock()
-        var member = false
-        let cold = try await clock.measure { member = try await directory.isMember("alice@example.org", engineering) }
-        #expect(member)
-        let warm = try await clock.measure { member = try await directory.isMember("alice@example.org", engineering) }
-        #expect(member)
-        print("directory lookup (StartTLS, bind, 2 searches): cold \(cold), warm (cached) \(warm)")
+        try await DirectoryPeers.exclusively(peer.restartableControl) {
+            let (directory, store) = Self.directory(peer, url: "ldap://\(peer.host):\(peer.restartablePort)")
+            defer { Task { await directory.shutdown() } }
+            defer { try? DirectoryPeers.control(peer.restartableControl, "start") }
+            let engineering = DirectorySelection.group(peer.groupDN("engineering"))
+            let clock = ContinuousClock()
+            var member = false
+            let cold = try await clock.measure { member = try await directory.isMember("alice@example.org", engineering) }
+            #expect(member)
+            let warm = try await clock.measure { member = try await directory.isMember("alice@example.org", engineering) }
+            #expect(member)
+            print("directory lookup (StartTLS, bind, 2 searches): cold \(cold), warm (cached) \(warm)")
 
-        try DirectoryPeers.control(peer.restartableControl, "stop")
-        #expect(try await directory.isMember("alice@example.org", engineering), "answered by the cache, the server is stopped")
-        #expect(try await directory.isMember("alice@example.org", .user(peer.personDN("alice"))),
-                "alice's entry was found once and is cached too: a user: selection needs no server")
-        await #expect(throws: DirectoryError.self) { try await directory.isMember("bob@example.org", engineering) }
-        let health = directory.health
-        #expect(health.isFailing)
-        #expect(health.lastFailure?.message.contains("\(peer.host):\(peer.restartablePort)") == true)
+            try DirectoryPeers.control(peer.restartableControl, "stop")
+            #expect(try await directory.isMember("alice@example.org", engineering), "answered by the cache, the server is stopped")
+            #expect(try await directory.isMember("alice@example.org", .user(peer.personDN("alice"))),
+                    "alice's entry was found once and is cached too: a user: selection needs no server")
+            await #expect(throws: DirectoryError.self) { try await directory.isMember("bob@example.org", engineering) }
+            let health = directory.health
+            #expect(health.isFailing)
+            #expect(health.lastFailure?.message.contains("\(peer.host):\(peer.restartablePort)") == true)
 
-        // Through the policy: a rule for the group refuses the sender, and says why.
-        store.update { $0.policyRules.rules = [PolicyRule(name: "engineering", sender: .init(ldap: ["group:" + peer.groupDN("engineering")]))] }
-        let policy = PolicyService(settings: store, directory: directory)
-        let refused = await policy.explain(sender: try #require(EmailAddress("bob@example.org")), recipients: [], clientIP: nil)
-        #expect(!refused.senderAllowed)
-        #expect(refused.directoryProblem?.contains("\(peer.restartablePort)") == true)
+            // Through the policy: a rule for the group refuses the sender, and says why.
+            store.update { $0.policyRules.rules = [PolicyRule(name: "engineering", sender: .init(ldap: ["group:" + peer.groupDN("engineering")]))] }
+            let policy = PolicyService(settings: store, directory: directory)
+            let refused = await policy.explain(sender: try #require(EmailAddress("bob@example.org")), recipients: [], clientIP: nil)
+            #expect(!refused.senderAllowed)
+            #expect(refused.directoryProblem?.contains("\(peer.restartablePort)") == true)
 
-        try DirectoryPeers.control(peer.restartableControl, "start")
-        #expect(try await !directory.isMember("bob@example.org", engineering))
-        #expect(try await directory.isMember("alice@example.org", .filter("(uid=alice)")))
-        #expect(!directory.health.isFailing)
-        let allowed = await policy.explain(sender: try #require(EmailAddress("alice@example.org")), recipients: [], clientIP: nil)
-        #expect(allowed.senderAllowed)
+            try DirectoryPeers.control(peer.restartableControl, "start")
+            #expect(try await !directory.isMember("bob@example.org", engineering))
+            #expect(try await directory.isMember("alice@example.org", .filter("(uid=alice)")))
+            #expect(!directory.health.isFailing)
+            let allowed = await policy.explain(sender: try #require(EmailAddress("alice@example.org")), recipients: [], clientIP: nil)
+            #expect(allowed.senderAllowed)
+        }
     }
 
     @Test func changedSettingsRebuildTheClientsAndEmptyTheCache() async throws {

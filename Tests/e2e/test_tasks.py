@@ -1,5 +1,6 @@
 """Scheduled tasks and configuration without a browser, against the built server: `sealdrop admin create-token`
 prints a token once, the admin API accepts it, lists the tasks, runs one now and refuses a second start."""
+import os
 import subprocess
 import time
 
@@ -62,3 +63,46 @@ def test_a_token_from_the_command_line_runs_a_task_and_is_listed_and_audited():
         assert any(e.get("action") == "token.create" and e.get("target") == "ansible" for e in audit.json()["entries"]), audit.text
     finally:
         server.stop()
+
+
+def test_the_backup_directory_set_in_the_admin_serves_the_task_and_the_command_line():
+    server = Server(settings={"tasks": {"schedules": {"backup": "off"}}}).start()
+    try:
+        token = cli(server, "admin", "create-token", "--name", "ops", "--role", "administrator").stdout.strip()
+        # No directory yet: the task says so and does nothing; the command line asks for one.
+        started = admin_api(server, "POST", "/tasks/backup/run", token)
+        assert started.status_code == 202, started.text
+        assert wait_for_run(server, token, "backup", started.json()["run"]["id"])["detail"] == "no backup directory set"
+        refused = cli(server, "backup", "create")
+        assert refused.returncode == 2 and "--to DIR" in refused.stderr, refused.stderr
+
+        target = os.path.join(server.dir, "backups")
+        saved = admin_api(server, "PUT", "/settings/backup", token, json={"backup": {"directory": target, "keep": 2}})
+        assert saved.status_code == 200, saved.text
+        started = admin_api(server, "POST", "/tasks/backup/run", token)
+        run = wait_for_run(server, token, "backup", started.json()["run"]["id"])
+        assert run["outcome"] == "succeeded" and run["detail"].startswith("backup sealdrop-"), run
+        made = cli(server, "backup", "create", "--name", "by-hand")
+        assert made.returncode == 0, made.stderr
+        assert os.path.isdir(os.path.join(target, "by-hand"))
+        verified = cli_plain(server, "backup", "verify", os.path.join(target, "by-hand"))
+        assert verified.returncode == 0 and verified.stdout.startswith("backup ok"), verified.stdout + verified.stderr
+        listed = admin_api(server, "GET", "/backups", token).json()
+        assert sorted(b["state"] for b in listed["backups"]) == ["complete", "complete"], listed
+    finally:
+        server.stop()
+
+
+def cli_plain(server, *args):
+    return subprocess.run([server.binary, *args], env=server.env, capture_output=True, text=True, timeout=60)
+
+
+def wait_for_run(server, token, name, run_id):
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        task = next(t for t in admin_api(server, "GET", "/tasks", token).json()["tasks"] if t["name"] == name)
+        run = next((r for r in task["runs"] if r["id"] == run_id), None)
+        if run and run["outcome"] != "running":
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"{name} did not finish")

@@ -18,7 +18,7 @@ struct Backup: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a consistent backup of the data dir, also while the server runs.",
-            discussion: "The backup goes into DIR/<prefix>-<UTC time>/ (written as .partial, renamed when complete). Without --to, the backup.directory of the configuration file is used.")
+            discussion: "The backup goes into DIR/<prefix>-<UTC time>/ (written as .partial, renamed when complete). Without --to, the backup directory set in the admin interface (or the configuration file) is used.")
 
         @Option(help: "Directory the backup folder is created in.") var to: String?
         @Option(help: "The backup's folder name (default: <prefix>-<UTC time>).") var name: String?
@@ -29,8 +29,15 @@ struct Backup: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try loadConfiguration(config: config, dev: dev)
-            guard let directory = to ?? nonEmpty(configuration.settings.backup.directory) else {
-                fail("give the backup directory with --to DIR (or set backup.directory in the configuration file)", code: 2)
+            var directory = to
+            if directory == nil {
+                // The directory the administrator set (the admin interface or the configuration file).
+                let server = try buildServer(config: config, dev: dev)
+                try await server.runtimeSettings.loadPersisted()
+                directory = nonEmpty(server.settings.current.backup.directory)
+            }
+            guard let directory else {
+                fail("give the backup directory with --to DIR (or set the backup directory in the admin interface or the configuration file)", code: 2)
             }
             guard BackupSettings.isPrefix(prefix) else { fail("--prefix must be letters, digits, - _ or .", code: 2) }
             let service = configuration.storage.backupService(serverVersion: SealdropVersion.current)
