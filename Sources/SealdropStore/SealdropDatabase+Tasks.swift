@@ -53,6 +53,23 @@ extension SealdropDatabase: TaskRunRepository {
         }
     }
 
+    public func taskHealth() async throws -> [TaskName: TaskHealth] {
+        try await writer.read { db in
+            var health: [TaskName: TaskHealth] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT task,
+                    MAX(CASE WHEN outcome = 'succeeded' THEN finished_at END) AS last_success,
+                    (SELECT r.outcome FROM task_runs r WHERE r.task = t.task AND r.outcome <> 'running' ORDER BY r.id DESC LIMIT 1) AS last_outcome
+                FROM task_runs t GROUP BY task
+                """) {
+                guard let task = TaskName(rawValue: row["task"]) else { continue }
+                let outcome: String? = row["last_outcome"]
+                health[task] = TaskHealth(lastSuccessAt: Column.date(row["last_success"]), lastOutcome: outcome.flatMap(TaskRun.Outcome.init(rawValue:)))
+            }
+            return health
+        }
+    }
+
     public func pruneTaskRuns(olderThan date: Date, keep: Int) async throws {
         try await writer.write { db in
             try db.execute(sql: """

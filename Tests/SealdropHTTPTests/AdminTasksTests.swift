@@ -117,4 +117,25 @@ import Testing
             #expect(shown.text.contains("0 expired transfers ended"))
         }
     }
+
+    /// Monitoring reads the runs at scrape time: when each task last succeeded, and whether its newest run failed.
+    @Test func metricsTellWhenEachTaskLastSucceededAndWhetherItsLastRunFailed() async throws {
+        try await AdminClient.run(settings: #"{"tasks": {"schedules": {"cleanup": "off"}}}"#) { admin in
+            var admin = admin
+            try await admin.login("ada", role: .administrator)
+            let db = admin.server.database
+            let before = try await admin.send(.get, "/metrics")
+            #expect(before.text.contains(#"sealdrop_task_last_success_timestamp_seconds{task="cleanup"} 0"#), "\(before.text)")
+            let succeeded = try #require(try await db.startTaskRun(.cleanup, at: Date(timeIntervalSince1970: 1_800_000_000),
+                                                                   leaseUntil: Date(timeIntervalSince1970: 1_800_000_120), trigger: "schedule", node: "n"))
+            try await db.finishTaskRun(runId: succeeded.id, at: Date(timeIntervalSince1970: 1_800_000_005), outcome: .succeeded, detail: "ok")
+            let failed = try #require(try await db.startTaskRun(.cleanup, at: Date(timeIntervalSince1970: 1_800_000_100),
+                                                                leaseUntil: Date(timeIntervalSince1970: 1_800_000_220), trigger: "schedule", node: "n"))
+            try await db.finishTaskRun(runId: failed.id, at: Date(timeIntervalSince1970: 1_800_000_101), outcome: .failed, detail: "disk full")
+            let after = try await admin.send(.get, "/metrics")
+            #expect(after.text.contains(#"sealdrop_task_last_success_timestamp_seconds{task="cleanup"} 1800000005"#), "\(after.text)")
+            #expect(after.text.contains(#"sealdrop_task_last_run_failed{task="cleanup"} 1"#))
+            #expect(after.text.contains(#"sealdrop_task_last_run_failed{task="archive-retry"} 0"#))
+        }
+    }
 }

@@ -37,6 +37,19 @@ public struct TaskRun: Sendable, Equatable, Codable {
     public var duration: TimeInterval? { finishedAt.map { $0.timeIntervalSince(startedAt) } }
 }
 
+/// How a task has been doing, for monitoring: when it last succeeded and how its newest finished run ended.
+public struct TaskHealth: Sendable, Equatable {
+    /// When the newest successful run ended; nil when none is on record.
+    public var lastSuccessAt: Date?
+    /// The outcome of the newest run that ended; nil when none has.
+    public var lastOutcome: TaskRun.Outcome?
+
+    public init(lastSuccessAt: Date?, lastOutcome: TaskRun.Outcome?) {
+        self.lastSuccessAt = lastSuccessAt
+        self.lastOutcome = lastOutcome
+    }
+}
+
 /// The persisted task runs and the lease that keeps a task from running twice, on one node or several.
 ///
 /// `startRun` is the lease: it inserts a `running` row only when the task has no `running` row whose lease is
@@ -54,6 +67,8 @@ public protocol TaskRunRepository: Sendable {
     func taskRuns(_ task: TaskName, limit: Int) async throws -> [TaskRun]
     /// The start of the newest run of each task that has one (the schedule's reference).
     func lastTaskStarts() async throws -> [TaskName: Date]
+    /// Each task's last success and newest finished outcome (tasks without runs are absent).
+    func taskHealth() async throws -> [TaskName: TaskHealth]
     /// Deletes runs older than `date` except the newest `keep` of each task.
     func pruneTaskRuns(olderThan date: Date, keep: Int) async throws
 }

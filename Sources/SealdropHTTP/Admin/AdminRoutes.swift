@@ -39,6 +39,7 @@ struct AdminRoutes {
             let archive = (try? await surface?.archive?.counts()) ?? [:]
             let text = metrics.render(outboxQueued: counts[.queued] ?? 0, outboxFailed: counts[.failed] ?? 0,
                                       archivePending: archive[.pending] ?? 0, archiveFailed: archive[.failed] ?? 0,
+                                      tasks: (try? await surface?.scheduler?.health()) ?? [:],
                                       uptimeSeconds: Int(Date().timeIntervalSince(startedAt)))
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

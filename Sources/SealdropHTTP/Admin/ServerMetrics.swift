@@ -1,4 +1,5 @@
 import Metrics
+import SealdropCore
 import Prometheus
 
 /// The server's Prometheus metrics: swift-metrics instruments over a registry owned by this instance,
@@ -19,9 +20,12 @@ import Prometheus
 ///   stream, so a download broken off counts what was sent.
 /// - `sealdrop_outbox_queued`, `sealdrop_outbox_failed` (mail the relay finally refused or that ran out of
 ///   retries), `sealdrop_uptime_seconds`: read from the outbox at scrape time by
-///   ``render(outboxQueued:outboxFailed:archivePending:archiveFailed:uptimeSeconds:)``, so they survive restarts.
+///   ``render(outboxQueued:outboxFailed:archivePending:archiveFailed:tasks:uptimeSeconds:)``, so they survive restarts.
 /// - `sealdrop_archive_pending` (archive copies not confirmed yet) and `sealdrop_archive_failed` (copies that wait
 ///   for an administrator): read from the archive queue at scrape time.
+/// - `sealdrop_task_last_success_timestamp_seconds{task}` (Unix time the task last succeeded, 0: never on record) and
+///   `sealdrop_task_last_run_failed{task}` (1 when its newest finished run failed): read from the scheduler's runs at
+///   scrape time, one series per task name (six at most), so an alert can say "no backup for 26 hours".
 public final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Requests on the user listeners, by status class: index 0 is `1xx`, 4 is `5xx`.
@@ -34,6 +38,8 @@ public final class ServerMetrics: Sendable {
     let archivePending: CoreMetrics.Gauge
     let archiveFailed: CoreMetrics.Gauge
     let uptime: CoreMetrics.Gauge
+    /// Per task name: last success, last run failed.
+    let taskGauges: [TaskName: (lastSuccess: CoreMetrics.Gauge, lastFailed: CoreMetrics.Gauge)]
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -51,6 +57,10 @@ public final class ServerMetrics: Sendable {
         self.archivePending = CoreMetrics.Gauge(label: "sealdrop_archive_pending", factory: factory)
         self.archiveFailed = CoreMetrics.Gauge(label: "sealdrop_archive_failed", factory: factory)
         self.uptime = CoreMetrics.Gauge(label: "sealdrop_uptime_seconds", factory: factory)
+        self.taskGauges = Dictionary(uniqueKeysWithValues: TaskName.allCases.map { task in
+            (task, (CoreMetrics.Gauge(label: "sealdrop_task_last_success_timestamp_seconds", dimensions: [("task", task.rawValue)], factory: factory),
+                    CoreMetrics.Gauge(label: "sealdrop_task_last_run_failed", dimensions: [("task", task.rawValue)], factory: factory)))
+        })
     }
 
     /// Counts one finished user-listener request under its status class and records how long it took.
@@ -72,7 +82,12 @@ public final class ServerMetrics: Sendable {
 
     /// Sets the scrape-time gauges and returns every metric in the Prometheus text format (version 0.0.4).
     public func render(outboxQueued queued: Int, outboxFailed failed: Int, archivePending: Int = 0, archiveFailed: Int = 0,
-                       uptimeSeconds: Int) -> String {
+                       tasks: [TaskName: TaskHealth] = [:], uptimeSeconds: Int) -> String {
+        for (task, health) in tasks {
+            guard let gauges = taskGauges[task] else { continue }
+            gauges.lastSuccess.record(health.lastSuccessAt.map { Int($0.timeIntervalSince1970) } ?? 0)
+            gauges.lastFailed.record(health.lastOutcome == .failed ? 1 : 0)
+        }
         outboxQueued.record(queued)
         outboxFailed.record(failed)
         self.archivePending.record(archivePending)

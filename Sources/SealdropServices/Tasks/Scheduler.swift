@@ -206,6 +206,11 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
+    /// Each registered task's last success and newest finished outcome (monitoring; absent: never ran).
+    public func health() async throws -> [TaskName: TaskHealth] {
+        try await runs.taskHealth().filter { tasks[$0.key] != nil }
+    }
+
     /// Every task with its schedule, next run and newest runs.
     public func overview(runsPerTask: Int = 10) async throws -> [Overview] {
         let date = now()
